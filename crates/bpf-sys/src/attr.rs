@@ -1,0 +1,237 @@
+//! The members of the kernel's `union bpf_attr` that rtc uses, one struct per command
+//! family, laid out after `include/uapi/linux/bpf.h`. Pointer fields are `u64`
+//! addresses. Every struct derives `Default`, so building one zeroes it to full size:
+//! none has implicit padding (padding would not be zeroed); the tests check that.
+
+use crate::syscall::BpfAttr;
+
+/// `BPF_MAP_CREATE`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct MapCreate {
+    pub map_type: u32,
+    pub key_size: u32,
+    pub value_size: u32,
+    pub max_entries: u32,
+    pub map_flags: u32,
+    pub inner_map_fd: u32,
+    pub numa_node: u32,
+    pub map_name: [u8; 16],
+    pub map_ifindex: u32,
+    pub btf_fd: u32,
+    pub btf_key_type_id: u32,
+    pub btf_value_type_id: u32,
+    pub btf_vmlinux_value_type_id: u32,
+    pub map_extra: u64,
+}
+
+/// `BPF_MAP_{LOOKUP,UPDATE,DELETE}_ELEM` and `BPF_MAP_GET_NEXT_KEY`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct MapElem {
+    pub map_fd: u32,
+    pub _pad: u32,
+    pub key: u64,
+    /// `value` for lookup/update, `next_key` for get-next-key.
+    pub value_or_next_key: u64,
+    pub flags: u64,
+}
+
+/// `BPF_PROG_LOAD`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct ProgLoad {
+    pub prog_type: u32,
+    pub insn_cnt: u32,
+    pub insns: u64,
+    pub license: u64,
+    pub log_level: u32,
+    pub log_size: u32,
+    pub log_buf: u64,
+    pub kern_version: u32,
+    pub prog_flags: u32,
+    pub prog_name: [u8; 16],
+    pub prog_ifindex: u32,
+    pub expected_attach_type: u32,
+    pub prog_btf_fd: u32,
+    pub func_info_rec_size: u32,
+    pub func_info: u64,
+    pub func_info_cnt: u32,
+    pub line_info_rec_size: u32,
+    pub line_info: u64,
+    pub line_info_cnt: u32,
+    pub attach_btf_id: u32,
+    pub attach_prog_fd: u32,
+    pub core_relo_cnt: u32,
+    pub fd_array: u64,
+    pub core_relos: u64,
+    pub core_relo_rec_size: u32,
+    /// Written by the kernel (5.2+... 6.4+): the log size the whole log needs.
+    pub log_true_size: u32,
+}
+
+/// `BPF_OBJ_PIN` and `BPF_OBJ_GET`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct ObjPath {
+    pub pathname: u64,
+    pub bpf_fd: u32,
+    pub file_flags: u32,
+}
+
+/// `BPF_*_GET_FD_BY_ID` and `BPF_*_GET_NEXT_ID`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct ById {
+    /// `start_id`, `prog_id` or `map_id` depending on the command.
+    pub id: u32,
+    pub next_id: u32,
+    pub open_flags: u32,
+}
+
+/// `BPF_OBJ_GET_INFO_BY_FD`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct InfoByFd {
+    pub bpf_fd: u32,
+    pub info_len: u32,
+    pub info: u64,
+}
+
+/// `BPF_BTF_LOAD`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct BtfLoad {
+    pub btf: u64,
+    pub btf_log_buf: u64,
+    pub btf_size: u32,
+    pub btf_log_size: u32,
+    pub btf_log_level: u32,
+    pub btf_log_true_size: u32,
+}
+
+/// `BPF_MAP_FREEZE`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct MapFd {
+    pub map_fd: u32,
+}
+
+/// `struct bpf_prog_info`, filled by `BPF_OBJ_GET_INFO_BY_FD` on a program fd.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct ProgInfo {
+    pub prog_type: u32,
+    pub id: u32,
+    pub tag: [u8; 8],
+    pub jited_prog_len: u32,
+    pub xlated_prog_len: u32,
+    pub jited_prog_insns: u64,
+    pub xlated_prog_insns: u64,
+    pub load_time: u64,
+    pub created_by_uid: u32,
+    pub nr_map_ids: u32,
+    pub map_ids: u64,
+    pub name: [u8; 16],
+    pub ifindex: u32,
+    pub gpl_compatible: u32,
+    pub netns_dev: u64,
+    pub netns_ino: u64,
+    pub nr_jited_ksyms: u32,
+    pub nr_jited_func_lens: u32,
+    pub jited_ksyms: u64,
+    pub jited_func_lens: u64,
+    pub btf_id: u32,
+    pub func_info_rec_size: u32,
+    pub func_info: u64,
+    pub nr_func_info: u32,
+    pub nr_line_info: u32,
+    pub line_info: u64,
+    pub jited_line_info: u64,
+    pub nr_jited_line_info: u32,
+    pub line_info_rec_size: u32,
+    pub jited_line_info_rec_size: u32,
+    pub nr_prog_tags: u32,
+    pub prog_tags: u64,
+    pub run_time_ns: u64,
+    pub run_cnt: u64,
+    pub recursion_misses: u64,
+    pub verified_insns: u32,
+    pub attach_btf_obj_id: u32,
+    pub attach_btf_id: u32,
+    /// Explicit tail padding: `Default` does not zero implicit padding, and the kernel
+    /// refuses non-zero bytes it does not know.
+    pub _pad_end: u32,
+}
+
+/// `struct bpf_map_info`, filled by `BPF_OBJ_GET_INFO_BY_FD` on a map fd.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct MapInfo {
+    pub map_type: u32,
+    pub id: u32,
+    pub key_size: u32,
+    pub value_size: u32,
+    pub max_entries: u32,
+    pub map_flags: u32,
+    pub name: [u8; 16],
+    pub ifindex: u32,
+    pub btf_vmlinux_value_type_id: u32,
+    pub netns_dev: u64,
+    pub netns_ino: u64,
+    pub btf_id: u32,
+    pub btf_key_type_id: u32,
+    pub btf_value_type_id: u32,
+    pub btf_vmlinux_id: u32,
+    pub map_extra: u64,
+}
+
+// SAFETY: each struct above is #[repr(C)], holds only integers and byte arrays, and
+// mirrors the uapi layout of the bpf_attr member (or info struct) it is used for; the
+// layout tests below pin every size.
+unsafe impl BpfAttr for MapCreate {}
+// SAFETY: as above.
+unsafe impl BpfAttr for MapElem {}
+// SAFETY: as above.
+unsafe impl BpfAttr for ProgLoad {}
+// SAFETY: as above.
+unsafe impl BpfAttr for ObjPath {}
+// SAFETY: as above.
+unsafe impl BpfAttr for ById {}
+// SAFETY: as above.
+unsafe impl BpfAttr for InfoByFd {}
+// SAFETY: as above.
+unsafe impl BpfAttr for BtfLoad {}
+// SAFETY: as above.
+unsafe impl BpfAttr for MapFd {}
+// SAFETY: #[repr(C)], integers only, layout of `struct bpf_prog_info` (tested below).
+unsafe impl crate::syscall::InfoStruct for ProgInfo {}
+// SAFETY: #[repr(C)], integers only, layout of `struct bpf_map_info` (tested below).
+unsafe impl crate::syscall::InfoStruct for MapInfo {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::{offset_of, size_of};
+
+    #[test]
+    fn layouts_match_uapi() {
+        assert_eq!(offset_of!(MapCreate, map_name), 28);
+        assert_eq!(offset_of!(MapCreate, map_extra), 64);
+        assert_eq!(size_of::<MapCreate>(), 72);
+        assert_eq!(size_of::<MapElem>(), 32);
+        assert_eq!(offset_of!(ProgLoad, prog_name), 48);
+        assert_eq!(offset_of!(ProgLoad, func_info), 80);
+        assert_eq!(offset_of!(ProgLoad, fd_array), 120);
+        assert_eq!(offset_of!(ProgLoad, log_true_size), 140);
+        assert_eq!(size_of::<ProgLoad>(), 144);
+        assert_eq!(size_of::<ObjPath>(), 16);
+        assert_eq!(offset_of!(ProgInfo, name), 64);
+        assert_eq!(offset_of!(ProgInfo, btf_id), 128);
+        assert_eq!(offset_of!(ProgInfo, attach_btf_id), 224);
+        assert_eq!(offset_of!(ProgInfo, _pad_end), 228);
+        assert_eq!(size_of::<ProgInfo>(), 232);
+        assert_eq!(offset_of!(MapInfo, btf_id), 64);
+        assert_eq!(size_of::<MapInfo>(), 88);
+    }
+}

@@ -1,0 +1,95 @@
+//! Numbers from `include/uapi/linux/bpf.h` that callers of this crate need.
+
+/// Instruction class: load of an immediate or absolute value.
+pub const BPF_LD: u8 = 0x00;
+/// Instruction class: 64-bit jumps and calls.
+pub const BPF_JMP: u8 = 0x05;
+/// Mode: immediate operand.
+pub const BPF_IMM: u8 = 0x00;
+/// Size: 64-bit double word.
+pub const BPF_DW: u8 = 0x18;
+/// Jump operation: call.
+pub const BPF_CALL: u8 = 0x80;
+/// Jump operation: exit.
+pub const BPF_EXIT: u8 = 0x90;
+
+/// `ld_imm64` src_reg: imm holds a map fd.
+pub const BPF_PSEUDO_MAP_FD: u8 = 1;
+/// `ld_imm64` src_reg: imm holds a map fd, the second imm an offset into its value.
+pub const BPF_PSEUDO_MAP_VALUE: u8 = 2;
+/// `ld_imm64` src_reg: imm holds a BTF id of a kernel variable.
+pub const BPF_PSEUDO_BTF_ID: u8 = 3;
+/// `ld_imm64` src_reg: imm holds a relative offset of a subprogram.
+pub const BPF_PSEUDO_FUNC: u8 = 4;
+/// `call` src_reg: a bpf-to-bpf call, imm is the relative target.
+pub const BPF_PSEUDO_CALL: u8 = 1;
+/// `call` src_reg: a kfunc call, imm is a BTF id.
+pub const BPF_PSEUDO_KFUNC_CALL: u8 = 2;
+
+/// Map update flag: create or overwrite.
+pub const BPF_ANY: u64 = 0;
+/// Map update flag: create only.
+pub const BPF_NOEXIST: u64 = 1;
+/// Map update flag: overwrite only.
+pub const BPF_EXIST: u64 = 2;
+
+/// Map flag: the program may only read the map.
+pub const BPF_F_RDONLY_PROG: u32 = 1 << 7;
+/// Map flag: the map value may be mmap()ed.
+pub const BPF_F_MMAPABLE: u32 = 1 << 10;
+
+/// Program types (`enum bpf_prog_type`).
+pub mod prog_type {
+    /// Socket filter.
+    pub const SOCKET_FILTER: u32 = 1;
+    /// kprobe.
+    pub const KPROBE: u32 = 2;
+    /// tc classifier: what `tc filter ... bpf` loads.
+    pub const SCHED_CLS: u32 = 3;
+    /// tc action.
+    pub const SCHED_ACT: u32 = 4;
+    /// Tracepoint.
+    pub const TRACEPOINT: u32 = 5;
+    /// XDP: what `ip link set ... xdp` loads.
+    pub const XDP: u32 = 6;
+}
+
+/// Map types (`enum bpf_map_type`).
+pub mod map_type {
+    /// Hash table.
+    pub const HASH: u32 = 1;
+    /// Array.
+    pub const ARRAY: u32 = 2;
+    /// Array of program fds, for tail calls.
+    pub const PROG_ARRAY: u32 = 3;
+    /// Perf event output.
+    pub const PERF_EVENT_ARRAY: u32 = 4;
+    /// Per-CPU hash table.
+    pub const PERCPU_HASH: u32 = 5;
+    /// Per-CPU array.
+    pub const PERCPU_ARRAY: u32 = 6;
+    /// Stack trace storage.
+    pub const STACK_TRACE: u32 = 7;
+    /// cgroup array.
+    pub const CGROUP_ARRAY: u32 = 8;
+    /// LRU hash table.
+    pub const LRU_HASH: u32 = 9;
+    /// Per-CPU LRU hash table.
+    pub const LRU_PERCPU_HASH: u32 = 10;
+    /// Longest-prefix-match trie.
+    pub const LPM_TRIE: u32 = 11;
+    /// Array of maps.
+    pub const ARRAY_OF_MAPS: u32 = 12;
+    /// Hash of maps.
+    pub const HASH_OF_MAPS: u32 = 13;
+    /// Ring buffer.
+    pub const RINGBUF: u32 = 27;
+
+    /// True for map types whose values are stored once per possible CPU.
+    pub fn is_per_cpu(map_type: u32) -> bool {
+        matches!(
+            map_type,
+            PERCPU_HASH | PERCPU_ARRAY | LRU_PERCPU_HASH | 15 | 21
+        )
+    }
+}
