@@ -360,13 +360,14 @@ fn assert_still_dropping(pair: &VethPair, before: &[serde_json::Value]) {
     assert!(ping_ok(&pair.b, pair.ip_a), "IP must still flow");
 }
 
-/// Runs a command that must fail with the binary under test and with tc, in the same
-/// state, and requires the same exit status. Returns the binary under test's run.
+/// Runs a command that must fail with tc and with the binary under test, in the same
+/// state (tc first, so that a wrong success cannot change what tc sees), and requires
+/// the same exit status. Returns the binary under test's run.
 #[track_caller]
 fn fails_like_tc(pair: &VethPair, args: &[&str]) -> Run {
-    let actual = pair.a.rtc(args);
     let expected = pair.a.tc(args);
-    assert!(!expected.success(), "tc must fail too:\n{expected}");
+    assert!(!expected.success(), "tc must fail:\n{expected}");
+    let actual = pair.a.rtc(args);
     assert!(!actual.success(), "must fail:\n{actual}");
     assert_eq!(
         actual.status, expected.status,
@@ -609,4 +610,34 @@ fn same_kernel_state_as_tc() {
         qdisc_b.replace(&pair.dev_b, "DEV"),
         qdisc_a.replace(&pair.dev_a, "DEV")
     );
+}
+
+#[test]
+fn abbreviated_keywords_work_like_tc() {
+    if !require_privileged() {
+        return;
+    }
+    let pair = VethPair::new();
+    let obj = bpf_obj_arg("drop-arp");
+    pair.a
+        .rtc(&["q", "a", "dev", &pair.dev_a, "clsact"])
+        .ok("rtc q a");
+    pair.a
+        .rtc(&[
+            "f",
+            "a",
+            "dev",
+            &pair.dev_a,
+            "ingress",
+            "bpf",
+            "da",
+            "obj",
+            &obj,
+            "sec",
+            "ingress",
+        ])
+        .ok("rtc f a");
+    assert!(!arping_ok(&pair.b, &pair.dev_b, pair.ip_a));
+    let show = ["f", "sh", "dev", &pair.dev_a, "ingress"];
+    assert_eq!(pair.a.rtc(&show), pair.a.tc(&show));
 }
