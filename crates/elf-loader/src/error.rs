@@ -1,0 +1,394 @@
+//! The errors of this crate, one enum per stage: reading the file ([`ParseError`]),
+//! choosing a program ([`SelectError`]), rewriting its instructions ([`RelocError`]) and
+//! loading it into the kernel ([`LoadError`]). Every message names the section, symbol,
+//! instruction or offset it is about.
+
+use std::fmt;
+use std::io;
+
+use crate::maps::MapDef;
+use crate::object::ByteOrder;
+use crate::reloc::Unsupported;
+
+/// Why a byte buffer could not be read as a BPF object.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// The buffer does not start with the ELF magic `\x7fELF`.
+    #[error("not an ELF file ({len} bytes, no \\x7fELF magic at the start)")]
+    NotElf {
+        /// Length of the buffer.
+        len: usize,
+    },
+    /// The ELF file is 32-bit (or of an unknown class); BPF objects are ELF64.
+    #[error("ELF class {class} is not ELF64: BPF objects are 64-bit ELF files")]
+    NotElf64 {
+        /// The `e_ident[EI_CLASS]` byte (1 = 32-bit).
+        class: u8,
+    },
+    /// The ELF file is for another machine (a host binary, not `clang -target bpf` output).
+    #[error("not a BPF object: ELF machine is {machine} ({}), expected 247 (BPF)", machine_name(*machine))]
+    NotBpf {
+        /// The `e_machine` field.
+        machine: u16,
+    },
+    /// A structure of the ELF file lies outside the file or is otherwise broken.
+    #[error("malformed ELF: {what}: {reason}")]
+    Malformed {
+        /// What was being read ("ELF header", "section headers", "section \"maps\"", ...).
+        what: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A code section whose size is not a whole number of 8-byte instructions.
+    #[error("section \"{section}\" is {size} bytes, not a multiple of the 8-byte instruction size")]
+    CodeSectionSize {
+        /// Section name.
+        section: String,
+        /// Section size in bytes.
+        size: u64,
+    },
+    /// A function symbol that does not lie on instruction boundaries inside its section.
+    #[error(
+        "function \"{function}\" at offset {offset:#x} size {size} does not fit in section \"{section}\" ({section_size} bytes) on 8-byte instruction boundaries"
+    )]
+    FunctionOutOfBounds {
+        /// Section name.
+        section: String,
+        /// Function symbol name.
+        function: String,
+        /// `st_value`: byte offset in the section.
+        offset: u64,
+        /// Size in bytes (`st_size`, or up to the next function).
+        size: u64,
+        /// Section size in bytes.
+        section_size: u64,
+    },
+    /// A relocation section for code uses `RELA` entries, which BPF objects never do.
+    #[error("relocation section \"{section}\" has RELA entries; BPF objects use REL")]
+    RelaNotSupported {
+        /// The relocation section's name.
+        section: String,
+    },
+    /// A relocation section that names something other than the symbol table.
+    #[error("relocation section \"{section}\" links to section {link}, which is not the symbol table")]
+    RelocationSymbolTable {
+        /// The relocation section's name.
+        section: String,
+        /// Its `sh_link`.
+        link: u32,
+    },
+    /// A relocation whose offset is not on an instruction inside its section.
+    #[error(
+        "relocation against \"{symbol}\" at offset {offset:#x} of section \"{section}\" is outside the section's {section_size} bytes or not on an 8-byte instruction boundary"
+    )]
+    RelocationOutOfBounds {
+        /// The code section being relocated.
+        section: String,
+        /// Symbol name.
+        symbol: String,
+        /// `r_offset`.
+        offset: u64,
+        /// Section size in bytes.
+        section_size: u64,
+    },
+    /// A relocation whose symbol index does not exist.
+    #[error("relocation at offset {offset:#x} of section \"{section}\" names symbol #{index}, which does not exist")]
+    RelocationSymbol {
+        /// The code section being relocated.
+        section: String,
+        /// `r_offset`.
+        offset: u64,
+        /// The symbol index from `r_info`.
+        index: u32,
+    },
+    /// A relocation that points at an instruction which is neither `ld_imm64` nor a call.
+    #[error(
+        "relocation against \"{symbol}\" at offset {offset:#x} of section \"{section}\" points at an instruction with opcode {code:#04x}, not ld_imm64 (0x18) or call (0x85)"
+    )]
+    RelocationInstruction {
+        /// The code section being relocated.
+        section: String,
+        /// Symbol name.
+        symbol: String,
+        /// `r_offset`.
+        offset: u64,
+        /// The opcode found there.
+        code: u8,
+    },
+    /// A relocation at an `ld_imm64` that is the last instruction, missing its second half.
+    #[error(
+        "relocation against \"{symbol}\" at offset {offset:#x} of section \"{section}\": the ld_imm64 there has no second half"
+    )]
+    RelocationTruncatedLdImm64 {
+        /// The code section being relocated.
+        section: String,
+        /// Symbol name.
+        symbol: String,
+        /// `r_offset`.
+        offset: u64,
+    },
+    /// The `maps` section has bytes but no map symbols to name them.
+    #[error("section \"maps\" has {size} bytes but no map symbols")]
+    MapSectionWithoutSymbols {
+        /// Section size in bytes.
+        size: u64,
+    },
+    /// The `maps` section size is not a whole number of equal entries.
+    #[error("section \"maps\" is {size} bytes, which does not divide into {count} equal map definitions")]
+    MapSectionSize {
+        /// Section size in bytes.
+        size: u64,
+        /// Number of map symbols.
+        count: usize,
+    },
+    /// Map definitions too small to hold type, key size, value size and max entries.
+    #[error("map definitions in section \"maps\" are {entry_size} bytes each; at least 16 are needed (type, key size, value size, max entries)")]
+    MapEntryTooSmall {
+        /// Bytes per map definition.
+        entry_size: u64,
+    },
+    /// A map definition longer than `struct bpf_elf_map` whose extra bytes are not zero.
+    #[error(
+        "map \"{map}\": definition of {entry_size} bytes has non-zero bytes beyond the 36 of struct bpf_elf_map (fields this loader does not know)"
+    )]
+    MapEntryUnknownFields {
+        /// Map (symbol) name.
+        map: String,
+        /// Bytes per map definition.
+        entry_size: u64,
+    },
+    /// A map symbol whose definition would run past the end of the `maps` section.
+    #[error(
+        "map \"{map}\" at offset {offset:#x} with {entry_size}-byte definition runs past the end of section \"maps\" ({section_size} bytes)"
+    )]
+    MapOutOfBounds {
+        /// Map (symbol) name.
+        map: String,
+        /// `st_value`.
+        offset: u64,
+        /// Bytes per map definition.
+        entry_size: u64,
+        /// Section size in bytes.
+        section_size: u64,
+    },
+    /// The `version` section is not one 32-bit number.
+    #[error("section \"version\" is {size} bytes; expected 4 (one u32 kernel version)")]
+    VersionSize {
+        /// Section size in bytes.
+        size: u64,
+    },
+}
+
+/// Why no program matched what the caller asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    /// No section of that name exists.
+    #[error("section \"{section}\" not found; the object has: {}", list(available))]
+    SectionNotFound {
+        /// The requested section.
+        section: String,
+        /// Sections that hold programs.
+        available: Vec<String>,
+    },
+    /// The section exists but holds something other than programs (maps, data, ...).
+    #[error("section \"{section}\" holds {role}, not programs; the object's programs are in: {}", list(available))]
+    NotAProgramSection {
+        /// The requested section.
+        section: String,
+        /// What the section holds.
+        role: String,
+        /// Sections that hold programs.
+        available: Vec<String>,
+    },
+    /// The section exists but has no function of that name.
+    #[error("no program \"{function}\" in section \"{section}\"; it has: {}", list(available))]
+    FunctionNotFound {
+        /// The requested section.
+        section: String,
+        /// The requested function.
+        function: String,
+        /// Functions in that section.
+        available: Vec<String>,
+    },
+}
+
+/// Why a program's instructions could not be rewritten for loading.
+#[derive(Debug, thiserror::Error)]
+pub enum RelocError {
+    /// The instruction refers to something this loader cannot handle yet.
+    #[error(
+        "program \"{program}\": instruction {insn} refers to \"{symbol}\" in {section}: {feature} is not supported yet"
+    )]
+    NotSupportedYet {
+        /// Program (function) name.
+        program: String,
+        /// Instruction index within the program.
+        insn: usize,
+        /// Symbol named by the relocation.
+        symbol: String,
+        /// Section of the symbol (or "no section" for externs).
+        section: String,
+        /// What kind of reference it is.
+        feature: Unsupported,
+    },
+    /// The relocation points into `maps` at an offset where no map definition starts.
+    #[error(
+        "program \"{program}\": instruction {insn} refers to offset {offset:#x} of section \"maps\" (symbol \"{symbol}\"), where no map definition starts"
+    )]
+    NoMapAtOffset {
+        /// Program (function) name.
+        program: String,
+        /// Instruction index within the program.
+        insn: usize,
+        /// Symbol named by the relocation.
+        symbol: String,
+        /// Offset in the `maps` section.
+        offset: i64,
+    },
+    /// A map is referenced by an instruction that cannot carry a map fd.
+    #[error(
+        "program \"{program}\": instruction {insn} (opcode {code:#04x}) refers to map \"{symbol}\", but only ld_imm64 can load a map"
+    )]
+    MapReferenceNotLdImm64 {
+        /// Program (function) name.
+        program: String,
+        /// Instruction index within the program.
+        insn: usize,
+        /// Map symbol.
+        symbol: String,
+        /// Opcode found.
+        code: u8,
+    },
+    /// A bpf-to-bpf call whose target lies outside the program (needs subprogram linking).
+    #[error(
+        "program \"{program}\": call at instruction {insn} jumps to instruction {target}, outside the program: bpf-to-bpf calls to other functions are not supported yet"
+    )]
+    CallOutsideProgram {
+        /// Program (function) name.
+        program: String,
+        /// Instruction index of the call.
+        insn: usize,
+        /// Target instruction index (relative to the program).
+        target: i64,
+    },
+    /// The caller gave no fd for a map the program uses.
+    #[error("program \"{program}\": no fd was given for map \"{map}\"")]
+    MissingMapFd {
+        /// Program (function) name.
+        program: String,
+        /// Map name.
+        map: String,
+    },
+}
+
+/// Why a program could not be loaded into the kernel.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The requested program does not exist.
+    #[error(transparent)]
+    Select(#[from] SelectError),
+    /// The object was built for the other byte order (e.g. `-target bpfeb` on x86).
+    #[error(
+        "object is {object} but this host is {host}: the kernel only loads BPF built for its own byte order (rebuild with -target bpf)"
+    )]
+    ForeignByteOrder {
+        /// Byte order of the object.
+        object: ByteOrder,
+        /// Byte order of this host.
+        host: ByteOrder,
+    },
+    /// The instructions could not be relocated.
+    #[error(transparent)]
+    Reloc(#[from] RelocError),
+    /// A map asks for something this loader cannot do yet (pinning, map-in-map).
+    #[error("map \"{map}\": {feature} is not supported yet")]
+    MapNotSupportedYet {
+        /// Map name.
+        map: String,
+        /// What it asks for.
+        feature: String,
+    },
+    /// `BPF_MAP_CREATE` failed.
+    #[error(
+        "creating map \"{map}\" (type {}, key {} bytes, value {} bytes, max_entries {}, flags {:#x}): {source}",
+        def.map_type, def.key_size, def.value_size, def.max_entries, def.map_flags
+    )]
+    MapCreate {
+        /// Map name.
+        map: String,
+        /// Its definition.
+        def: MapDef,
+        /// The syscall error.
+        source: bpf_sys::Error,
+    },
+    /// The program has no instructions.
+    #[error("program \"{program}\" in section \"{section}\" has no instructions")]
+    EmptyProgram {
+        /// Program (function) name.
+        program: String,
+        /// Its section.
+        section: String,
+    },
+    /// The verifier rejected the program; `log` is its complete log.
+    #[error("program \"{program}\" (section \"{section}\") rejected by the verifier: {errno}")]
+    Verifier {
+        /// Program (function) name.
+        program: String,
+        /// Its section.
+        section: String,
+        /// The errno of `BPF_PROG_LOAD`.
+        errno: io::Error,
+        /// The verifier log.
+        log: String,
+    },
+    /// `BPF_PROG_LOAD` failed for a reason other than the verifier (permissions, ...).
+    #[error("loading program \"{program}\" (section \"{section}\"): {source}")]
+    ProgLoad {
+        /// Program (function) name.
+        program: String,
+        /// Its section.
+        section: String,
+        /// The syscall error.
+        source: bpf_sys::Error,
+    },
+}
+
+impl LoadError {
+    /// The verifier log, when the kernel rejected the program.
+    pub fn verifier_log(&self) -> Option<&str> {
+        match self {
+            LoadError::Verifier { log, .. } => Some(log),
+            _ => None,
+        }
+    }
+}
+
+/// Joins names for an error message, or says there are none.
+fn list(names: &[String]) -> ListDisplay<'_> {
+    ListDisplay(names)
+}
+
+struct ListDisplay<'a>(&'a [String]);
+
+impl fmt::Display for ListDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(none)");
+        }
+        f.write_str(&self.0.join(", "))
+    }
+}
+
+/// A human name for the ELF machines one is likely to pass by mistake.
+fn machine_name(machine: u16) -> &'static str {
+    match machine {
+        0 => "none",
+        3 => "i386",
+        40 => "ARM",
+        62 => "x86-64",
+        183 => "AArch64",
+        243 => "RISC-V",
+        247 => "BPF",
+        _ => "unknown",
+    }
+}

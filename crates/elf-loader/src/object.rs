@@ -1,0 +1,549 @@
+//! The parse entry point: [`Object::parse`] reads a BPF ELF object from bytes into
+//! programs, map definitions, relocations and licence, and records what else the object
+//! holds (BTF, `.maps`, global data, subprograms) so that later steps can say what is
+//! not supported yet. No syscalls: everything here can be tested without privileges.
+//!
+//! Every offset, size and index read from the file is checked before use; a broken
+//! file gives a [`ParseError`] naming the section, symbol or offset, never a panic.
+
+use std::fmt;
+
+use object::elf::{self, FileHeader64};
+use object::read::elf::{FileHeader, Rel, SectionHeader, SectionTable, SymbolTable};
+use object::{Endian, Endianness, SectionIndex, SymbolIndex};
+
+use crate::error::{ParseError, SelectError};
+use crate::license::{parse_license, parse_version};
+use crate::maps::{Map, parse_legacy_maps};
+use crate::program::{FunctionSymbol, Program, decode_insns, split_functions};
+use crate::reloc::{Relocation, is_map_symbol};
+use crate::section::{Section, SectionRole};
+use crate::symbol::{SymbolKind, SymbolRef, SymbolSection};
+
+/// `e_machine` of BPF objects.
+pub const EM_BPF: u16 = 247;
+
+/// Opcode of `call` (`BPF_JMP | BPF_CALL`).
+const CALL_OPCODE: u8 = 0x85;
+
+type Elf = FileHeader64<Endianness>;
+
+/// Byte order of an object (or of the host).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteOrder {
+    /// Little-endian (`clang -target bpfel`, or `bpf` on x86 and arm64 hosts).
+    Little,
+    /// Big-endian (`clang -target bpfeb`).
+    Big,
+}
+
+impl ByteOrder {
+    /// The byte order of the machine this code runs on, the only one the kernel loads.
+    pub fn host() -> ByteOrder {
+        if cfg!(target_endian = "big") {
+            ByteOrder::Big
+        } else {
+            ByteOrder::Little
+        }
+    }
+}
+
+impl fmt::Display for ByteOrder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ByteOrder::Little => "little-endian",
+            ByteOrder::Big => "big-endian",
+        })
+    }
+}
+
+/// A parsed BPF object: everything a loader needs, decoded and checked.
+#[derive(Clone, Debug)]
+pub struct Object {
+    byte_order: ByteOrder,
+    sections: Vec<Section>,
+    programs: Vec<Program>,
+    subprograms: Vec<Program>,
+    maps: Vec<Map>,
+    license: Option<String>,
+    kern_version: Option<u32>,
+    externs: Vec<String>,
+}
+
+impl Object {
+    /// Reads a BPF ELF object. Objects of either byte order are read (instructions are
+    /// decoded into host form); only host-order objects can be loaded.
+    pub fn parse(bytes: &[u8]) -> Result<Object, ParseError> {
+        check_identity(bytes)?;
+        let header = Elf::parse(bytes).map_err(|e| malformed("ELF header", e))?;
+        let endian = header.endian().map_err(|e| malformed("ELF header", e))?;
+        let machine = header.e_machine(endian);
+        if machine != EM_BPF {
+            return Err(ParseError::NotBpf { machine });
+        }
+        let byte_order = if endian.is_big_endian() {
+            ByteOrder::Big
+        } else {
+            ByteOrder::Little
+        };
+        let table = header
+            .sections(endian, bytes)
+            .map_err(|e| malformed("section headers", e))?;
+        let reader = Reader {
+            bytes,
+            endian,
+            byte_order,
+            table,
+        };
+        reader.read()
+    }
+
+    /// Byte order the object was built for.
+    pub fn byte_order(&self) -> ByteOrder {
+        self.byte_order
+    }
+
+    /// Every section, in header-table order, with its role.
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
+    /// The first section of this name.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+
+    /// Sections with the given role (e.g. to tell whether the object has BTF or `.maps`).
+    pub fn sections_with_role<'a>(
+        &'a self,
+        role: &'a SectionRole,
+    ) -> impl Iterator<Item = &'a Section> + 'a {
+        self.sections.iter().filter(move |s| &s.role == role)
+    }
+
+    /// Every program, by section order then offset in the section.
+    pub fn programs(&self) -> &[Program] {
+        &self.programs
+    }
+
+    /// Functions of `.text`: bpf-to-bpf call targets (recorded, not linked yet).
+    pub fn subprograms(&self) -> &[Program] {
+        &self.subprograms
+    }
+
+    /// Maps declared in the legacy `maps` section, in offset order.
+    pub fn maps(&self) -> &[Map] {
+        &self.maps
+    }
+
+    /// The `license` section's string, if the object has one.
+    pub fn license(&self) -> Option<&str> {
+        self.license.as_deref()
+    }
+
+    /// The `version` section's kernel version code, if the object has one.
+    pub fn kern_version(&self) -> Option<u32> {
+        self.kern_version
+    }
+
+    /// Names of undefined symbols (kfuncs, ksyms, kconfig variables).
+    pub fn externs(&self) -> &[String] {
+        &self.externs
+    }
+
+    /// Names of the sections that hold programs, each once, in object order.
+    pub fn program_sections(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for program in &self.programs {
+            if !names.contains(&program.section) {
+                names.push(program.section.clone());
+            }
+        }
+        names
+    }
+
+    /// Chooses a program the way tc does: the first function (by offset) in `section`,
+    /// or the function named `function` in it (`tc ... sec S program P`).
+    pub fn find_program(
+        &self,
+        section: &str,
+        function: Option<&str>,
+    ) -> Result<&Program, SelectError> {
+        let mut in_section = self.programs.iter().filter(|p| p.section == section);
+        let Some(first) = in_section.next() else {
+            return Err(match self.section(section) {
+                Some(found) => SelectError::NotAProgramSection {
+                    section: section.to_string(),
+                    role: found.role.to_string(),
+                    available: self.program_sections(),
+                },
+                None => SelectError::SectionNotFound {
+                    section: section.to_string(),
+                    available: self.program_sections(),
+                },
+            });
+        };
+        let Some(function) = function else {
+            return Ok(first);
+        };
+        std::iter::once(first)
+            .chain(in_section)
+            .find(|p| p.name == function)
+            .ok_or_else(|| SelectError::FunctionNotFound {
+                section: section.to_string(),
+                function: function.to_string(),
+                available: self
+                    .programs
+                    .iter()
+                    .filter(|p| p.section == section)
+                    .map(|p| p.name.clone())
+                    .collect(),
+            })
+    }
+}
+
+/// Checks magic, class and machine before handing the bytes to the ELF reader, so
+/// the common mistakes get specific errors.
+fn check_identity(bytes: &[u8]) -> Result<(), ParseError> {
+    if !bytes.starts_with(&elf::ELFMAG) {
+        return Err(ParseError::NotElf { len: bytes.len() });
+    }
+    match bytes.get(4).copied() {
+        Some(elf::ELFCLASS64) => Ok(()),
+        Some(class) => Err(ParseError::NotElf64 { class }),
+        None => Err(ParseError::Malformed {
+            what: "ELF header".to_string(),
+            reason: format!("file is only {} bytes", bytes.len()),
+        }),
+    }
+}
+
+fn malformed(what: impl Into<String>, error: object::read::Error) -> ParseError {
+    ParseError::Malformed {
+        what: what.into(),
+        reason: error.to_string(),
+    }
+}
+
+/// State shared by the steps of one parse.
+struct Reader<'data> {
+    bytes: &'data [u8],
+    endian: Endianness,
+    byte_order: ByteOrder,
+    table: SectionTable<'data, Elf, &'data [u8]>,
+}
+
+impl<'data> Reader<'data> {
+    fn read(&self) -> Result<Object, ParseError> {
+        let sections = self.sections()?;
+        let symtab = self
+            .table
+            .symbols(self.endian, self.bytes, elf::SHT_SYMTAB)
+            .map_err(|e| malformed("symbol table", e))?;
+        let symbols = self.symbols(&symtab, &sections)?;
+
+        let mut programs = Vec::new();
+        let mut subprograms = Vec::new();
+        for section in sections.iter().filter(|s| s.role.is_code()) {
+            let found = self.code_section(section, &sections, &symbols, symtab.section())?;
+            if section.role == SectionRole::Subprograms {
+                subprograms.extend(found);
+            } else {
+                programs.extend(found);
+            }
+        }
+
+        let mut maps = Vec::new();
+        let mut license = None;
+        let mut kern_version = None;
+        for section in &sections {
+            match section.role {
+                SectionRole::LegacyMaps if maps.is_empty() => {
+                    let data = self.data(section)?;
+                    let map_symbols: Vec<SymbolRef> = symbols
+                        .iter()
+                        .filter(|s| defined_in(s, section.index) && is_map_symbol(s))
+                        .cloned()
+                        .collect();
+                    maps = parse_legacy_maps(data, self.byte_order, &map_symbols)?;
+                }
+                SectionRole::License if license.is_none() => {
+                    license = Some(parse_license(self.data(section)?));
+                }
+                SectionRole::Version if kern_version.is_none() => {
+                    kern_version = Some(parse_version(self.data(section)?, self.byte_order)?);
+                }
+                _ => {}
+            }
+        }
+
+        let externs = symbols
+            .iter()
+            .filter(|s| s.index != 0 && s.section == SymbolSection::Undefined && !s.name.is_empty())
+            .map(|s| s.name.clone())
+            .collect();
+
+        Ok(Object {
+            byte_order: self.byte_order,
+            sections,
+            programs,
+            subprograms,
+            maps,
+            license,
+            kern_version,
+            externs,
+        })
+    }
+
+    fn header(&self, index: usize) -> Result<&'data <Elf as FileHeader>::SectionHeader, ParseError> {
+        self.table
+            .section(SectionIndex(index))
+            .map_err(|e| malformed(format!("section {index}"), e))
+    }
+
+    fn data(&self, section: &Section) -> Result<&'data [u8], ParseError> {
+        self.header(section.index)?
+            .data(self.endian, self.bytes)
+            .map_err(|e| malformed(format!("section \"{}\"", section.name), e))
+    }
+
+    fn sections(&self) -> Result<Vec<Section>, ParseError> {
+        let mut sections = Vec::with_capacity(self.table.len());
+        for (index, header) in self.table.enumerate() {
+            let name = self
+                .table
+                .section_name(self.endian, header)
+                .map_err(|e| malformed(format!("name of section {}", index.0), e))?;
+            let name = String::from_utf8_lossy(name).into_owned();
+            let role = SectionRole::classify(
+                &name,
+                header.sh_type(self.endian),
+                header.sh_flags(self.endian),
+                header.sh_info(self.endian),
+            );
+            sections.push(Section {
+                index: index.0,
+                name,
+                role,
+                size: header.sh_size(self.endian),
+            });
+        }
+        Ok(sections)
+    }
+
+    fn symbols(
+        &self,
+        symtab: &SymbolTable<'data, Elf, &'data [u8]>,
+        sections: &[Section],
+    ) -> Result<Vec<SymbolRef>, ParseError> {
+        let mut symbols = Vec::with_capacity(symtab.len());
+        for (index, symbol) in symtab.enumerate() {
+            use object::read::elf::Sym;
+            let what = || format!("symbol #{}", index.0);
+            let name = symtab
+                .symbol_name(self.endian, symbol)
+                .map_err(|e| malformed(what(), e))?;
+            let mut name = String::from_utf8_lossy(name).into_owned();
+            let shndx = symbol.st_shndx(self.endian);
+            let section = match shndx {
+                elf::SHN_UNDEF => SymbolSection::Undefined,
+                elf::SHN_ABS => SymbolSection::Absolute,
+                elf::SHN_COMMON => SymbolSection::Common,
+                _ => {
+                    let found = symtab
+                        .symbol_section(self.endian, symbol, SymbolIndex(index.0))
+                        .map_err(|e| malformed(what(), e))?;
+                    match found.and_then(|i| sections.get(i.0)) {
+                        Some(s) => SymbolSection::Defined {
+                            index: s.index,
+                            name: s.name.clone(),
+                            role: s.role.clone(),
+                        },
+                        None => {
+                            return Err(ParseError::Malformed {
+                                what: format!("symbol \"{name}\" (#{})", index.0),
+                                reason: format!(
+                                    "section index {shndx} does not exist (the object has {} sections)",
+                                    sections.len()
+                                ),
+                            });
+                        }
+                    }
+                }
+            };
+            let kind = SymbolKind::from_st_type(symbol.st_type());
+            if name.is_empty() && kind == SymbolKind::Section {
+                if let SymbolSection::Defined { name: section, .. } = &section {
+                    name = section.clone();
+                }
+            }
+            symbols.push(SymbolRef {
+                index: index.0,
+                name,
+                kind,
+                section,
+                value: symbol.st_value(self.endian),
+                size: symbol.st_size(self.endian),
+            });
+        }
+        Ok(symbols)
+    }
+
+    /// Decodes one code section, cuts it into functions and attaches its relocations.
+    fn code_section(
+        &self,
+        section: &Section,
+        sections: &[Section],
+        symbols: &[SymbolRef],
+        symtab_index: SectionIndex,
+    ) -> Result<Vec<Program>, ParseError> {
+        let data = self.data(section)?;
+        if data.len() % bpf_sys::Insn::SIZE != 0 {
+            return Err(ParseError::CodeSectionSize {
+                section: section.name.clone(),
+                size: data.len() as u64,
+            });
+        }
+        let insns = decode_insns(data, self.byte_order);
+        let functions: Vec<FunctionSymbol> = symbols
+            .iter()
+            .filter(|s| s.kind == SymbolKind::Func && defined_in(s, section.index))
+            .map(|s| FunctionSymbol {
+                name: s.name.clone(),
+                offset: s.value,
+                size: s.size,
+            })
+            .collect();
+        let mut programs = if functions.is_empty() && section.role == SectionRole::Programs {
+            // Hand-written code without function symbols: the section is the program.
+            let whole = FunctionSymbol {
+                name: String::new(),
+                offset: 0,
+                size: data.len() as u64,
+            };
+            if data.is_empty() {
+                Vec::new()
+            } else {
+                split_functions(&section.name, section.index, &insns, vec![whole])?
+            }
+        } else {
+            split_functions(&section.name, section.index, &insns, functions)?
+        };
+
+        for rel_section in sections
+            .iter()
+            .filter(|s| s.role == SectionRole::Relocations { target: section.index })
+        {
+            for (section_insn, reloc) in
+                self.relocations(rel_section, section, &insns, symbols, symtab_index)?
+            {
+                for program in &mut programs {
+                    let first = program.first_insn();
+                    if (first..first + program.insns.len()).contains(&section_insn) {
+                        program.relocations.push(Relocation {
+                            insn_index: section_insn - first,
+                            ..reloc.clone()
+                        });
+                    }
+                }
+            }
+        }
+        // Any RELA section aimed at code is refused: BPF objects never have one.
+        if let Some(rela) = self.table.enumerate().find(|(_, h)| {
+            h.sh_type(self.endian) == elf::SHT_RELA
+                && h.sh_info(self.endian) as usize == section.index
+        }) {
+            return Err(ParseError::RelaNotSupported {
+                section: sections
+                    .get(rela.0.0)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+            });
+        }
+        for program in &mut programs {
+            program.relocations.sort_by_key(|r| r.insn_index);
+        }
+        Ok(programs)
+    }
+
+    /// Reads the entries of one REL section for a code section, checking each one:
+    /// on an instruction, naming an existing symbol, at an `ld_imm64` (with its second
+    /// half) or a call. Returns (instruction index in the section, relocation).
+    fn relocations(
+        &self,
+        rel_section: &Section,
+        code: &Section,
+        insns: &[bpf_sys::Insn],
+        symbols: &[SymbolRef],
+        symtab_index: SectionIndex,
+    ) -> Result<Vec<(usize, Relocation)>, ParseError> {
+        let header = self.header(rel_section.index)?;
+        let Some((entries, link)) = header
+            .rel(self.endian, self.bytes)
+            .map_err(|e| malformed(format!("section \"{}\"", rel_section.name), e))?
+        else {
+            return Ok(Vec::new());
+        };
+        if link != symtab_index {
+            return Err(ParseError::RelocationSymbolTable {
+                section: rel_section.name.clone(),
+                link: header.sh_link(self.endian),
+            });
+        }
+        let section_size = insns.len() as u64 * bpf_sys::Insn::SIZE as u64;
+        let mut out = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let offset = entry.r_offset(self.endian);
+            let sym_index = entry.r_sym(self.endian);
+            let symbol = symbols
+                .get(sym_index as usize)
+                .filter(|_| sym_index != 0)
+                .ok_or_else(|| ParseError::RelocationSymbol {
+                    section: code.name.clone(),
+                    offset,
+                    index: sym_index,
+                })?;
+            let step = bpf_sys::Insn::SIZE as u64;
+            let index = (offset / step) as usize;
+            let insn = insns
+                .get(index)
+                .filter(|_| offset % step == 0)
+                .ok_or_else(|| ParseError::RelocationOutOfBounds {
+                    section: code.name.clone(),
+                    symbol: symbol.name.clone(),
+                    offset,
+                    section_size,
+                })?;
+            if insn.is_ld_imm64() {
+                if insns.get(index + 1).is_none() {
+                    return Err(ParseError::RelocationTruncatedLdImm64 {
+                        section: code.name.clone(),
+                        symbol: symbol.name.clone(),
+                        offset,
+                    });
+                }
+            } else if insn.code != CALL_OPCODE {
+                return Err(ParseError::RelocationInstruction {
+                    section: code.name.clone(),
+                    symbol: symbol.name.clone(),
+                    offset,
+                    code: insn.code,
+                });
+            }
+            out.push((
+                index,
+                Relocation {
+                    insn_index: index,
+                    offset,
+                    r_type: entry.r_type(self.endian),
+                    symbol: symbol.clone(),
+                },
+            ));
+        }
+        Ok(out)
+    }
+}
+
+fn defined_in(symbol: &SymbolRef, section_index: usize) -> bool {
+    matches!(symbol.section, SymbolSection::Defined { index, .. } if index == section_index)
+}
