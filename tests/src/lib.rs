@@ -467,8 +467,7 @@ pub fn ping_ok(ns: &Netns, ip: Ipv4Addr) -> bool {
 /// Sends `count` pings from `ns` to `ip`, 0.1 s apart; true when all were answered.
 pub fn ping_count(ns: &Netns, ip: Ipv4Addr, count: u32) -> bool {
     let (ip, count) = (ip.to_string(), count.to_string());
-    let deadline = "5";
-    let args = ["-n", "-q", "-c", &count, "-i", "0.1", "-w", deadline, &ip];
+    let args = ["-n", "-q", "-c", &count, "-i", "0.1", "-w", "5", &ip];
     ns.exec("ping", &args).success()
 }
 
@@ -526,11 +525,9 @@ pub fn map_info(map_id: u64) -> Value {
 /// The value stored under `key` in a map, read with `bpftool map lookup` and
 /// decoded as a little-endian unsigned integer.
 pub fn map_lookup_u64(map_id: u64, key: u32) -> u64 {
-    let key_bytes: Vec<String> = key.to_le_bytes().iter().map(|b| b.to_string()).collect();
-    let mut args = vec!["-j", "map", "lookup", "id"];
     let id = map_id.to_string();
-    args.push(&id);
-    args.push("key");
+    let key_bytes: Vec<String> = key.to_le_bytes().iter().map(u8::to_string).collect();
+    let mut args = vec!["-j", "map", "lookup", "id", &id, "key"];
     args.extend(key_bytes.iter().map(String::as_str));
     let out = bpftool(&args).ok("bpftool map lookup");
     let entry: Value = serde_json::from_str(&out.stdout).expect("bpftool prints JSON");
