@@ -70,7 +70,9 @@ pub enum ParseError {
         section: String,
     },
     /// A relocation section that names something other than the symbol table.
-    #[error("relocation section \"{section}\" links to section {link}, which is not the symbol table")]
+    #[error(
+        "relocation section \"{section}\" links to section {link}, which is not the symbol table"
+    )]
     RelocationSymbolTable {
         /// The relocation section's name.
         section: String,
@@ -92,7 +94,9 @@ pub enum ParseError {
         section_size: u64,
     },
     /// A relocation whose symbol index does not exist.
-    #[error("relocation at offset {offset:#x} of section \"{section}\" names symbol #{index}, which does not exist")]
+    #[error(
+        "relocation at offset {offset:#x} of section \"{section}\" names symbol #{index}, which does not exist"
+    )]
     RelocationSymbol {
         /// The code section being relocated.
         section: String,
@@ -133,18 +137,25 @@ pub enum ParseError {
         /// Section size in bytes.
         size: u64,
     },
-    /// The `maps` section size is not a whole number of equal entries.
-    #[error("section \"maps\" is {size} bytes, which does not divide into {count} equal map definitions")]
+    /// A map symbol without a size, in a `maps` section that does not divide into
+    /// equal definitions, one per map symbol.
+    #[error(
+        "section \"maps\" is {size} bytes, which does not divide into {count} equal map definitions (and a map symbol has no size)"
+    )]
     MapSectionSize {
         /// Section size in bytes.
         size: u64,
         /// Number of map symbols.
         count: usize,
     },
-    /// Map definitions too small to hold type, key size, value size and max entries.
-    #[error("map definitions in section \"maps\" are {entry_size} bytes each; at least 16 are needed (type, key size, value size, max entries)")]
+    /// A map definition too small to hold type, key size, value size and max entries.
+    #[error(
+        "map \"{map}\": definition is {entry_size} bytes; at least 16 are needed (type, key size, value size, max entries)"
+    )]
     MapEntryTooSmall {
-        /// Bytes per map definition.
+        /// Map (symbol) name.
+        map: String,
+        /// Bytes of the definition.
         entry_size: u64,
     },
     /// A map definition longer than `struct bpf_elf_map` whose extra bytes are not zero.
@@ -191,7 +202,10 @@ pub enum SelectError {
         available: Vec<String>,
     },
     /// The section exists but holds something other than programs (maps, data, ...).
-    #[error("section \"{section}\" holds {role}, not programs; the object's programs are in: {}", list(available))]
+    #[error(
+        "section \"{section}\" holds {role}, not programs; the object's programs are in: {}",
+        list(available)
+    )]
     NotAProgramSection {
         /// The requested section.
         section: String,
@@ -201,7 +215,10 @@ pub enum SelectError {
         available: Vec<String>,
     },
     /// The section exists but has no function of that name.
-    #[error("no program \"{function}\" in section \"{section}\"; it has: {}", list(available))]
+    #[error(
+        "no program \"{function}\" in section \"{section}\"; it has: {}",
+        list(available)
+    )]
     FunctionNotFound {
         /// The requested section.
         section: String,

@@ -15,6 +15,8 @@
 //! data, bpf-to-bpf calls, externs, pinning and tail calls are recognised and refused
 //! with an error that says so. The library never prints; pass an [`Observer`] to watch.
 
+#![warn(missing_docs)]
+
 mod error;
 mod license;
 mod load;

@@ -37,8 +37,14 @@ mod tests {
 
     #[test]
     fn version_is_one_u32() {
-        assert_eq!(parse_version(&[1, 2, 3, 4], ByteOrder::Big).unwrap(), 0x0102_0304);
-        assert_eq!(parse_version(&[1, 2, 3, 4], ByteOrder::Little).unwrap(), 0x0403_0201);
+        assert_eq!(
+            parse_version(&[1, 2, 3, 4], ByteOrder::Big).unwrap(),
+            0x0102_0304
+        );
+        assert_eq!(
+            parse_version(&[1, 2, 3, 4], ByteOrder::Little).unwrap(),
+            0x0403_0201
+        );
         assert!(matches!(
             parse_version(&[1, 2, 3], ByteOrder::Little),
             Err(ParseError::VersionSize { size: 3 })

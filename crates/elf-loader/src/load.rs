@@ -191,9 +191,17 @@ fn check_map_supported(map: &Map) -> Result<(), LoadError> {
         })
     };
     if def.pinning != 0 {
-        return refuse(format!("pinning (pinning = {})", def.pinning));
+        let kind = match def.pinning {
+            1 => "PIN_OBJECT_NS",
+            2 => "PIN_GLOBAL_NS",
+            _ => "a custom pinning path",
+        };
+        return refuse(format!("pinning (pinning = {}, {kind})", def.pinning));
     }
-    if matches!(def.map_type, map_type::ARRAY_OF_MAPS | map_type::HASH_OF_MAPS) {
+    if matches!(
+        def.map_type,
+        map_type::ARRAY_OF_MAPS | map_type::HASH_OF_MAPS
+    ) {
         return refuse(format!(
             "map-in-map (type {}, inner_id {})",
             def.map_type, def.inner_id

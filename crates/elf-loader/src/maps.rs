@@ -3,9 +3,14 @@
 //! Before BTF, a map was declared as a global struct in a section named `maps`:
 //! libbpf's `struct bpf_map_def` (type, key_size, value_size, max_entries, map_flags:
 //! five u32, 20 bytes) or iproute2's `struct bpf_elf_map` (those five, then id,
-//! pinning, inner_id, inner_idx: nine u32, 36 bytes). Every definition in one object has
-//! the same size, so the entry size is the section size divided by the number of map
-//! symbols; each map is named by its symbol and starts at the symbol's offset.
+//! pinning, inner_id, inner_idx: nine u32, 36 bytes). Each map is named by its symbol
+//! and starts at the symbol's offset.
+//!
+//! The size of a definition is the symbol's `st_size`, which clang always records.
+//! Only for a symbol without one does the loader fall back on iproute2's rule (all
+//! definitions the same size: the section size divided by the number of map symbols).
+//! The symbol size matters for linked objects, whose `maps` section can hold
+//! definitions that no symbol names any more, which breaks the division.
 
 use crate::error::ParseError;
 use crate::object::ByteOrder;
@@ -79,16 +84,26 @@ pub(crate) fn parse_legacy_maps(
         };
     }
     let count = symbols.len();
-    if size % count as u64 != 0 {
-        return Err(ParseError::MapSectionSize { size, count });
-    }
-    let entry_size = size / count as u64;
-    if entry_size < MIN_LEGACY_ENTRY_SIZE {
-        return Err(ParseError::MapEntryTooSmall { entry_size });
-    }
+    let shared_size = || {
+        if size % count as u64 == 0 {
+            Ok(size / count as u64)
+        } else {
+            Err(ParseError::MapSectionSize { size, count })
+        }
+    };
 
     let mut maps = Vec::with_capacity(count);
     for symbol in symbols {
+        let entry_size = match symbol.size {
+            0 => shared_size()?,
+            known => known,
+        };
+        if entry_size < MIN_LEGACY_ENTRY_SIZE {
+            return Err(ParseError::MapEntryTooSmall {
+                map: symbol.name.clone(),
+                entry_size,
+            });
+        }
         let out_of_bounds = || ParseError::MapOutOfBounds {
             map: symbol.name.clone(),
             offset: symbol.value,
@@ -139,8 +154,17 @@ fn decode_def(fields: &[u8], order: ByteOrder) -> MapDef {
             ByteOrder::Big => u32::from_be_bytes(bytes),
         };
     }
-    let [map_type, key_size, value_size, max_entries, map_flags, id, pinning, inner_id, inner_idx] =
-        words;
+    let [
+        map_type,
+        key_size,
+        value_size,
+        max_entries,
+        map_flags,
+        id,
+        pinning,
+        inner_id,
+        inner_idx,
+    ] = words;
     MapDef {
         map_type,
         key_size,
@@ -189,8 +213,7 @@ mod tests {
     fn entry_size_comes_from_symbol_count() {
         for order in [ByteOrder::Little, ByteOrder::Big] {
             let data = words(&[2, 4, 8, 1, 0, 1, 4, 16, 64, 0], order);
-            let maps =
-                parse_legacy_maps(&data, order, &[symbol("b", 20), symbol("a", 0)]).unwrap();
+            let maps = parse_legacy_maps(&data, order, &[symbol("b", 20), symbol("a", 0)]).unwrap();
             assert_eq!(maps.len(), 2);
             assert_eq!(maps[0].name, "a");
             assert_eq!(maps[0].def.map_type, 2);
@@ -217,11 +240,19 @@ mod tests {
             Err(ParseError::MapSectionWithoutSymbols { size: 20 })
         ));
         assert!(matches!(
-            parse_legacy_maps(&data[..18], ByteOrder::Little, &[symbol("a", 0), symbol("b", 9)]),
-            Err(ParseError::MapEntryTooSmall { entry_size: 9 })
+            parse_legacy_maps(
+                &data[..18],
+                ByteOrder::Little,
+                &[symbol("a", 0), symbol("b", 9)]
+            ),
+            Err(ParseError::MapEntryTooSmall { entry_size: 9, .. })
         ));
         assert!(matches!(
-            parse_legacy_maps(&data[..19], ByteOrder::Little, &[symbol("a", 0), symbol("b", 9)]),
+            parse_legacy_maps(
+                &data[..19],
+                ByteOrder::Little,
+                &[symbol("a", 0), symbol("b", 9)]
+            ),
             Err(ParseError::MapSectionSize { size: 19, count: 2 })
         ));
         for offset in [4, 20, u64::MAX] {
@@ -230,6 +261,31 @@ mod tests {
                 Err(ParseError::MapOutOfBounds { .. })
             ));
         }
+    }
+
+    #[test]
+    fn symbol_size_wins_over_the_division() {
+        // Four 20-byte definitions, only the first and last still named (as in a
+        // linked object): dividing 80 bytes by two symbols would give 40.
+        let data = words(
+            &[1, 4, 4, 1, 0, 2, 4, 8, 2, 0, 3, 4, 8, 3, 0, 4, 4, 8, 4, 0],
+            ByteOrder::Little,
+        );
+        let mut first = symbol("first", 0);
+        first.size = 20;
+        let mut last = symbol("last", 60);
+        last.size = 20;
+        let maps = parse_legacy_maps(&data, ByteOrder::Little, &[first, last]).unwrap();
+        assert_eq!(maps[0].def.map_type, 1);
+        assert_eq!(maps[1].def.map_type, 4);
+        assert_eq!(maps[1].def.max_entries, 4);
+        assert_eq!(
+            maps[1].source,
+            MapSource::Legacy {
+                offset: 60,
+                entry_size: 20
+            }
+        );
     }
 
     #[test]

@@ -295,7 +295,10 @@ impl<'data> Reader<'data> {
         })
     }
 
-    fn header(&self, index: usize) -> Result<&'data <Elf as FileHeader>::SectionHeader, ParseError> {
+    fn header(
+        &self,
+        index: usize,
+    ) -> Result<&'data <Elf as FileHeader>::SectionHeader, ParseError> {
         self.table
             .section(SectionIndex(index))
             .map_err(|e| malformed(format!("section {index}"), e))
@@ -430,10 +433,12 @@ impl<'data> Reader<'data> {
             split_functions(&section.name, section.index, &insns, functions)?
         };
 
-        for rel_section in sections
-            .iter()
-            .filter(|s| s.role == SectionRole::Relocations { target: section.index })
-        {
+        for rel_section in sections.iter().filter(|s| {
+            s.role
+                == SectionRole::Relocations {
+                    target: section.index,
+                }
+        }) {
             for (section_insn, reloc) in
                 self.relocations(rel_section, section, &insns, symbols, symtab_index)?
             {

@@ -23,7 +23,8 @@ pub struct Program {
     /// The instructions, decoded from the object's byte order into host form.
     pub insns: Vec<Insn>,
     /// Relocations that fall inside this function; their `insn_index` counts from the
-    /// function's first instruction.
+    /// function's first instruction. (Relocations of code that no function symbol
+    /// covers, as linked objects can have, belong to no program and are not kept.)
     pub relocations: Vec<Relocation>,
 }
 
@@ -87,7 +88,10 @@ pub(crate) fn split_functions(
             size,
             section_size,
         };
-        let end = function.offset.checked_add(size).ok_or_else(out_of_bounds)?;
+        let end = function
+            .offset
+            .checked_add(size)
+            .ok_or_else(out_of_bounds)?;
         let step = Insn::SIZE as u64;
         if function.offset % step != 0 || size % step != 0 || end > section_size {
             return Err(out_of_bounds());
@@ -144,9 +148,13 @@ mod tests {
     #[test]
     fn size_zero_extends_to_next_function_or_end() {
         let code = insns(4);
-        let programs =
-            split_functions("s", 1, &code, vec![function("a", 0, 0), function("b", 8, 0)])
-                .unwrap();
+        let programs = split_functions(
+            "s",
+            1,
+            &code,
+            vec![function("a", 0, 0), function("b", 8, 0)],
+        )
+        .unwrap();
         assert_eq!(programs[0].insns.len(), 1);
         assert_eq!(programs[1].insns.len(), 3);
     }
@@ -171,6 +179,9 @@ mod tests {
         let a = decode_insns(&le, ByteOrder::Little);
         let b = decode_insns(&be, ByteOrder::Big);
         assert_eq!(a, b);
-        assert_eq!((a[0].dst_reg(), a[0].src_reg(), a[0].off, a[0].imm), (1, 2, 1, 2));
+        assert_eq!(
+            (a[0].dst_reg(), a[0].src_reg(), a[0].off, a[0].imm),
+            (1, 2, 1, 2)
+        );
     }
 }

@@ -51,8 +51,9 @@ pub enum Unsupported {
     BtfMap,
     /// An extern variable resolved at load time (`__kconfig`, `__ksym`).
     ExternVariable,
-    /// A call to a kernel function (kfunc) resolved through BTF.
-    KfuncCall,
+    /// A call to a function this object does not define: a kernel function (kfunc)
+    /// resolved through BTF, or a function of another object to be linked in.
+    ExternCall,
     /// A call to another BPF function (needs subprogram linking).
     SubprogramCall,
     /// The address of a BPF function (a callback for `bpf_loop` and friends).
@@ -67,7 +68,9 @@ impl fmt::Display for Unsupported {
             Unsupported::GlobalData => f.write_str("global data (.data/.rodata/.bss)"),
             Unsupported::BtfMap => f.write_str("a BTF-defined map (.maps)"),
             Unsupported::ExternVariable => f.write_str("an extern variable (__kconfig/__ksym)"),
-            Unsupported::KfuncCall => f.write_str("a kfunc call"),
+            Unsupported::ExternCall => f.write_str(
+                "a call to an undefined function (a kfunc, or a function of another object)",
+            ),
             Unsupported::SubprogramCall => f.write_str("a bpf-to-bpf call"),
             Unsupported::FunctionPointer => f.write_str("a function pointer (callback)"),
             Unsupported::Section(role) => write!(f, "a reference to {role}"),
@@ -108,7 +111,7 @@ pub fn resolve(
     let role = match &symbol.section {
         SymbolSection::Undefined => {
             return Err(unsupported(if is_call {
-                Unsupported::KfuncCall
+                Unsupported::ExternCall
             } else {
                 Unsupported::ExternVariable
             }));
@@ -287,7 +290,10 @@ mod tests {
         let object = Object::parse(&bytes).unwrap();
         let program = object.find_program("ingress", None).unwrap();
         let used = referenced_maps(&object, program).unwrap();
-        let names: Vec<&str> = used.iter().map(|&i| object.maps()[i].name.as_str()).collect();
+        let names: Vec<&str> = used
+            .iter()
+            .map(|&i| object.maps()[i].name.as_str())
+            .collect();
         assert_eq!(names, ["counters", "verdicts"]);
 
         let fds = |index: usize| Some(100 + index as i32);
@@ -341,7 +347,10 @@ mod tests {
                 .any(|r| r.symbol.kind == SymbolKind::Section)
         );
         let used = referenced_maps(&object, program).unwrap();
-        let names: Vec<&str> = used.iter().map(|&i| object.maps()[i].name.as_str()).collect();
+        let names: Vec<&str> = used
+            .iter()
+            .map(|&i| object.maps()[i].name.as_str())
+            .collect();
         assert_eq!(names, ["hidden"]);
         let insns = relocate(&object, program, |i| Some(i as i32 + 7), &NoObserver).unwrap();
         let reloc = &program.relocations[0];

@@ -105,9 +105,12 @@ pub struct Section {
 /// True for names clang gives to global variables: `.data`, `.rodata`, `.bss`, and
 /// their `.data.NAME`-style variants (`.rodata.str1.1`, `.data.custom`, ...).
 fn is_global_data(name: &str) -> bool {
-    [".data", ".rodata", ".bss"]
-        .iter()
-        .any(|base| name == *base || name.strip_prefix(base).is_some_and(|rest| rest.starts_with('.')))
+    [".data", ".rodata", ".bss"].iter().any(|base| {
+        name == *base
+            || name
+                .strip_prefix(base)
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
 }
 
 #[cfg(test)]
@@ -134,7 +137,14 @@ mod tests {
 
     #[test]
     fn global_data_names() {
-        for name in [".data", ".rodata", ".bss", ".rodata.str1.1", ".data.custom", ".rodata.cst32"] {
+        for name in [
+            ".data",
+            ".rodata",
+            ".bss",
+            ".rodata.str1.1",
+            ".data.custom",
+            ".rodata.cst32",
+        ] {
             assert!(is_global_data(name), "{name}");
         }
         for name in [".datax", ".rodatafoo", "data", ".debug_info"] {

@@ -42,7 +42,9 @@ pub fn skip<T>(reason: &str) -> Option<T> {
 
 /// Directory of the C test sources.
 pub fn c_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("c")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("c")
 }
 
 /// Compiles `tests/c/<file>` for `target` and returns the object's bytes, or `None`
