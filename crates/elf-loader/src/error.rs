@@ -63,6 +63,20 @@ pub enum ParseError {
         /// Section size in bytes.
         section_size: u64,
     },
+    /// Two function symbols claim the same instructions.
+    #[error(
+        "functions \"{first}\" and \"{second}\" overlap in section \"{section}\" (\"{second}\" starts at offset {offset:#x}, inside \"{first}\")"
+    )]
+    FunctionsOverlap {
+        /// Section name.
+        section: String,
+        /// The function that starts first.
+        first: String,
+        /// The function that starts inside it.
+        second: String,
+        /// Offset of the second function.
+        offset: u64,
+    },
     /// A relocation section for code uses `RELA` entries, which BPF objects never do.
     #[error("relocation section \"{section}\" has RELA entries; BPF objects use REL")]
     RelaNotSupported {

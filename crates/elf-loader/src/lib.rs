@@ -34,7 +34,7 @@ mod testutil;
 pub use error::{LoadError, ParseError, RelocError, SelectError};
 pub use load::{CreatedMap, LoadOptions, LoadedProgram, load};
 pub use maps::{BPF_ELF_MAP_SIZE, MIN_LEGACY_ENTRY_SIZE, Map, MapDef, MapSource};
-pub use object::{ByteOrder, EM_BPF, Object};
+pub use object::{ByteOrder, EM_BPF, MAX_NAME_LEN, Object};
 pub use observer::{NoObserver, Observer};
 pub use program::Program;
 pub use reloc::{Relocation, Unsupported};

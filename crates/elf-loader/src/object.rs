@@ -6,6 +6,7 @@
 //! Every offset, size and index read from the file is checked before use; a broken
 //! file gives a [`ParseError`] naming the section, symbol or offset, never a panic.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use object::elf::{self, FileHeader64};
@@ -153,13 +154,12 @@ impl Object {
 
     /// Names of the sections that hold programs, each once, in object order.
     pub fn program_sections(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for program in &self.programs {
-            if !names.contains(&program.section) {
-                names.push(program.section.clone());
-            }
-        }
-        names
+        let mut seen = BTreeSet::new();
+        self.programs
+            .iter()
+            .filter(|p| seen.insert(p.section.as_str()))
+            .map(|p| p.section.clone())
+            .collect()
     }
 
     /// Chooses a program the way tc does: the first function (by offset) in `section`,
@@ -242,10 +242,37 @@ impl<'data> Reader<'data> {
             .map_err(|e| malformed("symbol table", e))?;
         let symbols = self.symbols(&symtab, &sections)?;
 
+        self.refuse_rela_for_code(&sections)?;
+
+        // Group function symbols and REL sections by the section they belong to, so
+        // each code section is handled in time proportional to its own contents.
+        let mut functions: BTreeMap<usize, Vec<FunctionSymbol>> = BTreeMap::new();
+        for symbol in symbols.iter().filter(|s| s.kind == SymbolKind::Func) {
+            if let SymbolSection::Defined { index, .. } = symbol.section {
+                functions.entry(index).or_default().push(FunctionSymbol {
+                    name: symbol.name.clone(),
+                    offset: symbol.value,
+                    size: symbol.size,
+                });
+            }
+        }
+        let mut rel_sections: BTreeMap<usize, Vec<&Section>> = BTreeMap::new();
+        for section in &sections {
+            if let SectionRole::Relocations { target } = section.role {
+                rel_sections.entry(target).or_default().push(section);
+            }
+        }
+
         let mut programs = Vec::new();
         let mut subprograms = Vec::new();
         for section in sections.iter().filter(|s| s.role.is_code()) {
-            let found = self.code_section(section, &sections, &symbols, symtab.section())?;
+            let found = self.code_section(
+                section,
+                functions.remove(&section.index).unwrap_or_default(),
+                rel_sections.get(&section.index).map_or(&[][..], |v| v),
+                &symbols,
+                symtab.section(),
+            )?;
             if section.role == SectionRole::Subprograms {
                 subprograms.extend(found);
             } else {
@@ -317,7 +344,7 @@ impl<'data> Reader<'data> {
                 .table
                 .section_name(self.endian, header)
                 .map_err(|e| malformed(format!("name of section {}", index.0), e))?;
-            let name = String::from_utf8_lossy(name).into_owned();
+            let name = checked_name(name, || format!("name of section {}", index.0))?;
             let role = SectionRole::classify(
                 &name,
                 header.sh_type(self.endian),
@@ -346,7 +373,7 @@ impl<'data> Reader<'data> {
             let name = symtab
                 .symbol_name(self.endian, symbol)
                 .map_err(|e| malformed(what(), e))?;
-            let mut name = String::from_utf8_lossy(name).into_owned();
+            let mut name = checked_name(name, what)?;
             let shndx = symbol.st_shndx(self.endian);
             let section = match shndx {
                 elf::SHN_UNDEF => SymbolSection::Undefined,
@@ -392,11 +419,32 @@ impl<'data> Reader<'data> {
         Ok(symbols)
     }
 
+    /// Refuses RELA sections aimed at code: BPF objects never have one, and reading
+    /// one as REL would patch the wrong values.
+    fn refuse_rela_for_code(&self, sections: &[Section]) -> Result<(), ParseError> {
+        for (index, header) in self.table.enumerate() {
+            if header.sh_type(self.endian) != elf::SHT_RELA {
+                continue;
+            }
+            let target = header.sh_info(self.endian) as usize;
+            if sections.get(target).is_some_and(|s| s.role.is_code()) {
+                return Err(ParseError::RelaNotSupported {
+                    section: sections
+                        .get(index.0)
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Decodes one code section, cuts it into functions and attaches its relocations.
     fn code_section(
         &self,
         section: &Section,
-        sections: &[Section],
+        functions: Vec<FunctionSymbol>,
+        rel_sections: &[&Section],
         symbols: &[SymbolRef],
         symtab_index: SectionIndex,
     ) -> Result<Vec<Program>, ParseError> {
@@ -408,15 +456,6 @@ impl<'data> Reader<'data> {
             });
         }
         let insns = decode_insns(data, self.byte_order);
-        let functions: Vec<FunctionSymbol> = symbols
-            .iter()
-            .filter(|s| s.kind == SymbolKind::Func && defined_in(s, section.index))
-            .map(|s| FunctionSymbol {
-                name: s.name.clone(),
-                offset: s.value,
-                size: s.size,
-            })
-            .collect();
         let mut programs = if functions.is_empty() && section.role == SectionRole::Programs {
             // Hand-written code without function symbols: the section is the program.
             let whole = FunctionSymbol {
@@ -433,37 +472,24 @@ impl<'data> Reader<'data> {
             split_functions(&section.name, section.index, &insns, functions)?
         };
 
-        for rel_section in sections.iter().filter(|s| {
-            s.role
-                == SectionRole::Relocations {
-                    target: section.index,
-                }
-        }) {
+        // Programs come back in offset order and do not overlap, so the one holding
+        // an instruction is found by binary search.
+        for rel_section in rel_sections {
             for (section_insn, reloc) in
                 self.relocations(rel_section, section, &insns, symbols, symtab_index)?
             {
-                for program in &mut programs {
-                    let first = program.first_insn();
-                    if (first..first + program.insns.len()).contains(&section_insn) {
-                        program.relocations.push(Relocation {
-                            insn_index: section_insn - first,
-                            ..reloc.clone()
-                        });
-                    }
+                let after = programs.partition_point(|p| p.first_insn() <= section_insn);
+                let Some(program) = after.checked_sub(1).and_then(|i| programs.get_mut(i)) else {
+                    continue;
+                };
+                let first = program.first_insn();
+                if section_insn < first + program.insns.len() {
+                    program.relocations.push(Relocation {
+                        insn_index: section_insn - first,
+                        ..reloc
+                    });
                 }
             }
-        }
-        // Any RELA section aimed at code is refused: BPF objects never have one.
-        if let Some(rela) = self.table.enumerate().find(|(_, h)| {
-            h.sh_type(self.endian) == elf::SHT_RELA
-                && h.sh_info(self.endian) as usize == section.index
-        }) {
-            return Err(ParseError::RelaNotSupported {
-                section: sections
-                    .get(rela.0.0)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
-            });
         }
         for program in &mut programs {
             program.relocations.sort_by_key(|r| r.insn_index);
@@ -547,6 +573,25 @@ impl<'data> Reader<'data> {
         }
         Ok(out)
     }
+}
+
+/// Longest section or symbol name accepted: the kernel's `KSYM_NAME_LEN`. Names are
+/// copied for every symbol and relocation that uses them, so an unbounded name (a
+/// hostile string table can make every symbol point at one huge string) would
+/// multiply into unbounded memory.
+pub const MAX_NAME_LEN: usize = 512;
+
+fn checked_name(bytes: &[u8], what: impl Fn() -> String) -> Result<String, ParseError> {
+    if bytes.len() > MAX_NAME_LEN {
+        return Err(ParseError::Malformed {
+            what: what(),
+            reason: format!(
+                "{} bytes long, more than the {MAX_NAME_LEN} allowed",
+                bytes.len()
+            ),
+        });
+    }
+    Ok(String::from_utf8_lossy(bytes).into_owned())
 }
 
 fn defined_in(symbol: &SymbolRef, section_index: usize) -> bool {

@@ -58,7 +58,9 @@ pub(crate) fn decode_insns(data: &[u8], order: ByteOrder) -> Vec<Insn> {
 }
 
 /// Cuts a code section into one program per function symbol, in offset order. A
-/// symbol of size 0 extends to the next function or the section's end.
+/// symbol of size 0 extends to the next function or the section's end. Functions may
+/// not overlap (clang never emits that), which also bounds the instructions copied to
+/// the section's size.
 pub(crate) fn split_functions(
     section: &str,
     section_index: usize,
@@ -69,7 +71,7 @@ pub(crate) fn split_functions(
     functions.sort_by(|a, b| a.offset.cmp(&b.offset).then_with(|| a.name.cmp(&b.name)));
 
     let starts: Vec<u64> = functions.iter().map(|f| f.offset).collect();
-    let mut programs = Vec::with_capacity(functions.len());
+    let mut programs: Vec<Program> = Vec::with_capacity(functions.len());
     for function in functions {
         let size = if function.size > 0 {
             function.size
@@ -95,6 +97,17 @@ pub(crate) fn split_functions(
         let step = Insn::SIZE as u64;
         if function.offset % step != 0 || size % step != 0 || end > section_size {
             return Err(out_of_bounds());
+        }
+        if let Some(previous) = programs.last() {
+            let previous_end = previous.offset + previous.insns.len() as u64 * step;
+            if function.offset < previous_end {
+                return Err(ParseError::FunctionsOverlap {
+                    section: section.to_string(),
+                    first: previous.name.clone(),
+                    second: function.name,
+                    offset: function.offset,
+                });
+            }
         }
         let first = (function.offset / step) as usize;
         let last = (end / step) as usize;
@@ -167,6 +180,23 @@ mod tests {
             assert!(
                 matches!(err, Err(ParseError::FunctionOutOfBounds { .. })),
                 "offset {offset} size {size}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_overlapping_functions() {
+        let code = insns(4);
+        for (a, b) in [((0, 16), (8, 16)), ((0, 16), (0, 16)), ((0, 32), (8, 8))] {
+            let err = split_functions(
+                "s",
+                1,
+                &code,
+                vec![function("a", a.0, a.1), function("b", b.0, b.1)],
+            );
+            assert!(
+                matches!(err, Err(ParseError::FunctionsOverlap { .. })),
+                "{a:?} {b:?}: {err:?}"
             );
         }
     }

@@ -135,12 +135,16 @@ pub fn resolve(
             // Named map symbols carry 0 there; a section symbol (a `static` map) carries
             // the map's offset.
             let offset = symbol.value as i64 + i64::from(insn.imm);
-            let index = object
-                .maps()
-                .iter()
-                .position(|map| match map.source {
-                    MapSource::Legacy { offset: at, .. } => at as i64 == offset,
-                })
+            // Maps are sorted by offset.
+            let maps = object.maps();
+            let start = |map: &crate::maps::Map| match map.source {
+                MapSource::Legacy { offset, .. } => offset,
+            };
+            let index = u64::try_from(offset)
+                .ok()
+                .map(|wanted| (wanted, maps.partition_point(|m| start(m) < wanted)))
+                .filter(|&(wanted, i)| maps.get(i).is_some_and(|m| start(m) == wanted))
+                .map(|(_, i)| i)
                 .ok_or_else(|| RelocError::NoMapAtOffset {
                     program: program_label(program),
                     insn: reloc.insn_index,
