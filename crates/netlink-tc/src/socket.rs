@@ -1,0 +1,334 @@
+//! The rtnetlink socket: send one request, then read until its acknowledgement, its
+//! answer, or the end of its dump. Every wait is bounded (a receive timeout and a
+//! cap on the bytes read), and every message sent or received is shown to an
+//! [`Observer`] before anything else happens to it.
+//!
+//! Like iproute2, the socket asks for extended acknowledgements (so refusals carry
+//! the kernel's explanation) and does not turn on strict dump checking.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
+use nix::sys::socket::{setsockopt, sockopt};
+use nix::sys::time::{TimeVal, TimeValLike};
+
+use crate::error::{DecodeError, Error, KernelError};
+use crate::message::{
+    DoneMessage, ErrorMessage, Message, Messages, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, set_seq,
+};
+
+/// Watches the bytes going to and coming from the kernel, one netlink message per
+/// call. Both methods default to doing nothing; `rtc --explain` decodes them.
+pub trait Observer {
+    /// A request is about to be sent (its sequence number already set).
+    fn sent(&self, message: &[u8]) {
+        let _ = message;
+    }
+
+    /// A message arrived (including ones for other requests, which are then skipped).
+    fn received(&self, message: &[u8]) {
+        let _ = message;
+    }
+}
+
+/// An observer that ignores everything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {}
+
+/// A successful acknowledgement.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ack {
+    /// Extended-ack text the kernel attached to a success (tc prints it as
+    /// `Warning: <text>.`).
+    pub warning: Option<String>,
+}
+
+/// The messages of one dump, in the order the kernel sent them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dump<T> {
+    /// The entries.
+    pub items: Vec<T>,
+    /// `NLM_F_DUMP_INTR` was seen: the table changed during the dump (tc prints
+    /// "Dump was interrupted and may be inconsistent." on stderr).
+    pub interrupted: bool,
+    /// Extended-ack text attached to the final `NLMSG_DONE`, if any.
+    pub warning: Option<String>,
+}
+
+impl Dump<Vec<u8>> {
+    /// Decodes each raw message with `decode`, dropping those it maps to `None`.
+    pub fn try_map<T>(
+        self,
+        mut decode: impl FnMut(&[u8]) -> Result<Option<T>, DecodeError>,
+    ) -> Result<Dump<T>, Error> {
+        let mut items = Vec::with_capacity(self.items.len());
+        for raw in &self.items {
+            if let Some(item) = decode(raw)? {
+                items.push(item);
+            }
+        }
+        Ok(Dump {
+            items,
+            interrupted: self.interrupted,
+            warning: self.warning,
+        })
+    }
+}
+
+/// Smallest receive buffer, as iproute2 uses.
+const MIN_RECV_BUFFER: usize = 32 * 1024;
+/// Default cap on one datagram and on a whole reply or dump.
+pub const DEFAULT_REPLY_LIMIT: usize = 64 * 1024 * 1024;
+/// Default time to wait for each datagram.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often an interrupted `recv` is retried before giving up.
+const EINTR_RETRIES: usize = 100;
+
+/// An open `NETLINK_ROUTE` socket.
+pub struct Netlink {
+    socket: Socket,
+    port: u32,
+    seq: u32,
+    timeout: Duration,
+    reply_limit: usize,
+    observer: Box<dyn Observer>,
+}
+
+impl std::fmt::Debug for Netlink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Netlink")
+            .field("port", &self.port)
+            .field("seq", &self.seq)
+            .field("timeout", &self.timeout)
+            .field("reply_limit", &self.reply_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+fn io(op: &'static str) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io { op, source }
+}
+
+impl Netlink {
+    /// Opens and binds a socket in the caller's network namespace, with extended
+    /// acknowledgements on, a 1 MiB receive buffer and the default timeout.
+    pub fn open() -> Result<Self, Error> {
+        let mut socket = Socket::new(NETLINK_ROUTE).map_err(io("socket"))?;
+        // As iproute2: a kernel without extended acks still works, so ignore failure.
+        let _ = socket.set_ext_ack(true);
+        let _ = socket.set_rx_buf_sz(1024 * 1024);
+        let address = socket.bind_auto().map_err(io("bind"))?;
+        let seq = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as u32)
+            .unwrap_or(1);
+        let mut netlink = Netlink {
+            socket,
+            port: address.port_number(),
+            seq,
+            timeout: DEFAULT_TIMEOUT,
+            reply_limit: DEFAULT_REPLY_LIMIT,
+            observer: Box::new(NoObserver),
+        };
+        netlink.set_timeout(DEFAULT_TIMEOUT)?;
+        Ok(netlink)
+    }
+
+    /// Replaces the observer that sees every message.
+    pub fn set_observer(&mut self, observer: Box<dyn Observer>) {
+        self.observer = observer;
+    }
+
+    /// Sets how long to wait for each datagram of a reply (at least 1 ms).
+    pub fn set_timeout(&mut self, timeout: Duration) -> Result<(), Error> {
+        let millis = i64::try_from(timeout.as_millis())
+            .unwrap_or(i64::MAX)
+            .max(1);
+        setsockopt(
+            &self.socket,
+            sockopt::ReceiveTimeout,
+            &TimeVal::milliseconds(millis),
+        )
+        .map_err(|errno| Error::Io {
+            op: "setsockopt(SO_RCVTIMEO)",
+            source: std::io::Error::from(errno),
+        })?;
+        self.timeout = timeout;
+        Ok(())
+    }
+
+    /// Sets the cap on the bytes of one reply or dump.
+    pub fn set_reply_limit(&mut self, limit: usize) {
+        self.reply_limit = limit;
+    }
+
+    /// The port id the kernel gave this socket.
+    pub fn port(&self) -> u32 {
+        self.port
+    }
+
+    /// Gives `request` the next sequence number, shows it to the observer, sends it
+    /// to the kernel, and returns the sequence number.
+    fn send(&mut self, request: &mut [u8]) -> Result<u32, Error> {
+        self.seq = self.seq.wrapping_add(1);
+        set_seq(request, self.seq);
+        self.observer.sent(request);
+        let kernel = SocketAddr::new(0, 0);
+        self.socket
+            .send_to(request, &kernel, 0)
+            .map_err(io("sendto"))?;
+        Ok(self.seq)
+    }
+
+    /// Reads one datagram from the kernel, sized by a peek first.
+    fn receive(&mut self, budget: &mut usize) -> Result<Vec<u8>, Error> {
+        for _ in 0..EINTR_RETRIES {
+            let mut probe = Vec::new();
+            let peeked = self
+                .socket
+                .recv_from(&mut probe, libc::MSG_PEEK | libc::MSG_TRUNC);
+            let size = match peeked {
+                Ok((size, _)) => size,
+                Err(e) => {
+                    self.retry_or_fail(e)?;
+                    continue;
+                }
+            };
+            if size > *budget {
+                return Err(Error::TooLarge {
+                    limit: self.reply_limit,
+                });
+            }
+            let mut buf = Vec::with_capacity(size.max(MIN_RECV_BUFFER));
+            match self.socket.recv_from(&mut buf, 0) {
+                Ok((_, from)) => {
+                    *budget = budget.saturating_sub(buf.len());
+                    if from.port_number() != 0 {
+                        // Not from the kernel: skip it, as iproute2 does.
+                        buf.clear();
+                    }
+                    return Ok(buf);
+                }
+                Err(e) => {
+                    self.retry_or_fail(e)?;
+                }
+            }
+        }
+        Err(Error::Io {
+            op: "recv",
+            source: std::io::Error::from_raw_os_error(libc::EINTR),
+        })
+    }
+
+    /// `Ok` for an interrupted call (try again), the matching error otherwise.
+    fn retry_or_fail(&self, e: std::io::Error) -> Result<(), Error> {
+        match e.raw_os_error() {
+            Some(libc::EINTR) => Ok(()),
+            Some(libc::EAGAIN) => Err(Error::Timeout(self.timeout)),
+            _ => Err(Error::Io {
+                op: "recv",
+                source: e,
+            }),
+        }
+    }
+
+    /// Calls `handle` on each message of ours (matching sequence number and port)
+    /// until it returns `Some`.
+    fn read_replies<T>(
+        &mut self,
+        seq: u32,
+        mut handle: impl FnMut(&Message<'_>) -> Result<Option<T>, Error>,
+    ) -> Result<T, Error> {
+        let mut budget = self.reply_limit;
+        loop {
+            let datagram = self.receive(&mut budget)?;
+            for message in Messages::new(&datagram) {
+                let message = message?;
+                self.observer.received(message.bytes);
+                if message.header.seq != seq || message.header.pid != self.port {
+                    continue;
+                }
+                if let Some(done) = handle(&message)? {
+                    return Ok(done);
+                }
+            }
+        }
+    }
+
+    /// Sends a request that carries `NLM_F_ACK` and waits for its acknowledgement.
+    /// Other replies to it (echoes) are skipped.
+    pub fn acked(&mut self, mut request: Vec<u8>) -> Result<Ack, Error> {
+        let seq = self.send(&mut request)?;
+        self.read_replies(seq, |message| {
+            if message.header.kind != NLMSG_ERROR {
+                return Ok(None);
+            }
+            let reply = ErrorMessage::decode(message)?;
+            match reply.kernel_error() {
+                Some(refusal) => Err(Error::Kernel(refusal)),
+                None => Ok(Some(Ack {
+                    warning: reply.message.filter(|m| !m.is_empty()),
+                })),
+            }
+        })
+    }
+
+    /// Sends a request that expects one message back (a get, `NLM_F_ECHO`) and
+    /// returns that message, header included.
+    pub fn answered(&mut self, mut request: Vec<u8>) -> Result<Vec<u8>, Error> {
+        let seq = self.send(&mut request)?;
+        self.read_replies(seq, |message| {
+            if message.header.kind == NLMSG_ERROR {
+                let reply = ErrorMessage::decode(message)?;
+                return Err(match reply.kernel_error() {
+                    Some(refusal) => Error::Kernel(refusal),
+                    None => Error::NoAnswer,
+                });
+            }
+            Ok(Some(message.bytes.to_vec()))
+        })
+    }
+
+    /// Sends a dump request and collects every message up to `NLMSG_DONE`.
+    pub fn dump(&mut self, mut request: Vec<u8>) -> Result<Dump<Vec<u8>>, Error> {
+        let seq = self.send(&mut request)?;
+        let mut items = Vec::new();
+        let mut interrupted = false;
+        self.read_replies(seq, |message| {
+            if message.header.flags & NLM_F_DUMP_INTR != 0 {
+                interrupted = true;
+            }
+            match message.header.kind {
+                NLMSG_DONE => {
+                    let done = DoneMessage::decode(message)?;
+                    if done.error < 0 {
+                        return Err(Error::Kernel(KernelError {
+                            errno: done.error.saturating_neg(),
+                            message: done.message,
+                            offset: None,
+                        }));
+                    }
+                    Ok(Some(done.message.filter(|m| !m.is_empty())))
+                }
+                NLMSG_ERROR => {
+                    let reply = ErrorMessage::decode(message)?;
+                    match reply.kernel_error() {
+                        Some(refusal) => Err(Error::Kernel(refusal)),
+                        None => Ok(None),
+                    }
+                }
+                _ => {
+                    items.push(message.bytes.to_vec());
+                    Ok(None)
+                }
+            }
+        })
+        .map(|warning| Dump {
+            items,
+            interrupted,
+            warning,
+        })
+    }
+}

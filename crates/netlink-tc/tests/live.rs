@@ -1,0 +1,206 @@
+//! The socket layer against the running kernel, in a private network namespace on
+//! its loopback device: attach with netlink-tc, read back with netlink-tc, and ask
+//! the real `tc` / `ip` what they see. Needs root (CAP_NET_ADMIN, CAP_BPF, CAP_SYS_ADMIN);
+//! without it the test is skipped with a printed reason, unless
+//! `RTC_REQUIRE_PRIVILEGED=1`.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bpf_sys::consts::prog_type;
+use bpf_sys::{Insn, ProgLoadAttr, prog_info, prog_load};
+use netlink_tc::{
+    BpfAttach, FilterDumpSpec, FilterOp, FilterSpec, Netlink, Observer, QdiscOp, QdiscSpec,
+    XdpAttached, XdpMode, XdpSpec, handle,
+};
+use nix::sched::{CloneFlags, unshare};
+use std::os::fd::AsRawFd;
+
+const LO: u32 = 1;
+
+fn skip_or_fail(reason: &str) {
+    if std::env::var("RTC_REQUIRE_PRIVILEGED").as_deref() == Ok("1") {
+        panic!("live netlink test cannot run: {reason}");
+    }
+    eprintln!("skipping live netlink test: {reason}");
+}
+
+/// Runs `body` on a thread of its own inside a new network namespace.
+fn in_private_netns(body: impl FnOnce() + Send + 'static) {
+    let outcome = std::thread::spawn(move || {
+        if let Err(errno) = unshare(CloneFlags::CLONE_NEWNET) {
+            return Err(format!("unshare(CLONE_NEWNET): {errno}"));
+        }
+        body();
+        Ok(())
+    })
+    .join()
+    .expect("live test thread panicked");
+    if let Err(reason) = outcome {
+        skip_or_fail(&reason);
+    }
+}
+
+/// `r0 = ret; exit` loaded as `prog_type`.
+fn tiny_prog(prog_type: u32, ret: i32, name: &str) -> bpf_sys::ProgFd {
+    let insns = [
+        Insn::new(0xb7, 0, 0, 0, ret), // BPF_ALU64 | BPF_MOV | BPF_K
+        Insn::new(0x95, 0, 0, 0, 0),   // BPF_JMP | BPF_EXIT
+    ];
+    let attr = ProgLoadAttr {
+        prog_type,
+        insns: &insns,
+        license: "GPL",
+        name,
+        ..Default::default()
+    };
+    prog_load(&attr).expect("load a two-instruction program").fd
+}
+
+fn run(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().expect("run tool");
+    assert!(out.status.success(), "{tool} {args:?}: {:?}", out);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[derive(Clone, Default)]
+struct Counter {
+    sent: Arc<AtomicUsize>,
+    received: Arc<AtomicUsize>,
+}
+
+impl Observer for Counter {
+    fn sent(&self, _: &[u8]) {
+        self.sent.fetch_add(1, Ordering::SeqCst);
+    }
+    fn received(&self, _: &[u8]) {
+        self.received.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn clsact_filter_and_xdp_on_loopback() {
+    in_private_netns(|| {
+        let mut nl = Netlink::open().expect("open netlink");
+        let counter = Counter::default();
+        nl.set_observer(Box::new(counter.clone()));
+
+        nl.qdisc(QdiscOp::Add, &QdiscSpec::clsact(LO)).unwrap();
+        let again = nl.qdisc(QdiscOp::Add, &QdiscSpec::clsact(LO)).unwrap_err();
+        assert_eq!(again.errno(), Some(libc::EEXIST));
+        assert_eq!(
+            again.to_string(),
+            "Error: Exclusivity flag on, cannot modify."
+        );
+        let qdiscs = nl.qdiscs(LO).unwrap();
+        assert!(
+            qdiscs
+                .items
+                .iter()
+                .any(|q| q.ifindex == LO && q.kind == "clsact" && q.is_clsact_like())
+        );
+
+        let prog = tiny_prog(prog_type::SCHED_CLS, 0, "live_cls");
+        let info = prog_info(std::os::fd::AsFd::as_fd(&prog)).unwrap();
+        let spec = FilterSpec {
+            ifindex: LO,
+            parent: handle::INGRESS,
+            kind: Some("bpf".into()),
+            bpf: Some(BpfAttach {
+                fd: prog.as_raw_fd() as u32,
+                name: BpfAttach::object_name("/some/dir/live.o", "ingress"),
+                classid: None,
+                skip_hw: false,
+                skip_sw: false,
+                direct_action: true,
+            }),
+            ..FilterSpec::default()
+        };
+        nl.filter(FilterOp::Add, &spec).unwrap();
+
+        let dump = nl
+            .filters(&FilterDumpSpec {
+                ifindex: LO,
+                parent: handle::INGRESS,
+                ..FilterDumpSpec::default()
+            })
+            .unwrap();
+        assert_eq!(dump.items.len(), 2, "{dump:?}");
+        let filter = &dump.items[1];
+        assert_eq!(
+            (filter.pref(), filter.protocol(), filter.handle),
+            (49152, 3, 1)
+        );
+        let bpf = filter.bpf().unwrap();
+        assert_eq!(bpf.name.as_deref(), Some("live.o:[ingress]"));
+        assert_eq!(bpf.id, Some(info.id));
+        assert!(bpf.direct_action());
+
+        let got = nl
+            .get_filter(&FilterSpec {
+                pref: 49152,
+                handle: 1,
+                protocol: Some(3),
+                bpf: None,
+                ..spec.clone()
+            })
+            .unwrap();
+        assert_eq!(got.bpf().unwrap().id, Some(info.id));
+
+        // The real tc sees the filter we attached.
+        let shown = run("tc", &["filter", "show", "dev", "lo", "ingress"]);
+        assert!(
+            shown.contains(&format!(
+                "handle 0x1 live.o:[ingress] direct-action not_in_hw id {} ",
+                info.id
+            )),
+            "{shown}"
+        );
+
+        nl.filter(
+            FilterOp::Delete,
+            &FilterSpec {
+                ifindex: LO,
+                parent: handle::INGRESS,
+                ..FilterSpec::default()
+            },
+        )
+        .unwrap();
+        assert!(
+            run("tc", &["filter", "show", "dev", "lo", "ingress"]).is_empty(),
+            "flush left filters behind"
+        );
+        nl.qdisc(QdiscOp::Delete, &QdiscSpec::clsact(LO)).unwrap();
+        let gone = nl
+            .qdisc(QdiscOp::Delete, &QdiscSpec::clsact(LO))
+            .unwrap_err();
+        assert_eq!(gone.to_string(), "Error: Invalid handle.");
+
+        // XDP, generic mode on loopback.
+        assert_eq!(nl.link_xdp(LO).unwrap().attached, XdpAttached::None);
+        let xdp = tiny_prog(prog_type::XDP, 2, "live_xdp");
+        let xdp_id = prog_info(std::os::fd::AsFd::as_fd(&xdp)).unwrap().id;
+        let attach = XdpSpec {
+            ifindex: LO,
+            fd: Some(xdp.as_raw_fd()),
+            mode: XdpMode::Generic,
+            ..XdpSpec::default()
+        };
+        nl.set_xdp(&attach).unwrap();
+        let link = nl.link_xdp(LO).unwrap();
+        assert_eq!(link.attached, XdpAttached::Generic);
+        assert_eq!(link.prog_id, Some(xdp_id));
+        assert_eq!(link.name.as_deref(), Some("lo"));
+        assert!(
+            run("ip", &["link", "show", "dev", "lo"]).contains(&format!("prog/xdp id {xdp_id} "))
+        );
+        let busy = nl.set_xdp(&attach).unwrap_err();
+        assert_eq!(busy.errno(), Some(libc::EBUSY));
+        nl.set_xdp(&XdpSpec { fd: None, ..attach }).unwrap();
+        assert_eq!(nl.link_xdp(LO).unwrap().attached, XdpAttached::None);
+
+        assert!(counter.sent.load(Ordering::SeqCst) >= 14);
+        assert!(counter.received.load(Ordering::SeqCst) >= 14);
+    });
+}
