@@ -173,6 +173,10 @@ cap qdisc-show-s-j-p tc -s -j -p qdisc show dev sv0
 cap qdisc-show-p tc -p qdisc show dev sv0
 cap qdisc-show-all-j tc -j qdisc show
 cap qdisc-show-filter-ingress tc qdisc show dev sv0 ingress
+cap qdisc-show-filter-clsact tc qdisc show dev sv0 clsact
+cap qdisc-show-filter-root tc qdisc show dev sv0 root
+cap qdisc-show-filter-handle tc qdisc show dev sv0 handle ffff:
+cap qdisc-show-filter-handle-all-j tc -j qdisc show handle ffff:
 cap qdisc-del-clsact tc qdisc del dev sv0 clsact
 cap qdisc-del-clsact-again tc qdisc del dev sv0 clsact
 cap qdisc-add-ingress tc qdisc add dev sv0 ingress
@@ -215,6 +219,9 @@ for flags in "" "-j" "-d" "-j -p"; do
 done
 cap qdisc-show-s-busy tc -s qdisc show dev sv0
 cap qdisc-show-s-j-busy tc -s -j qdisc show dev sv0
+# As an unprivileged user tc cannot read the programs and prints the dump's tag.
+cap filter-show-ingress-unprivileged setpriv --reuid=65534 --regid=65534 --clear-groups tc filter show dev sv0 ingress
+cap filter-show-ingress-unprivileged-j setpriv --reuid=65534 --regid=65534 --clear-groups tc -j filter show dev sv0 ingress
 cap filter-show-noparent tc filter show dev sv0
 cap filter-show-noparent-j tc -j filter show dev sv0
 cap filter-show-parent-ffff tc filter show dev sv0 parent ffff:
