@@ -29,7 +29,7 @@ pub const TCA_BPF_OPS_LEN: u16 = 4;
 pub const TCA_BPF_OPS: u16 = 5;
 /// `TCA_BPF_FD`: fd of a loaded eBPF program, `u32`.
 pub const TCA_BPF_FD: u16 = 6;
-/// `TCA_BPF_NAME`: the program's label, "object:[section]", a C string.
+/// `TCA_BPF_NAME`: the program's label, `"object:[section]"`, a C string.
 pub const TCA_BPF_NAME: u16 = 7;
 /// `TCA_BPF_FLAGS`: `u32`, see [`TCA_BPF_FLAG_ACT_DIRECT`].
 pub const TCA_BPF_FLAGS: u16 = 8;
@@ -107,14 +107,14 @@ pub struct BpfAttach {
 
 impl BpfAttach {
     /// The label tc gives a program loaded from an object file: the file's base name
-    /// (what follows the last `/`) and the section, as "drop.o:[ingress]", cut to
+    /// (what follows the last `/`) and the section, as `"drop.o:[ingress]"`, cut to
     /// 255 bytes like tc's buffer.
     pub fn object_name(object_path: &str, section: &str) -> String {
         let base = object_path.rsplit('/').next().unwrap_or(object_path);
         truncate_label(format!("{base}:[{section}]"))
     }
 
-    /// The label tc gives a pinned program (`bpf pinned PATH`): "NAME:[*fsobj]".
+    /// The label tc gives a pinned program (`bpf pinned PATH`): `"NAME:[*fsobj]"`.
     pub fn pinned_name(pin_path: &str) -> String {
         let base = pin_path.rsplit('/').next().unwrap_or(pin_path);
         truncate_label(format!("{base}:[*fsobj]"))

@@ -40,10 +40,11 @@
 //! ```
 //!
 //! The library never prints. To watch the traffic, give [`Netlink::set_observer`]
-//! an [`Observer`].
+//! an [`Observer`]; [`explain::describe`] turns each message it sees into text.
 
 pub mod attr;
 pub mod error;
+pub mod explain;
 pub mod filter;
 pub mod handle;
 pub mod message;

@@ -283,3 +283,31 @@ fn corrupted_attribute_lengths_are_errors() {
     bad[36..38].copy_from_slice(&2u16.to_ne_bytes());
     assert!(decode_filter(&Message::parse(&bad).unwrap()).is_err());
 }
+
+#[test]
+fn every_captured_message_can_be_described() {
+    let c = captures::load();
+    for block in c.blocks.values() {
+        for message in received(block).iter().chain(block.sends.iter()) {
+            let text = netlink_tc::explain::describe(message);
+            assert!(!text.contains("malformed"), "{}: {text}", block.name);
+        }
+    }
+    let refusal = of_type(c.block("qdisc-add-clsact-again"), NLMSG_ERROR).remove(0);
+    let text = netlink_tc::explain::describe(&refusal);
+    assert!(
+        text.contains("error -17 (File exists) for RTM_NEWQDISC"),
+        "{text}"
+    );
+    assert!(text.contains("NLMSGERR_ATTR_MSG \"Exclusivity flag on, cannot modify\""));
+    let dump = c.block("filter-show-ingress").recvs[0].clone();
+    let text = netlink_tc::explain::describe(&dump);
+    assert!(
+        text.contains("    TCA_BPF_NAME \"tiny.o:[ingress]\"\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    TCA_BPF_TAG 59f4a931744dcdc6\n"),
+        "{text}"
+    );
+}
