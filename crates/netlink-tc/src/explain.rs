@@ -260,7 +260,7 @@ fn describe_link(out: &mut String, payload: &[u8]) {
         out,
         payload.get(IFINFOMSG_LEN..).unwrap_or(&[]),
         LINK,
-        2,
+        1,
         false,
     );
 }
