@@ -58,7 +58,7 @@ const PROTOCOL_NAMES: &[(u16, &str)] = &[
 ];
 
 /// The name tc prints for EtherType `protocol` (host order): "ip", "all", ..., or
-/// the number in brackets ("[4660]") when tc has no name for it.
+/// the number in brackets (`"[4660]"`) when tc has no name for it.
 pub fn protocol_name(protocol: u16) -> String {
     PROTOCOL_NAMES
         .iter()

@@ -34,7 +34,6 @@ mod tests;
 
 use netlink_tc::{Filter, Qdisc};
 
-pub use format::{classid, protocol_name};
 use printer::{Printer, Value};
 
 /// The global options that change a listing (`-s`, `-d`, `-j`, `-p`).
