@@ -1,69 +1,13 @@
 //! The small value formats tc uses in listings: protocol names, `major:minor`
 //! handles, byte sizes (`1Kb`) and rates (`8Kbit`), hex strings.
 
-/// EtherType names tc prints, in the order tc searches them (the first match wins).
-const PROTOCOL_NAMES: &[(u16, &str)] = &[
-    (0x0060, "loop"),
-    (0x0200, "pup"),
-    (0x0201, "pupat"),
-    (0x0800, "ip"),
-    (0x0805, "x25"),
-    (0x0806, "arp"),
-    (0x08FF, "bpq"),
-    (0x0a00, "ieeepup"),
-    (0x0a01, "ieeepupat"),
-    (0x6000, "dec"),
-    (0x6001, "dna_dl"),
-    (0x6002, "dna_rc"),
-    (0x6003, "dna_rt"),
-    (0x6004, "lat"),
-    (0x6005, "diag"),
-    (0x6006, "cust"),
-    (0x6007, "sca"),
-    (0x8035, "rarp"),
-    (0x809B, "atalk"),
-    (0x80F3, "aarp"),
-    (0x8137, "ipx"),
-    (0x86DD, "ipv6"),
-    (0x8863, "ppp_disc"),
-    (0x8864, "ppp_ses"),
-    (0x884c, "atmmpoa"),
-    (0x8884, "atmfate"),
-    (0x0001, "802_3"),
-    (0x0002, "ax25"),
-    (0x0003, "all"),
-    (0x0004, "802_2"),
-    (0x0005, "snap"),
-    (0x0006, "ddcmp"),
-    (0x0007, "wan_ppp"),
-    (0x0008, "ppp_mp"),
-    (0x0009, "localtalk"),
-    (0x000C, "can"),
-    (0x0010, "ppptalk"),
-    (0x0011, "tr_802_2"),
-    (0x0015, "mobitex"),
-    (0x0016, "control"),
-    (0x0017, "irda"),
-    (0x0018, "econet"),
-    (0x88CA, "tipc"),
-    (0x8892, "profinet"),
-    (0x88A2, "aoe"),
-    (0x88A4, "ethercat"),
-    (0x8100, "802.1Q"),
-    (0x88A8, "802.1ad"),
-    (0x8847, "mpls_uc"),
-    (0x8848, "mpls_mc"),
-    (0x6558, "teb"),
-    (0x88cc, "LLDP"),
-];
-
 /// The name tc prints for EtherType `protocol` (host order): "ip", "all", ..., or
 /// the number in brackets (`"[4660]"`) when tc has no name for it.
 pub fn protocol_name(protocol: u16) -> String {
-    PROTOCOL_NAMES
+    crate::values::PROTOCOL_NAMES
         .iter()
-        .find(|(id, _)| *id == protocol)
-        .map(|(_, name)| (*name).to_string())
+        .find(|(_, id)| *id == protocol)
+        .map(|(name, _)| (*name).to_string())
         .unwrap_or_else(|| format!("[{protocol}]"))
 }
 

@@ -1,0 +1,167 @@
+//! `filter add|replace|change|del|get|show`: cls_bpf filters on a clsact hook.
+//!
+//! Modifying commands resolve the device, load the program (if any), and only then
+//! send one request, so any failure before the kernel answers leaves the existing
+//! filters exactly as they were.
+
+use std::collections::HashMap;
+use std::os::fd::{AsFd, AsRawFd};
+
+use bpf_sys::consts::prog_type;
+use netlink_tc::{BpfAttach, Filter, FilterDumpSpec, FilterOp, FilterSpec};
+
+use super::filter_args::{BpfArgs, FilterArgs, FilterVerb};
+use crate::device;
+use crate::error::{CliError, CliResult};
+use crate::object::{ProgramRequest, load_program};
+use crate::session::Session;
+use crate::show::{FilterSelection, ProgSummary};
+use crate::values::parse_u32;
+
+/// tc's default section for `bpf obj FILE` without `sec`.
+const DEFAULT_SECTION: &str = "classifier";
+/// What tc prints after the kernel's own error text when a filter request fails.
+const KERNEL_ERROR_TRAILER: &str = "We have an error talking to the kernel";
+
+/// Runs a `filter` command (the words after `filter`).
+pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
+    let Some((verb, rest)) = words.split_first() else {
+        return show(session, &FilterArgs::parse(FilterVerb::Show, &[])?);
+    };
+    let verb = FilterVerb::parse(verb)?;
+    let args = FilterArgs::parse(verb, rest)?;
+    match verb {
+        FilterVerb::Show => show(session, &args),
+        FilterVerb::Get => get(session, &args),
+        FilterVerb::Add => modify(session, FilterOp::Add, &args),
+        FilterVerb::Replace => modify(session, FilterOp::Replace, &args),
+        FilterVerb::Change => modify(session, FilterOp::Change, &args),
+        FilterVerb::Delete => modify(session, FilterOp::Delete, &args),
+    }
+}
+
+/// The request fields every filter verb shares.
+fn base_spec(args: &FilterArgs, ifindex: u32) -> CliResult<FilterSpec> {
+    let handle = match &args.handle {
+        Some(text) => parse_u32(text).ok_or_else(|| CliError::failed("Illegal \"handle\""))?,
+        None => 0,
+    };
+    Ok(FilterSpec {
+        ifindex,
+        parent: args.parent.unwrap_or(0),
+        handle,
+        pref: args.pref.unwrap_or(0),
+        protocol: args.protocol,
+        chain: args.chain,
+        kind: args.kind.clone(),
+        bpf: None,
+    })
+}
+
+fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<()> {
+    let ifindex = device::optional_ifindex(args.dev.as_deref())?;
+    let mut spec = base_spec(args, ifindex)?;
+    // The program must stay loaded until the kernel has taken its own reference.
+    let mut _program = None;
+    if let Some(bpf) = &args.bpf {
+        if let Some((attach, program)) = load_for_filter(bpf)? {
+            spec.bpf = Some(attach);
+            _program = Some(program);
+        }
+    }
+    session
+        .netlink()?
+        .filter(op, &spec)
+        .map(drop)
+        .map_err(kernel_error)
+}
+
+/// Loads the program named by `bpf` (if it names one) and builds the attach options.
+fn load_for_filter(bpf: &BpfArgs) -> CliResult<Option<(BpfAttach, elf_loader::LoadedProgram)>> {
+    let Some(source) = &bpf.object else {
+        return Ok(None);
+    };
+    let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
+    let program = load_program(&ProgramRequest {
+        file: &source.file,
+        section,
+        function: source.program.as_deref(),
+        prog_type: prog_type::SCHED_CLS,
+        verbose: source.verbose,
+    })?;
+    let attach = BpfAttach {
+        fd: program.fd.as_fd().as_raw_fd() as u32,
+        name: BpfAttach::object_name(&source.file, section),
+        classid: bpf.classid,
+        skip_hw: bpf.skip_hw,
+        skip_sw: bpf.skip_sw,
+        direct_action: bpf.direct_action,
+    };
+    Ok(Some((attach, program)))
+}
+
+/// A kernel refusal of a filter request, worded as tc words it (exit 2).
+fn kernel_error(e: netlink_tc::Error) -> CliError {
+    CliError::kernel(format!("{e}\n{KERNEL_ERROR_TRAILER}"))
+}
+
+fn get(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
+    if args.protocol.is_none() {
+        return Err(CliError::usage("Must specify filter protocol"));
+    }
+    if args.pref.is_none() {
+        return Err(CliError::usage("Must specify filter priority"));
+    }
+    if args.parent.is_none() {
+        return Err(CliError::usage("Must specify filter parent"));
+    }
+    if args.kind.is_none() {
+        return Err(CliError::usage("Must specify filter type"));
+    }
+    let ifindex = device::optional_ifindex(args.dev.as_deref())?;
+    let spec = base_spec(args, ifindex)?;
+    let filter = session.netlink()?.get_filter(&spec).map_err(kernel_error)?;
+    let text = render(session, &[filter], &FilterSelection::get(ifindex));
+    crate::output::print(&text)
+}
+
+fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
+    let ifindex = device::optional_ifindex(args.dev.as_deref())?;
+    let spec = FilterDumpSpec {
+        ifindex,
+        parent: args.parent.unwrap_or(0),
+        pref: args.pref.unwrap_or(0),
+        protocol: args.protocol.unwrap_or(0),
+        chain: args.chain,
+    };
+    let dump = session
+        .netlink()?
+        .filters(&spec)
+        .map_err(|e| CliError::failed(format!("{e}\nDump terminated")))?;
+    let selection = FilterSelection {
+        ifindex: (ifindex != 0).then_some(ifindex),
+        parent: args.parent,
+        pref: args.pref,
+        protocol: args.protocol,
+        chain: args.chain,
+        block: None,
+    };
+    let text = render(session, &dump.items, &selection);
+    crate::output::print(&text)
+}
+
+/// Renders filters as tc does, looking up each program's name and tag once per id.
+fn render(session: &Session, filters: &[Filter], selection: &FilterSelection) -> String {
+    let mut cache: HashMap<u32, Option<ProgSummary>> = HashMap::new();
+    let mut lookup = |id: u32| -> Option<ProgSummary> {
+        cache.entry(id).or_insert_with(|| prog_summary(id)).clone()
+    };
+    crate::show::render_filters(filters, selection, &session.show_options(), &mut lookup)
+}
+
+/// What `filter show` prints about program `id`, read from the kernel.
+fn prog_summary(id: u32) -> Option<ProgSummary> {
+    let fd = bpf_sys::prog_get_fd_by_id(id).ok()?;
+    let info = bpf_sys::prog_info(fd.as_fd()).ok()?;
+    Some(ProgSummary::from_info(&info))
+}

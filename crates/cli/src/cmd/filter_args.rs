@@ -1,0 +1,399 @@
+//! The grammar of `tc filter {add|replace|change|del|get|show} ...`, read into a
+//! [`FilterArgs`] with no side effects. Word order, prefix rules and error wording
+//! follow tc 6.1's `tc_filter.c` and `f_bpf.c`.
+
+use crate::error::{CliError, CliResult};
+use crate::values::{parse_protocol, parse_tc_handle, parse_u32};
+use crate::words::{Words, invalid, matches, set_once};
+use netlink_tc::handle::{EGRESS as PARENT_EGRESS, INGRESS as PARENT_INGRESS, ROOT as TC_H_ROOT};
+
+/// Which filter command was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterVerb {
+    /// `add`: create, fail if it exists.
+    Add,
+    /// `replace`: create or replace.
+    Replace,
+    /// `change`: modify an existing filter.
+    Change,
+    /// `delete`: remove a filter, or a whole priority or chain.
+    Delete,
+    /// `get`: print one filter.
+    Get,
+    /// `show`/`list`/`lst`: print filters.
+    Show,
+}
+
+impl FilterVerb {
+    /// Reads the verb word as tc's `do_filter` does (prefixes, in tc's order).
+    pub fn parse(word: &str) -> CliResult<FilterVerb> {
+        let verb = if matches(word, "add") {
+            FilterVerb::Add
+        } else if matches(word, "change") {
+            FilterVerb::Change
+        } else if matches(word, "replace") {
+            FilterVerb::Replace
+        } else if matches(word, "delete") {
+            FilterVerb::Delete
+        } else if matches(word, "get") {
+            FilterVerb::Get
+        } else if matches(word, "list") || matches(word, "show") || matches(word, "lst") {
+            FilterVerb::Show
+        } else {
+            return Err(CliError::usage(format!(
+                "Command \"{word}\" is unknown, try \"tc filter help\"."
+            )));
+        };
+        Ok(verb)
+    }
+}
+
+/// Where the BPF program comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectSource {
+    /// The object file as the user wrote it.
+    pub file: String,
+    /// `sec NAME`; tc's default is `classifier`.
+    pub section: Option<String>,
+    /// `program NAME`: pick a function within the section.
+    pub program: Option<String>,
+    /// `verbose`: print the verifier log also on success.
+    pub verbose: bool,
+}
+
+/// The options after the `bpf` kind word.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BpfArgs {
+    /// `obj FILE [sec S] [program P] [verbose]`.
+    pub object: Option<ObjectSource>,
+    /// `classid`/`flowid`.
+    pub classid: Option<u32>,
+    /// Whether `classid` came before the object (tc emits options in word order).
+    pub classid_first: bool,
+    /// `da`/`direct-action`.
+    pub direct_action: bool,
+    /// `skip_hw`.
+    pub skip_hw: bool,
+    /// `skip_sw`.
+    pub skip_sw: bool,
+}
+
+/// Everything a `filter` command line says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterArgs {
+    /// The verb.
+    pub verb: FilterVerb,
+    /// `dev NAME`.
+    pub dev: Option<String>,
+    /// The tcm_parent: `ingress`, `egress`, `root` or `parent H`.
+    pub parent: Option<u32>,
+    /// `handle H` as written (its syntax belongs to the classifier kind).
+    pub handle: Option<String>,
+    /// `pref`/`priority`.
+    pub pref: Option<u16>,
+    /// `protocol` in host byte order.
+    pub protocol: Option<u16>,
+    /// `chain N`.
+    pub chain: Option<u32>,
+    /// The classifier kind word (only `bpf` is supported).
+    pub kind: Option<String>,
+    /// The `bpf` options, when the kind is `bpf`.
+    pub bpf: Option<BpfArgs>,
+}
+
+impl FilterArgs {
+    /// Reads the words after the verb.
+    pub fn parse(verb: FilterVerb, words: &[String]) -> CliResult<FilterArgs> {
+        let mut args = FilterArgs {
+            verb,
+            dev: None,
+            parent: None,
+            handle: None,
+            pref: None,
+            protocol: None,
+            chain: None,
+            kind: None,
+            bpf: None,
+        };
+        let mut w = Words::new(words);
+        while let Some(word) = w.next_word() {
+            match word {
+                "dev" => {
+                    let dev = w.value()?;
+                    set_once(&mut args.dev, "dev", dev, dev.to_string())?;
+                }
+                "root" => args.set_parent("root", TC_H_ROOT)?,
+                "ingress" => args.set_parent("ingress", PARENT_INGRESS)?,
+                "egress" => args.set_parent("egress", PARENT_EGRESS)?,
+                "parent" => {
+                    let value = w.value()?;
+                    let handle = parse_tc_handle(value)
+                        .ok_or_else(|| invalid("invalid parent ID", value))?;
+                    args.set_parent("parent", handle)?;
+                }
+                "handle" => {
+                    let value = w.value()?;
+                    set_once(&mut args.handle, "handle", value, value.to_string())?;
+                }
+                _ if matches(word, "preference") || matches(word, "priority") => {
+                    let value = w.value()?;
+                    let pref = parse_u32(value)
+                        .and_then(|p| u16::try_from(p).ok())
+                        .ok_or_else(|| invalid("invalid priority value", value))?;
+                    set_once(&mut args.pref, "priority", value, pref)?;
+                }
+                _ if matches(word, "protocol") => {
+                    let value = w.value()?;
+                    let proto =
+                        parse_protocol(value).ok_or_else(|| invalid("invalid protocol", value))?;
+                    set_once(&mut args.protocol, "protocol", value, proto)?;
+                }
+                _ if matches(word, "chain") => {
+                    let value = w.value()?;
+                    let chain = parse_u32(value)
+                        .ok_or_else(|| invalid("invalid chain index value", value))?;
+                    set_once(&mut args.chain, "chain", value, chain)?;
+                }
+                _ if matches(word, "help") => return Err(usage()),
+                kind if verb != FilterVerb::Show => {
+                    args.kind = Some(kind.to_string());
+                    if kind != "bpf" {
+                        return Err(CliError::usage(format!(
+                            "Unknown filter \"{kind}\": rtc supports only the bpf classifier."
+                        )));
+                    }
+                    args.bpf = Some(parse_bpf(&mut w)?);
+                    break;
+                }
+                other => {
+                    return Err(CliError::usage(format!(
+                        " What is \"{other}\"? Try \"tc filter help\""
+                    )));
+                }
+            }
+        }
+        Ok(args)
+    }
+
+    fn set_parent(&mut self, word: &str, parent: u32) -> CliResult<()> {
+        if self.parent.is_some() {
+            return Err(CliError::usage(format!(
+                "Error: \"{word}\" is duplicate parent ID"
+            )));
+        }
+        self.parent = Some(parent);
+        Ok(())
+    }
+}
+
+/// Reads the options of the `bpf` classifier (`f_bpf.c`'s `bpf_parse_opt`).
+fn parse_bpf(w: &mut Words<'_>) -> CliResult<BpfArgs> {
+    let mut bpf = BpfArgs::default();
+    while let Some(word) = w.next_word() {
+        if matches(word, "run") {
+            let mode = w.value()?;
+            parse_object(mode, w, &mut bpf)?;
+        } else if matches(word, "classid") || matches(word, "flowid") {
+            let value = w.value()?;
+            let classid =
+                parse_tc_handle(value).ok_or_else(|| CliError::usage("Illegal \"classid\""))?;
+            bpf.classid = Some(classid);
+            bpf.classid_first = bpf.object.is_none();
+        } else if matches(word, "direct-action") || matches(word, "da") {
+            bpf.direct_action = true;
+        } else if matches(word, "skip_hw") {
+            bpf.skip_hw = true;
+        } else if matches(word, "skip_sw") {
+            bpf.skip_sw = true;
+        } else if matches(word, "action") || matches(word, "police") {
+            return Err(CliError::usage(format!(
+                "\"{word}\": tc actions are not supported by rtc; use direct-action (da)."
+            )));
+        } else if matches(word, "help") {
+            return Err(bpf_usage());
+        } else if bpf.object.is_none() {
+            parse_object(word, w, &mut bpf)?;
+        } else {
+            return Err(CliError::usage(format!(
+                "What is \"{word}\"?\n{}",
+                bpf_usage().message
+            )));
+        }
+    }
+    Ok(bpf)
+}
+
+/// Reads `obj FILE [sec S] [program P] [export UDS] [verbose]` (`bpf_parse_common`);
+/// `mode` is the word naming the object kind.
+fn parse_object(mode: &str, w: &mut Words<'_>, bpf: &mut BpfArgs) -> CliResult<()> {
+    if bpf.object.is_some() {
+        return Err(crate::words::duplicate("run", mode));
+    }
+    // tc tests the modes in this order, so `obj` (a prefix of both) means object-file.
+    if matches(mode, "bytecode") || mode == "bc" || matches(mode, "bytecode-file") || mode == "bcf"
+    {
+        return Err(CliError::usage(format!(
+            "\"{mode}\": classic BPF bytecode is not supported by rtc yet."
+        )));
+    }
+    if !(matches(mode, "object-file") || mode == "obj") {
+        if matches(mode, "object-pinned") || matches(mode, "pinned") || matches(mode, "fd") {
+            return Err(CliError::usage(format!(
+                "\"{mode}\": attaching a pinned program is not supported by rtc yet."
+            )));
+        }
+        return Err(CliError::usage(format!("What mode is \"{mode}\"?")));
+    }
+    let file = w.value()?.to_string();
+    let mut source = ObjectSource {
+        file,
+        section: None,
+        program: None,
+        verbose: false,
+    };
+    if w.peek()
+        .is_some_and(|x| matches(x, "section") || x == "sec")
+    {
+        w.next_word();
+        source.section = Some(w.value()?.to_string());
+    }
+    if w.peek().is_some_and(|x| matches(x, "program")) {
+        w.next_word();
+        source.program = Some(w.value()?.to_string());
+    }
+    if w.peek().is_some_and(|x| matches(x, "export")) {
+        return Err(CliError::usage(
+            "\"export\": exporting maps over a UNIX socket is not supported by rtc.",
+        ));
+    }
+    if w.peek().is_some_and(|x| matches(x, "verbose")) {
+        w.next_word();
+        source.verbose = true;
+    }
+    bpf.object = Some(source);
+    Ok(())
+}
+
+/// tc's filter usage text.
+pub fn usage() -> CliError {
+    CliError::usage(
+        "Usage: tc filter [ add | del | change | replace | show ] [ dev STRING ]\n\
+         \x20      tc filter [ add | del | change | replace | show ] [ block BLOCK_INDEX ]\n\
+         \x20      tc filter get dev STRING parent CLASSID protocol PROTO handle FILTERID pref PRIO FILTER_TYPE\n\
+         \x20      tc filter get block BLOCK_INDEX protocol PROTO handle FILTERID pref PRIO FILTER_TYPE\n\
+         \x20      [ pref PRIO ] protocol PROTO [ chain CHAIN_INDEX ]\n\
+         \x20      [ estimator INTERVAL TIME_CONSTANT ]\n\
+         \x20      [ root | ingress | egress | parent CLASSID ]\n\
+         \x20      [ handle FILTERID ] [ [ FILTER_TYPE ] [ help | OPTIONS ] ]\n\
+         \n\
+         \x20      tc filter show [ dev STRING ] [ root | ingress | egress | parent CLASSID ]\n\
+         \x20      tc filter show [ block BLOCK_INDEX ]\n\
+         Where:\n\
+         FILTER_TYPE := { u32 | bpf | fw | route | etc. }\n\
+         FILTERID := ... format depends on classifier, see there\n\
+         OPTIONS := ... try tc filter add <desired FILTER_KIND> help",
+    )
+}
+
+/// tc's `bpf` classifier usage text (the eBPF part rtc implements).
+pub fn bpf_usage() -> CliError {
+    CliError::usage(
+        "Usage: ... bpf ...\n\
+         \n\
+         eBPF use case:\n\
+         \x20object-file FILE [ section CLS_NAME ] [ export UDS_FILE ] [ verbose ] [ direct-action ] [ skip_hw | skip_sw ]\n\
+         \x20object-pinned FILE [ direct-action ] [ skip_hw | skip_sw ]\n\
+         \n\
+         Common remaining options:\n\
+         \x20[ action ACTION_SPEC ]\n\
+         \x20[ classid CLASSID ]\n\
+         \n\
+         Where CLS_NAME refers to the section name containing the\n\
+         classifier (default 'classifier').",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> CliResult<FilterArgs> {
+        let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+        let verb = FilterVerb::parse(&words[0])?;
+        FilterArgs::parse(verb, &words[1..])
+    }
+
+    #[test]
+    fn the_canonical_add() {
+        let args = parse("add dev eth0 ingress bpf da obj drop-arp.o sec ingress").unwrap();
+        assert_eq!(args.verb, FilterVerb::Add);
+        assert_eq!(args.dev.as_deref(), Some("eth0"));
+        assert_eq!(args.parent, Some(PARENT_INGRESS));
+        let bpf = args.bpf.unwrap();
+        assert!(bpf.direct_action);
+        let obj = bpf.object.unwrap();
+        assert_eq!(
+            (obj.file.as_str(), obj.section.as_deref()),
+            ("drop-arp.o", Some("ingress"))
+        );
+    }
+
+    #[test]
+    fn prefixes_and_options_in_any_tc_order() {
+        let args =
+            parse("a dev x egress pref 7 handle 3 protocol ipv6 chain 2 bpf obj f.o verbose direct-action skip_sw classid 1:2")
+                .unwrap();
+        assert_eq!(args.verb, FilterVerb::Add);
+        assert_eq!(
+            (args.pref, args.protocol, args.chain),
+            (Some(7), Some(0x86dd), Some(2))
+        );
+        assert_eq!(args.handle.as_deref(), Some("3"));
+        let bpf = args.bpf.unwrap();
+        assert!(bpf.object.as_ref().unwrap().verbose);
+        assert!(bpf.skip_sw && bpf.direct_action && !bpf.classid_first);
+        assert_eq!(bpf.classid, Some(0x0001_0002));
+        assert_eq!(parse("d dev x ingress").unwrap().verb, FilterVerb::Delete);
+        assert_eq!(parse("ls dev x ingress").unwrap().verb, FilterVerb::Show);
+        assert_eq!(
+            parse("r dev x ingress bpf obj f.o").unwrap().verb,
+            FilterVerb::Replace
+        );
+    }
+
+    #[test]
+    fn errors_use_iproute2_wording() {
+        let e = parse("add dev x ingress pref 70000 bpf obj f.o").unwrap_err();
+        assert_eq!(
+            e.message,
+            "Error: argument \"70000\" is wrong: invalid priority value"
+        );
+        assert_eq!(e.code, 255);
+        let e = parse("add dev x dev y").unwrap_err();
+        assert_eq!(
+            e.message,
+            "Error: duplicate \"dev\": \"y\" is the second value."
+        );
+        assert_eq!(
+            parse("add dev").unwrap_err().message,
+            crate::words::incomplete().message
+        );
+        assert!(
+            parse("frobnicate dev x")
+                .unwrap_err()
+                .message
+                .contains("unknown")
+        );
+        assert!(parse("add dev x ingress bpf obj").is_err());
+        assert!(parse("add dev x ingress u32 match").is_err());
+    }
+
+    #[test]
+    fn options_after_the_object_keep_their_order() {
+        let args = parse("add dev x ingress bpf obj f.o sec s program p verbose").unwrap();
+        let obj = args.bpf.unwrap().object.unwrap();
+        assert_eq!(obj.program.as_deref(), Some("p"));
+        // tc reads `sec` only right after the file: later it is an unknown word.
+        assert!(parse("add dev x ingress bpf obj f.o verbose sec s").is_err());
+    }
+}

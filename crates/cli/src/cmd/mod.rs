@@ -1,0 +1,32 @@
+//! One module per tc object: each reads its words (`*_args`) and then does the work.
+
+pub mod filter;
+pub mod filter_args;
+pub mod qdisc;
+pub mod qdisc_args;
+
+use crate::error::{CliError, CliResult};
+use crate::global::usage_text;
+use crate::session::Session;
+use crate::words::matches;
+
+/// Runs one command line (the words after the global options).
+pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
+    let Some((object, rest)) = words.split_first() else {
+        return Err(CliError::usage(usage_text()));
+    };
+    if matches(object, "qdisc") {
+        qdisc::run(session, rest)
+    } else if matches(object, "filter") {
+        filter::run(session, rest)
+    } else if matches(object, "help") {
+        Err(CliError {
+            message: usage_text(),
+            code: 0,
+        })
+    } else {
+        Err(CliError::usage(format!(
+            "Object \"{object}\" is unknown, try \"rtc help\"."
+        )))
+    }
+}

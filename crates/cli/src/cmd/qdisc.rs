@@ -1,0 +1,58 @@
+//! `qdisc add|replace|change|del|show`: the clsact/ingress qdisc that BPF filters hang on.
+
+use netlink_tc::{QdiscOp, QdiscSpec};
+
+use super::qdisc_args::{QdiscArgs, QdiscKind, QdiscVerb};
+use crate::device;
+use crate::error::{CliError, CliResult};
+use crate::session::Session;
+use crate::show::QdiscSelection;
+
+/// Runs a `qdisc` command (the words after `qdisc`).
+pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
+    let Some((verb, rest)) = words.split_first() else {
+        return show(session, &QdiscArgs::parse(QdiscVerb::Show, &[])?);
+    };
+    let verb = QdiscVerb::parse(verb)?;
+    let args = QdiscArgs::parse(verb, rest)?;
+    match verb {
+        QdiscVerb::Show => show(session, &args),
+        QdiscVerb::Add => modify(session, QdiscOp::Add, &args),
+        QdiscVerb::Replace => modify(session, QdiscOp::Replace, &args),
+        QdiscVerb::Change => modify(session, QdiscOp::Change, &args),
+        QdiscVerb::Delete => modify(session, QdiscOp::Delete, &args),
+    }
+}
+
+fn modify(session: &mut Session, op: QdiscOp, args: &QdiscArgs) -> CliResult<()> {
+    let ifindex = device::optional_ifindex(args.dev.as_deref())?;
+    let spec = match args.kind {
+        Some(QdiscKind::Ingress) => QdiscSpec::ingress(ifindex),
+        _ => QdiscSpec::clsact(ifindex),
+    };
+    session
+        .netlink()?
+        .qdisc(op, &spec)
+        .map(drop)
+        .map_err(|e| CliError::kernel(e.to_string()))
+}
+
+fn show(session: &mut Session, args: &QdiscArgs) -> CliResult<()> {
+    let ifindex = device::optional_ifindex(args.dev.as_deref())?;
+    let dump = session
+        .netlink()?
+        .qdiscs(ifindex)
+        .map_err(|e| CliError::failed(format!("Dump terminated: {e}")))?;
+    let selection = QdiscSelection {
+        ifindex: (ifindex != 0).then_some(ifindex),
+        handle: args.handle,
+        parent: args.show_parent,
+    };
+    let text = crate::show::render_qdiscs(
+        &dump.items,
+        &selection,
+        &session.show_options(),
+        &mut device::name,
+    );
+    crate::output::print(&text)
+}

@@ -1,0 +1,59 @@
+//! The CLI's one error type: a message for stderr and the exit code tc would use.
+
+use std::fmt;
+
+/// A failed command: what to print on stderr and how to exit.
+///
+/// Exit codes follow tc 6.1: 255 for usage errors (tc's `exit(-1)`), 1 for a missing
+/// device or a failed object load, 2 for an error reported by the kernel over netlink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    /// The complete text for stderr (may span several lines; no trailing newline needed).
+    pub message: String,
+    /// The process exit code.
+    pub code: i32,
+}
+
+/// Exit code of a usage error.
+pub const EXIT_USAGE: i32 = 255;
+/// Exit code of a missing device, file or failed load.
+pub const EXIT_FAILED: i32 = 1;
+/// Exit code of an error answered by the kernel.
+pub const EXIT_KERNEL: i32 = 2;
+
+impl CliError {
+    /// A usage error (unknown keyword, bad value, incomplete line): exit 255.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code: EXIT_USAGE,
+        }
+    }
+
+    /// A failure before the kernel was asked (device, file, load): exit 1.
+    pub fn failed(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code: EXIT_FAILED,
+        }
+    }
+
+    /// An error answered by the kernel to a netlink request: exit 2.
+    pub fn kernel(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code: EXIT_KERNEL,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// Result of a CLI step.
+pub type CliResult<T> = Result<T, CliError>;

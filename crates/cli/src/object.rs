@@ -1,0 +1,74 @@
+//! `obj FILE [sec S] [program P] [verbose]`: reading the object file and loading the
+//! chosen program through elf-loader, with tc's failure semantics (exit 1, nothing
+//! attached) and the verifier log on stderr.
+
+use std::io::Write;
+
+use elf_loader::{LoadError, LoadOptions, LoadedProgram, NoObserver, Object};
+
+use crate::error::{CliError, CliResult};
+
+/// Lines of verifier log shown on a rejection when `verbose` was not given.
+const LOG_TAIL_LINES: usize = 40;
+
+/// What to load and how.
+pub struct ProgramRequest<'a> {
+    /// The object file path as the user wrote it.
+    pub file: &'a str,
+    /// Section holding the program.
+    pub section: &'a str,
+    /// Optional function name within the section.
+    pub function: Option<&'a str>,
+    /// `BPF_PROG_TYPE_*` to load as.
+    pub prog_type: u32,
+    /// `verbose`: ask for the verifier log and print it even on success.
+    pub verbose: bool,
+}
+
+/// Reads, parses and loads the program; on success prints the verifier log if
+/// `verbose`. Every failure is exit 1 with a message naming the file.
+pub fn load_program(req: &ProgramRequest<'_>) -> CliResult<LoadedProgram> {
+    let bytes = std::fs::read(req.file).map_err(|e| {
+        CliError::failed(format!(
+            "Cannot open BPF object file \"{}\": {}\nUnable to load program",
+            req.file,
+            crate::netns::strerror(&e)
+        ))
+    })?;
+    let object = Object::parse(&bytes)
+        .map_err(|e| CliError::failed(format!("{}: {e}\nUnable to load program", req.file)))?;
+    let mut options = LoadOptions::new(req.prog_type);
+    if req.verbose {
+        options.log_level = 1;
+    }
+    let loaded = elf_loader::load(&object, req.section, req.function, &options, &NoObserver)
+        .map_err(|e| load_failure(req, &e))?;
+    if req.verbose && !loaded.log.is_empty() {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "Verifier analysis:\n\n{}", loaded.log.trim_end());
+    }
+    Ok(loaded)
+}
+
+/// The message for a failed load: the loader's error, then the verifier log (its
+/// last lines, or all of it with `verbose`), then tc's closing line.
+fn load_failure(req: &ProgramRequest<'_>, err: &LoadError) -> CliError {
+    let mut message = format!("{}: {err}", req.file);
+    if let Some(log) = err.verifier_log().filter(|log| !log.trim().is_empty()) {
+        let lines: Vec<&str> = log.trim_end().lines().collect();
+        let skip = if req.verbose {
+            0
+        } else {
+            lines.len().saturating_sub(LOG_TAIL_LINES)
+        };
+        message.push_str("\nVerifier analysis:\n\n");
+        if skip > 0 {
+            message.push_str(&format!(
+                "... {skip} earlier lines left out (add \"verbose\" after the section to see all)\n"
+            ));
+        }
+        message.push_str(&lines[skip..].join("\n"));
+    }
+    message.push_str("\nUnable to load program");
+    CliError::failed(message)
+}
