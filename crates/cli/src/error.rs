@@ -12,6 +12,9 @@ pub struct CliError {
     pub message: String,
     /// The process exit code.
     pub code: i32,
+    /// tc exits on the spot for this error (its `exit(-1)` in `usage()`, `invarg()`,
+    /// `duparg()`, `NEXT_ARG()`), so a batch stops here even with `-force`.
+    pub exits_at_once: bool,
 }
 
 /// Exit code of a usage error.
@@ -22,28 +25,38 @@ pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_KERNEL: i32 = 2;
 
 impl CliError {
-    /// A usage error (unknown keyword, bad value, incomplete line): exit 255.
-    pub fn usage(message: impl Into<String>) -> Self {
+    fn new(message: impl Into<String>, code: i32, exits_at_once: bool) -> Self {
         CliError {
             message: message.into(),
-            code: EXIT_USAGE,
+            code,
+            exits_at_once,
         }
+    }
+
+    /// A usage error (unknown keyword or command): exit 255.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(message, EXIT_USAGE, false)
+    }
+
+    /// A usage error on which tc calls `exit(-1)` at once (bad value, duplicate
+    /// argument, incomplete line, usage text): exit 255, and a batch stops.
+    pub fn usage_exit(message: impl Into<String>) -> Self {
+        Self::new(message, EXIT_USAGE, true)
+    }
+
+    /// Success with a message for stderr (tc prints usage texts on request and exits 0).
+    pub fn help(message: impl Into<String>) -> Self {
+        Self::new(message, 0, true)
     }
 
     /// A failure before the kernel was asked (device, file, load): exit 1.
     pub fn failed(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            code: EXIT_FAILED,
-        }
+        Self::new(message, EXIT_FAILED, false)
     }
 
     /// An error answered by the kernel to a netlink request: exit 2.
     pub fn kernel(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            code: EXIT_KERNEL,
-        }
+        Self::new(message, EXIT_KERNEL, false)
     }
 }
 

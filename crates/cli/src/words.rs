@@ -45,19 +45,19 @@ impl<'a> Words<'a> {
 
 /// `Command line is not complete. Try option "help"`.
 pub fn incomplete() -> CliError {
-    CliError::usage("Command line is not complete. Try option \"help\"")
+    CliError::usage_exit("Command line is not complete. Try option \"help\"")
 }
 
 /// iproute2's `duparg(key, arg)`.
 pub fn duplicate(key: &str, arg: &str) -> CliError {
-    CliError::usage(format!(
+    CliError::usage_exit(format!(
         "Error: duplicate \"{key}\": \"{arg}\" is the second value."
     ))
 }
 
 /// iproute2's `invarg(msg, arg)`.
 pub fn invalid(msg: &str, arg: &str) -> CliError {
-    CliError::usage(format!("Error: argument \"{arg}\" is wrong: {msg}"))
+    CliError::usage_exit(format!("Error: argument \"{arg}\" is wrong: {msg}"))
 }
 
 /// Stores `value` in `slot`, or complains that `key` was given twice.

@@ -276,7 +276,7 @@ fn parse_object(mode: &str, w: &mut Words<'_>, bpf: &mut BpfArgs) -> CliResult<(
 
 /// tc's filter usage text.
 pub fn usage() -> CliError {
-    CliError::usage(
+    CliError::usage_exit(
         "Usage: tc filter [ add | del | change | replace | show ] [ dev STRING ]\n\
          \x20      tc filter [ add | del | change | replace | show ] [ block BLOCK_INDEX ]\n\
          \x20      tc filter get dev STRING parent CLASSID protocol PROTO handle FILTERID pref PRIO FILTER_TYPE\n\

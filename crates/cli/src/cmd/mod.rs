@@ -20,10 +20,7 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
     } else if matches(object, "filter") {
         filter::run(session, rest)
     } else if matches(object, "help") {
-        Err(CliError {
-            message: usage_text(),
-            code: 0,
-        })
+        Err(CliError::help(usage_text()))
     } else {
         Err(CliError::usage(format!(
             "Object \"{object}\" is unknown, try \"rtc help\"."

@@ -148,7 +148,7 @@ impl QdiscArgs {
 
 /// tc's qdisc usage text.
 pub fn usage() -> CliError {
-    CliError::usage(
+    CliError::usage_exit(
         "Usage: tc qdisc [ add | del | replace | change | show ] dev STRING\n\
          \x20      [ handle QHANDLE ] [ root | ingress | clsact | parent CLASSID ]\n\
          \x20      [ estimator INTERVAL TIME_CONSTANT ]\n\
