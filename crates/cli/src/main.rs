@@ -72,7 +72,7 @@ fn run_batch(session: &mut Session, name: &str) -> CliResult<()> {
         Box::new(std::io::stdin().lock())
     } else {
         let file = std::fs::File::open(name).map_err(|e| {
-            CliError::usage(format!(
+            CliError::failed(format!(
                 "Cannot open file \"{name}\" for reading: {}",
                 netns::strerror(&e)
             ))
