@@ -25,23 +25,26 @@ pub struct ProgramRequest<'a> {
     pub verbose: bool,
 }
 
-/// Reads, parses and loads the program; on success prints the verifier log if
-/// `verbose`. Every failure is exit 1 with a message naming the file.
-pub fn load_program(req: &ProgramRequest<'_>) -> CliResult<LoadedProgram> {
-    let bytes = std::fs::read(req.file).map_err(|e| {
+/// Reads and parses the object file at `path`; failures are exit 1 naming the file.
+pub fn read_object(path: &str) -> CliResult<Object> {
+    let bytes = std::fs::read(path).map_err(|e| {
         CliError::failed(format!(
-            "Cannot open BPF object file \"{}\": {}\nUnable to load program",
-            req.file,
+            "Cannot open BPF object file \"{path}\": {}\nUnable to load program",
             crate::netns::strerror(&e)
         ))
     })?;
-    let object = Object::parse(&bytes)
-        .map_err(|e| CliError::failed(format!("{}: {e}\nUnable to load program", req.file)))?;
+    Object::parse(&bytes)
+        .map_err(|e| CliError::failed(format!("{path}: {e}\nUnable to load program")))
+}
+
+/// Loads the program `req` names from `object` (parsed from `req.file`); on success
+/// prints the verifier log if `verbose`. Every failure is exit 1 naming the file.
+pub fn load_program(object: &Object, req: &ProgramRequest<'_>) -> CliResult<LoadedProgram> {
     let mut options = LoadOptions::new(req.prog_type);
     if req.verbose {
         options.log_level = 1;
     }
-    let loaded = elf_loader::load(&object, req.section, req.function, &options, &NoObserver)
+    let loaded = elf_loader::load(object, req.section, req.function, &options, &NoObserver)
         .map_err(|e| load_failure(req, &e))?;
     if req.verbose && !loaded.log.is_empty() {
         let mut stderr = std::io::stderr().lock();

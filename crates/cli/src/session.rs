@@ -1,6 +1,10 @@
 //! What one rtc invocation (or one batch) shares between commands: the global options
 //! and a netlink socket opened on first use.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use elf_loader::Object;
 use netlink_tc::Netlink;
 
 use crate::error::{CliError, CliResult};
@@ -11,6 +15,9 @@ pub struct Session {
     /// The global options.
     pub options: GlobalOptions,
     netlink: Option<Netlink>,
+    /// Object files already read and parsed, by the path the user wrote: a batch
+    /// that attaches one object to many devices reads it once.
+    objects: HashMap<String, Rc<Object>>,
 }
 
 impl Session {
@@ -19,6 +26,7 @@ impl Session {
         Session {
             options,
             netlink: None,
+            objects: HashMap::new(),
         }
     }
 
@@ -40,5 +48,15 @@ impl Session {
             self.netlink = Some(nl);
         }
         Ok(self.netlink.as_mut().expect("opened above"))
+    }
+
+    /// The parsed object at `path`, read and parsed on first use.
+    pub fn object(&mut self, path: &str) -> CliResult<Rc<Object>> {
+        if let Some(object) = self.objects.get(path) {
+            return Ok(Rc::clone(object));
+        }
+        let object = Rc::new(crate::object::read_object(path)?);
+        self.objects.insert(path.to_string(), Rc::clone(&object));
+        Ok(object)
     }
 }

@@ -64,7 +64,7 @@ fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<(
     // The program must stay loaded until the kernel has taken its own reference.
     let mut _program = None;
     if let Some(bpf) = &args.bpf {
-        if let Some((attach, program)) = load_for_filter(bpf)? {
+        if let Some((attach, program)) = load_for_filter(session, bpf)? {
             spec.bpf = Some(attach);
             _program = Some(program);
         }
@@ -77,18 +77,25 @@ fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<(
 }
 
 /// Loads the program named by `bpf` (if it names one) and builds the attach options.
-fn load_for_filter(bpf: &BpfArgs) -> CliResult<Option<(BpfAttach, elf_loader::LoadedProgram)>> {
+fn load_for_filter(
+    session: &mut Session,
+    bpf: &BpfArgs,
+) -> CliResult<Option<(BpfAttach, elf_loader::LoadedProgram)>> {
     let Some(source) = &bpf.object else {
         return Ok(None);
     };
     let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
-    let program = load_program(&ProgramRequest {
-        file: &source.file,
-        section,
-        function: source.program.as_deref(),
-        prog_type: prog_type::SCHED_CLS,
-        verbose: source.verbose,
-    })?;
+    let object = session.object(&source.file)?;
+    let program = load_program(
+        &object,
+        &ProgramRequest {
+            file: &source.file,
+            section,
+            function: source.program.as_deref(),
+            prog_type: prog_type::SCHED_CLS,
+            verbose: source.verbose,
+        },
+    )?;
     let attach = BpfAttach {
         fd: program.fd.as_fd().as_raw_fd() as u32,
         name: BpfAttach::object_name(&source.file, section),
