@@ -284,6 +284,44 @@ const ROWS: &[Row] = &[
         &[CLSACT],
         "filter add dev DEV ingress egress bpf da obj OBJ:drop-arp sec ingress",
     ),
+    row(
+        "filter add classic bytecode",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf bytecode ARP_BYTECODE",
+    ),
+    row(
+        "filter add classic bytecode, flowid first",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf flowid 1:1 bytecode ARP_BYTECODE da",
+    ),
+    row(
+        "filter add classic bytecode, flowid after",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf bc ARP_BYTECODE classid 1:2",
+    ),
+    row(
+        "filter add classic bytecode-file",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf bytecode-file BYTECODE_FILE",
+    ),
+    row(
+        "filter add classic bytecode too short",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf bytecode 2,6~0~0~0",
+    ),
+    row(
+        "filter add classic bytecode garbage",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf bytecode x",
+    ),
+    row(
+        "filter show classic -j",
+        &[
+            CLSACT,
+            "filter add dev DEV ingress bpf bytecode ARP_BYTECODE",
+        ],
+        "-j filter show dev DEV ingress",
+    ),
     // replace / change
     row(
         "filter replace creates",
@@ -513,10 +551,14 @@ const ROWS: &[Row] = &[
     ),
 ];
 
+/// A classic BPF program that drops ARP (`tcpdump -ddd arp`, with the verdicts of tc).
+const ARP_BYTECODE: &str = "4,40 0 0 12,21 0 1 2054,6 0 0 0,6 0 0 4294967295";
+
 /// The device both twins have, created the same way so ifindexes match.
 const DEV: &str = "sv0";
 
-/// Expands `DEV`, `OBJ:name` and `BATCH:...` in a command line into words.
+/// Expands `DEV`, `OBJ:name`, `ARP_BYTECODE`, `BYTECODE_FILE` and `BATCH:...` in a
+/// command line into words; `~` inside a word stands for a blank.
 fn expand(line: &str, batch_dir: &std::path::Path, tag: &str) -> Vec<String> {
     if let Some((before, batch)) = line.split_once("BATCH:") {
         let path = batch_dir.join(format!("batch-{tag}"));
@@ -534,9 +576,16 @@ fn expand(line: &str, batch_dir: &std::path::Path, tag: &str) -> Vec<String> {
     line.split_whitespace()
         .map(|word| match word {
             "DEV" => DEV.to_string(),
+            "ARP_BYTECODE" => ARP_BYTECODE.to_string(),
+            "BYTECODE_FILE" => {
+                let path = batch_dir.join("arp.bpf");
+                let text = ARP_BYTECODE.replace(',', "\n") + "\n";
+                std::fs::write(&path, text).expect("write bytecode file");
+                path.display().to_string()
+            }
             _ => match word.strip_prefix("OBJ:") {
                 Some(name) => bpf_obj_arg(name),
-                None => word.to_string(),
+                None => word.replace('~', " "),
             },
         })
         .collect()

@@ -7,6 +7,7 @@
 //! [`cmd`].
 
 mod batch;
+mod classic;
 mod cmd;
 mod device;
 mod error;

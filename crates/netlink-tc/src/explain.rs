@@ -354,12 +354,8 @@ mod tests {
                 parent: crate::handle::INGRESS,
                 kind: Some("bpf".into()),
                 bpf: Some(BpfAttach {
-                    fd: 7,
-                    name: "x.o:[classifier]".into(),
-                    classid: None,
-                    skip_hw: false,
-                    skip_sw: false,
                     direct_action: true,
+                    ..BpfAttach::program(7, "x.o:[classifier]".into())
                 }),
                 ..FilterSpec::default()
             },

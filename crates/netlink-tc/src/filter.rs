@@ -88,15 +88,31 @@ impl FilterOp {
     }
 }
 
-/// The eBPF program a cls_bpf filter runs and how (`bpf [da] obj F [sec S] ...`).
+/// The code a cls_bpf filter runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BpfCode {
+    /// A loaded eBPF program (`bpf obj F [sec S]`, `bpf pinned P`).
+    Program {
+        /// Descriptor of the loaded program (`TCA_BPF_FD`).
+        fd: u32,
+        /// Label shown by `filter show` (`TCA_BPF_NAME`); see [`BpfAttach::object_name`].
+        name: String,
+    },
+    /// Classic BPF instructions (`bpf bytecode '...'`), sent as `TCA_BPF_OPS_LEN` and
+    /// `TCA_BPF_OPS`.
+    Classic(Vec<ClassicInsn>),
+}
+
+/// The program a cls_bpf filter runs and how (`bpf [da] obj F [sec S] ...`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BpfAttach {
-    /// Descriptor of the loaded program (`TCA_BPF_FD`).
-    pub fd: u32,
-    /// Label shown by `filter show` (`TCA_BPF_NAME`); see [`BpfAttach::object_name`].
-    pub name: String,
+    /// The code: an eBPF program fd or classic instructions.
+    pub code: BpfCode,
     /// `classid`/`flowid` (`TCA_BPF_CLASSID`).
     pub classid: Option<u32>,
+    /// tc emits options in the order of the command line: `true` when `classid` came
+    /// after the program, so `TCA_BPF_CLASSID` follows the code attributes.
+    pub classid_after_code: bool,
     /// `skip_hw`.
     pub skip_hw: bool,
     /// `skip_sw`.
@@ -106,6 +122,27 @@ pub struct BpfAttach {
 }
 
 impl BpfAttach {
+    /// An eBPF program with no classid and no flags.
+    pub fn program(fd: u32, name: String) -> Self {
+        BpfAttach::with_code(BpfCode::Program { fd, name })
+    }
+
+    /// Classic BPF instructions with no classid and no flags.
+    pub fn classic(insns: Vec<ClassicInsn>) -> Self {
+        BpfAttach::with_code(BpfCode::Classic(insns))
+    }
+
+    fn with_code(code: BpfCode) -> Self {
+        BpfAttach {
+            code,
+            classid: None,
+            classid_after_code: false,
+            skip_hw: false,
+            skip_sw: false,
+            direct_action: false,
+        }
+    }
+
     /// The label tc gives a program loaded from an object file: the file's base name
     /// (what follows the last `/`) and the section, as `"drop.o:[ingress]"`, cut to
     /// 255 bytes like tc's buffer.
@@ -195,11 +232,26 @@ fn filter_tcmsg(spec: &FilterSpec, protocol: u16) -> [u8; 20] {
 
 fn push_bpf_options(b: &mut MessageBuilder, bpf: &BpfAttach) {
     let nest = b.begin_nest(TCA_OPTIONS);
-    if let Some(classid) = bpf.classid {
+    let classid = bpf.classid.map(|classid| (classid, bpf.classid_after_code));
+    if let Some((classid, false)) = classid {
         b.attr_u32(TCA_BPF_CLASSID, classid);
     }
-    b.attr_u32(TCA_BPF_FD, bpf.fd);
-    b.attr_str(TCA_BPF_NAME, &bpf.name);
+    match &bpf.code {
+        BpfCode::Program { fd, name } => {
+            b.attr_u32(TCA_BPF_FD, *fd);
+            b.attr_str(TCA_BPF_NAME, name);
+        }
+        BpfCode::Classic(insns) => {
+            // A count that does not fit makes the kernel refuse the request (EINVAL).
+            let count = u16::try_from(insns.len()).unwrap_or(u16::MAX);
+            b.attr(TCA_BPF_OPS_LEN, &count.to_ne_bytes());
+            let ops: Vec<u8> = insns.iter().flat_map(ClassicInsn::to_bytes).collect();
+            b.attr(TCA_BPF_OPS, &ops);
+        }
+    }
+    if let Some((classid, true)) = classid {
+        b.attr_u32(TCA_BPF_CLASSID, classid);
+    }
     if bpf.flags_gen() != 0 {
         b.attr_u32(TCA_BPF_FLAGS_GEN, bpf.flags_gen());
     }
@@ -291,6 +343,18 @@ pub struct ClassicInsn {
     pub jf: u8,
     /// Constant operand.
     pub k: u32,
+}
+
+impl ClassicInsn {
+    /// The 8 bytes of `struct sock_filter` in host order.
+    pub fn to_bytes(&self) -> [u8; 8] {
+        let mut out = [0u8; 8];
+        out[0..2].copy_from_slice(&self.code.to_ne_bytes());
+        out[2] = self.jt;
+        out[3] = self.jf;
+        out[4..8].copy_from_slice(&self.k.to_ne_bytes());
+        out
+    }
 }
 
 /// The options of a cls_bpf filter, as a dump carries them.

@@ -27,12 +27,8 @@
 //!     parent: handle::INGRESS,
 //!     kind: Some("bpf".into()),
 //!     bpf: Some(BpfAttach {
-//!         fd: prog_fd,
-//!         name: BpfAttach::object_name("drop-arp.o", "ingress"),
-//!         classid: None,
-//!         skip_hw: false,
-//!         skip_sw: false,
 //!         direct_action: true,
+//!         ..BpfAttach::program(prog_fd, BpfAttach::object_name("drop-arp.o", "ingress"))
 //!     }),
 //!     ..FilterSpec::default()
 //! })?;
@@ -56,7 +52,8 @@ pub mod xdp;
 
 pub use error::{DecodeError, EncodeError, Error, KernelError};
 pub use filter::{
-    BpfAttach, BpfOptions, ClassicInsn, Filter, FilterDumpSpec, FilterOp, FilterOptions, FilterSpec,
+    BpfAttach, BpfCode, BpfOptions, ClassicInsn, Filter, FilterDumpSpec, FilterOp, FilterOptions,
+    FilterSpec,
 };
 pub use qdisc::{Qdisc, QdiscOp, QdiscSpec};
 pub use socket::{Ack, Dump, Netlink, NoObserver, Observer};

@@ -108,12 +108,11 @@ fn clsact_filter_and_xdp_on_loopback() {
             parent: handle::INGRESS,
             kind: Some("bpf".into()),
             bpf: Some(BpfAttach {
-                fd: prog.as_raw_fd() as u32,
-                name: BpfAttach::object_name("/some/dir/live.o", "ingress"),
-                classid: None,
-                skip_hw: false,
-                skip_sw: false,
                 direct_action: true,
+                ..BpfAttach::program(
+                    prog.as_raw_fd() as u32,
+                    BpfAttach::object_name("/some/dir/live.o", "ingress"),
+                )
             }),
             ..FilterSpec::default()
         };

@@ -135,12 +135,8 @@ fn qdisc_dump_requests_match_tc() {
 /// `bpf [da] obj tiny.o [sec SECTION]` with the fd the tool used.
 fn bpf(block: &Block, section: &str, da: bool) -> Option<BpfAttach> {
     Some(BpfAttach {
-        fd: block.prog_fd(),
-        name: BpfAttach::object_name("tiny.o", section),
-        classid: None,
-        skip_hw: false,
-        skip_sw: false,
         direct_action: da,
+        ..BpfAttach::program(block.prog_fd(), BpfAttach::object_name("tiny.o", section))
     })
 }
 

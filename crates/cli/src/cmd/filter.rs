@@ -8,15 +8,15 @@ use std::collections::HashMap;
 use std::os::fd::{AsFd, AsRawFd};
 
 use bpf_sys::consts::prog_type;
-use netlink_tc::{BpfAttach, Filter, FilterDumpSpec, FilterOp, FilterSpec};
+use netlink_tc::{BpfAttach, BpfCode, Filter, FilterDumpSpec, FilterOp, FilterSpec};
 
-use super::filter_args::{BpfArgs, FilterArgs, FilterVerb};
-use crate::device;
+use super::filter_args::{BpfArgs, BytecodeSource, FilterArgs, FilterVerb};
 use crate::error::{CliError, CliResult};
 use crate::object::{ProgramRequest, load_program};
 use crate::session::Session;
 use crate::show::{FilterSelection, ProgSummary};
 use crate::values::parse_u32;
+use crate::{classic, device};
 
 /// tc's default section for `bpf obj FILE` without `sec`.
 const DEFAULT_SECTION: &str = "classifier";
@@ -64,9 +64,9 @@ fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<(
     // The program must stay loaded until the kernel has taken its own reference.
     let mut _program = None;
     if let Some(bpf) = &args.bpf {
-        if let Some((attach, program)) = load_for_filter(session, bpf)? {
+        if let Some((attach, program)) = filter_code(session, bpf)? {
             spec.bpf = Some(attach);
-            _program = Some(program);
+            _program = program;
         }
     }
     session
@@ -76,30 +76,43 @@ fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<(
         .map_err(kernel_error)
 }
 
-/// Loads the program named by `bpf` (if it names one) and builds the attach options.
-fn load_for_filter(
+/// The code the `bpf` options name (a program loaded from an object, or classic
+/// bytecode) with the attach options; `None` when they name none (e.g. `del ... bpf`).
+fn filter_code(
     session: &mut Session,
     bpf: &BpfArgs,
-) -> CliResult<Option<(BpfAttach, elf_loader::LoadedProgram)>> {
-    let Some(source) = &bpf.object else {
+) -> CliResult<Option<(BpfAttach, Option<elf_loader::LoadedProgram>)>> {
+    let (code, program) = if let Some(source) = &bpf.object {
+        let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
+        let object = session.object(&source.file)?;
+        let program = load_program(
+            &object,
+            &ProgramRequest {
+                file: &source.file,
+                section,
+                function: source.program.as_deref(),
+                prog_type: prog_type::SCHED_CLS,
+                verbose: source.verbose,
+            },
+        )?;
+        let code = BpfCode::Program {
+            fd: program.fd.as_fd().as_raw_fd() as u32,
+            name: BpfAttach::object_name(&source.file, section),
+        };
+        (code, Some(program))
+    } else if let Some(bytecode) = &bpf.bytecode {
+        let insns = match bytecode {
+            BytecodeSource::Inline(text) => classic::parse_bytecode(text)?,
+            BytecodeSource::File(path) => classic::read_bytecode_file(path)?,
+        };
+        (BpfCode::Classic(insns), None)
+    } else {
         return Ok(None);
     };
-    let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
-    let object = session.object(&source.file)?;
-    let program = load_program(
-        &object,
-        &ProgramRequest {
-            file: &source.file,
-            section,
-            function: source.program.as_deref(),
-            prog_type: prog_type::SCHED_CLS,
-            verbose: source.verbose,
-        },
-    )?;
     let attach = BpfAttach {
-        fd: program.fd.as_fd().as_raw_fd() as u32,
-        name: BpfAttach::object_name(&source.file, section),
+        code,
         classid: bpf.classid,
+        classid_after_code: !bpf.classid_first,
         skip_hw: bpf.skip_hw,
         skip_sw: bpf.skip_sw,
         direct_action: bpf.direct_action,

@@ -61,11 +61,22 @@ pub struct ObjectSource {
     pub verbose: bool,
 }
 
+/// Where classic BPF instructions come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BytecodeSource {
+    /// `bytecode 'N,code jt jf k,...'`.
+    Inline(String),
+    /// `bytecode-file FILE`.
+    File(String),
+}
+
 /// The options after the `bpf` kind word.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BpfArgs {
     /// `obj FILE [sec S] [program P] [verbose]`.
     pub object: Option<ObjectSource>,
+    /// `bytecode ...` or `bytecode-file ...` (classic BPF).
+    pub bytecode: Option<BytecodeSource>,
     /// `classid`/`flowid`.
     pub classid: Option<u32>,
     /// Whether `classid` came before the object (tc emits options in word order).
@@ -198,7 +209,7 @@ fn parse_bpf(w: &mut Words<'_>) -> CliResult<BpfArgs> {
             let classid =
                 parse_tc_handle(value).ok_or_else(|| CliError::usage("Illegal \"classid\""))?;
             bpf.classid = Some(classid);
-            bpf.classid_first = bpf.object.is_none();
+            bpf.classid_first = bpf.object.is_none() && bpf.bytecode.is_none();
         } else if matches(word, "direct-action") || matches(word, "da") {
             bpf.direct_action = true;
         } else if matches(word, "skip_hw") {
@@ -211,7 +222,7 @@ fn parse_bpf(w: &mut Words<'_>) -> CliResult<BpfArgs> {
             )));
         } else if matches(word, "help") {
             return Err(bpf_usage());
-        } else if bpf.object.is_none() {
+        } else if bpf.object.is_none() && bpf.bytecode.is_none() {
             parse_object(word, w, &mut bpf)?;
         } else {
             return Err(CliError::usage(format!(
@@ -226,15 +237,17 @@ fn parse_bpf(w: &mut Words<'_>) -> CliResult<BpfArgs> {
 /// Reads `obj FILE [sec S] [program P] [export UDS] [verbose]` (`bpf_parse_common`);
 /// `mode` is the word naming the object kind.
 fn parse_object(mode: &str, w: &mut Words<'_>, bpf: &mut BpfArgs) -> CliResult<()> {
-    if bpf.object.is_some() {
+    if bpf.object.is_some() || bpf.bytecode.is_some() {
         return Err(crate::words::duplicate("run", mode));
     }
     // tc tests the modes in this order, so `obj` (a prefix of both) means object-file.
-    if matches(mode, "bytecode") || mode == "bc" || matches(mode, "bytecode-file") || mode == "bcf"
-    {
-        return Err(CliError::usage(format!(
-            "\"{mode}\": classic BPF bytecode is not supported by rtc yet."
-        )));
+    if matches(mode, "bytecode") || mode == "bc" {
+        bpf.bytecode = Some(BytecodeSource::Inline(w.value()?.to_string()));
+        return Ok(());
+    }
+    if matches(mode, "bytecode-file") || mode == "bcf" {
+        bpf.bytecode = Some(BytecodeSource::File(w.value()?.to_string()));
+        return Ok(());
     }
     if !(matches(mode, "object-file") || mode == "obj") {
         if matches(mode, "object-pinned") || matches(mode, "pinned") || matches(mode, "fd") {
@@ -386,6 +399,22 @@ mod tests {
         );
         assert!(parse("add dev x ingress bpf obj").is_err());
         assert!(parse("add dev x ingress u32 match").is_err());
+    }
+
+    #[test]
+    fn classic_bytecode_inline_and_from_a_file() {
+        let args = parse("add dev x ingress bpf bytecode 1,6_0_0_0 flowid 1:1").unwrap();
+        let bpf = args.bpf.unwrap();
+        assert_eq!(
+            bpf.bytecode,
+            Some(BytecodeSource::Inline("1,6_0_0_0".into()))
+        );
+        assert!(!bpf.classid_first);
+        let args = parse("add dev x ingress bpf classid 1:1 bcf f.bpf").unwrap();
+        let bpf = args.bpf.unwrap();
+        assert_eq!(bpf.bytecode, Some(BytecodeSource::File("f.bpf".into())));
+        assert!(bpf.classid_first);
+        assert!(parse("add dev x ingress bpf bc 1,6_0_0_0 obj f.o").is_err());
     }
 
     #[test]
