@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod disasm;
 mod error;
 mod license;
 mod load;
@@ -31,6 +32,7 @@ mod symbol;
 #[cfg(test)]
 mod testutil;
 
+pub use disasm::{Listing, disassemble};
 pub use error::{LoadError, ParseError, RelocError, SelectError};
 pub use load::{CreatedMap, LoadOptions, LoadedProgram, load};
 pub use maps::{BPF_ELF_MAP_SIZE, MIN_LEGACY_ENTRY_SIZE, Map, MapDef, MapSource};
