@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::io;
+use std::path::PathBuf;
 
 use crate::maps::MapDef;
 use crate::object::ByteOrder;
@@ -202,6 +203,89 @@ pub enum ParseError {
         /// Section size in bytes.
         size: u64,
     },
+    /// The `.BTF` or `.BTF.ext` section is malformed.
+    #[error(transparent)]
+    Btf(#[from] BtfError),
+    /// A BTF-defined map in `.maps` (or its initial values) cannot be read.
+    #[error("map \"{map}\" in section \".maps\": {reason}")]
+    BtfMap {
+        /// The map's name ("" when the problem is not about one map).
+        map: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A global data section (`.data`, `.rodata`, `.bss`, ...) cannot become a map.
+    #[error("global data section \"{section}\": {reason}")]
+    GlobalData {
+        /// The section's name.
+        section: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A relocation of a data section (`.rel.maps`) is malformed.
+    #[error(
+        "relocation at offset {offset:#x} of section \"{section}\" (against symbol #{symbol}): {reason}"
+    )]
+    DataRelocation {
+        /// The relocated data section.
+        section: String,
+        /// `r_offset`.
+        offset: u64,
+        /// Symbol index.
+        symbol: u32,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Why a `.BTF` or `.BTF.ext` section could not be read. Every variant says where:
+/// the section, the type id and byte offset, or the table and byte offset.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BtfError {
+    /// The header is missing, of an unknown version, or points outside the section.
+    #[error("section \"{section}\": malformed header: {reason}")]
+    Header {
+        /// ".BTF" or ".BTF.ext".
+        section: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A type record is cut short, of an unknown kind, or refers to a missing type.
+    #[error("section \".BTF\": type {id} (record at byte {offset}): {reason}")]
+    Type {
+        /// The type's id.
+        id: u32,
+        /// Byte offset of its record in the section.
+        offset: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A string offset outside the string table, or a string that is not UTF-8.
+    #[error("section \".BTF\": string at offset {offset}: {reason}")]
+    String {
+        /// Offset in the string table.
+        offset: u32,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A type cannot be resolved (no such id, a loop, no size).
+    #[error("section \".BTF\": type {id}: {reason}")]
+    Resolve {
+        /// The type's id.
+        id: u32,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A `.BTF.ext` table is malformed.
+    #[error("section \".BTF.ext\": {table} table, byte {offset}: {reason}")]
+    Ext {
+        /// "func_info", "line_info" or "core_relo".
+        table: &'static str,
+        /// Byte offset in that table.
+        offset: usize,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Why no program matched what the caller asked for.
@@ -246,9 +330,9 @@ pub enum SelectError {
 /// Why a program's instructions could not be rewritten for loading.
 #[derive(Debug, thiserror::Error)]
 pub enum RelocError {
-    /// The instruction refers to something this loader cannot handle yet.
+    /// The instruction refers to something this loader cannot handle.
     #[error(
-        "program \"{program}\": instruction {insn} refers to \"{symbol}\" in {section}: {feature} is not supported yet"
+        "program \"{program}\": instruction {insn} refers to \"{symbol}\" in {section}: {feature} is not supported"
     )]
     NotSupportedYet {
         /// Program (function) name.
@@ -262,9 +346,10 @@ pub enum RelocError {
         /// What kind of reference it is.
         feature: Unsupported,
     },
-    /// The relocation points into `maps` at an offset where no map definition starts.
+    /// The relocation points into `maps` or `.maps` at an offset where no map
+    /// definition starts.
     #[error(
-        "program \"{program}\": instruction {insn} refers to offset {offset:#x} of section \"maps\" (symbol \"{symbol}\"), where no map definition starts"
+        "program \"{program}\": instruction {insn} refers to offset {offset:#x} of section \"{section}\" (symbol \"{symbol}\"), where no map definition starts"
     )]
     NoMapAtOffset {
         /// Program (function) name.
@@ -273,8 +358,28 @@ pub enum RelocError {
         insn: usize,
         /// Symbol named by the relocation.
         symbol: String,
-        /// Offset in the `maps` section.
+        /// The maps (or data) section.
+        section: String,
+        /// Offset in the section.
         offset: i64,
+    },
+    /// A global variable reference outside its section's bytes.
+    #[error(
+        "program \"{program}\": instruction {insn} refers to offset {offset} of \"{section}\" (symbol \"{symbol}\"), outside the section's {size} bytes"
+    )]
+    DataOffsetOutOfRange {
+        /// Program (function) name.
+        program: String,
+        /// Instruction index within the program.
+        insn: usize,
+        /// Symbol named by the relocation.
+        symbol: String,
+        /// The data section.
+        section: String,
+        /// Offset addressed.
+        offset: i64,
+        /// Section size.
+        size: u64,
     },
     /// A map is referenced by an instruction that cannot carry a map fd.
     #[error(
@@ -290,17 +395,68 @@ pub enum RelocError {
         /// Opcode found.
         code: u8,
     },
-    /// A bpf-to-bpf call whose target lies outside the program (needs subprogram linking).
+    /// A relocation against a function that does not give an instruction boundary.
     #[error(
-        "program \"{program}\": call at instruction {insn} jumps to instruction {target}, outside the program: bpf-to-bpf calls to other functions are not supported yet"
+        "program \"{program}\": instruction {insn} refers to function \"{symbol}\" (value {value:#x}, immediate {imm}), which does not address an instruction"
     )]
-    CallOutsideProgram {
+    BadFunctionReference {
+        /// Program (function) name.
+        program: String,
+        /// Instruction index within the program.
+        insn: usize,
+        /// Symbol named.
+        symbol: String,
+        /// Its value.
+        value: u64,
+        /// The instruction's immediate.
+        imm: i32,
+    },
+    /// A bpf-to-bpf call (or function address) whose target is not the start of a
+    /// function of the object.
+    #[error(
+        "program \"{program}\": call at instruction {insn} goes to offset {offset:#x} of section \"{section}\", where no function starts"
+    )]
+    CallTargetNotAFunction {
         /// Program (function) name.
         program: String,
         /// Instruction index of the call.
         insn: usize,
-        /// Target instruction index (relative to the program).
-        target: i64,
+        /// Section of the target.
+        section: String,
+        /// Byte offset of the target in it (negative when before the section).
+        offset: i64,
+    },
+    /// A problem in a function that the program calls.
+    #[error("program \"{program}\" calls \"{function}\": {source}")]
+    InFunction {
+        /// The program being loaded.
+        program: String,
+        /// The called function where the problem is.
+        function: String,
+        /// The problem.
+        source: Box<RelocError>,
+    },
+    /// The program needs a CO-RE relocation, which this loader does not perform.
+    #[error(
+        "program \"{program}\": instruction {insn} (section \"{section}\") has a CO-RE relocation ({relocation}): CO-RE is not supported"
+    )]
+    CoreRelocation {
+        /// Program (function) name.
+        program: String,
+        /// Instruction index within the function.
+        insn: usize,
+        /// The function's section.
+        section: String,
+        /// The relocation: its kind, root type and access string.
+        relocation: String,
+    },
+    /// The program would exceed the kernel's instruction count limit once linked.
+    #[error("program \"{program}\": {count} instructions once linked, more than fit in a program")]
+    TooLong {
+        /// Program (function) name.
+        program: String,
+        /// Instruction count.
+        count: usize,
     },
     /// The caller gave no fd for a map the program uses.
     #[error("program \"{program}\": no fd was given for map \"{map}\"")]
@@ -331,13 +487,107 @@ pub enum LoadError {
     /// The instructions could not be relocated.
     #[error(transparent)]
     Reloc(#[from] RelocError),
-    /// A map asks for something this loader cannot do yet (pinning, map-in-map).
-    #[error("map \"{map}\": {feature} is not supported yet")]
+    /// A map asks for something this loader cannot do (custom pinning, arena, ...).
+    #[error("map \"{map}\": {feature} is not supported")]
     MapNotSupportedYet {
         /// Map name.
         map: String,
         /// What it asks for.
         feature: String,
+    },
+    /// A tail-call section's key does not fit in its program array.
+    #[error(
+        "tail-call section \"{section}\": key {key} is out of range for program array \"{map}\" (max_entries {max_entries})"
+    )]
+    TailCallKeyOutOfRange {
+        /// The `ID/KEY` section.
+        section: String,
+        /// The program array.
+        map: String,
+        /// The key.
+        key: u32,
+        /// The array's size.
+        max_entries: u32,
+    },
+    /// An iproute2 map-in-map names an inner template id that no map has.
+    #[error("map \"{map}\": no map has the id {inner_id} named by its inner_id")]
+    InnerMapNotFound {
+        /// The outer map.
+        map: String,
+        /// Its inner_id.
+        inner_id: u32,
+    },
+    /// An initial value of a BTF map names a map or program the object lacks.
+    #[error("map \"{map}\": slot {key} names \"{target}\", which the object does not define")]
+    SlotTargetNotFound {
+        /// The map.
+        map: String,
+        /// The slot.
+        key: u32,
+        /// What it names.
+        target: String,
+    },
+    /// The bpffs for pinning cannot be used (not mountable, hierarchy not creatable).
+    #[error("bpffs at {}: {reason}", path.display())]
+    Bpffs {
+        /// The directory.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Opening, reading or creating a pin failed.
+    #[error("map \"{map}\": pin {}: {source}", path.display())]
+    Pin {
+        /// Map name.
+        map: String,
+        /// The pin's path.
+        path: PathBuf,
+        /// The syscall error.
+        source: bpf_sys::Error,
+    },
+    /// Something other than a map is pinned where the map should be.
+    #[error("map \"{map}\": {} is pinned but is not a map ({found})", path.display())]
+    PinnedNotAMap {
+        /// Map name.
+        map: String,
+        /// The pin's path.
+        path: PathBuf,
+        /// What the pinned fd is.
+        found: String,
+    },
+    /// A map pinned by an earlier load differs from the object's definition.
+    #[error(
+        "map \"{map}\": the map pinned at {} does not match the object's definition: {}",
+        path.display(),
+        differences.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    PinMismatch {
+        /// Map name.
+        map: String,
+        /// The pin's path.
+        path: PathBuf,
+        /// Every field that differs.
+        differences: Vec<FieldDifference>,
+    },
+    /// Filling a map (global data, an inner map, a tail-call program) failed.
+    #[error("map \"{map}\": storing {what} at key {key}: {source}")]
+    MapUpdate {
+        /// Map name.
+        map: String,
+        /// The key.
+        key: u32,
+        /// What was being stored.
+        what: String,
+        /// The syscall error.
+        source: bpf_sys::Error,
+    },
+    /// Freezing a read-only data map failed.
+    #[error("map \"{map}\": freezing: {source}")]
+    MapFreeze {
+        /// Map name.
+        map: String,
+        /// The syscall error.
+        source: bpf_sys::Error,
     },
     /// `BPF_MAP_CREATE` failed.
     #[error(
@@ -390,6 +640,35 @@ impl LoadError {
         match self {
             LoadError::Verifier { log, .. } => Some(log),
             _ => None,
+        }
+    }
+}
+
+/// One field in which a pinned map differs from the object's definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldDifference {
+    /// "type", "key size", "value size", "max entries" or "flags".
+    pub field: &'static str,
+    /// The pinned map's value.
+    pub pinned: u32,
+    /// The object's value.
+    pub object: u32,
+}
+
+impl fmt::Display for FieldDifference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field == "flags" {
+            write!(
+                f,
+                "{} {:#x} pinned vs {:#x} in the object",
+                self.field, self.pinned, self.object
+            )
+        } else {
+            write!(
+                f,
+                "{} {} pinned vs {} in the object",
+                self.field, self.pinned, self.object
+            )
         }
     }
 }

@@ -3,27 +3,39 @@
 //! Two layers, usable separately:
 //!
 //! * **Parsing and relocation** (no syscalls, testable without privileges):
-//!   [`Object::parse`] turns bytes into [`Program`]s, [`Map`] definitions,
-//!   [`Relocation`]s and the licence; [`reloc::relocate`] rewrites a program's map
-//!   references into `BPF_PSEUDO_MAP_FD` instructions given map fds.
-//! * **Loading** (bpf(2) through `bpf-sys`): [`load`] creates the maps a program
-//!   uses, relocates it and calls `BPF_PROG_LOAD`, returning owned fds and the verifier
-//!   log.
+//!   [`Object::parse`] turns bytes into [`Program`]s, [`Map`] definitions (legacy
+//!   `maps`, iproute2's `struct bpf_elf_map`, BTF-defined `.maps`, global data),
+//!   [`Relocation`]s, BTF and the licence; [`reloc::relocate`] links a program with
+//!   the functions it calls and rewrites its map and variable references given map
+//!   fds.
+//! * **Loading** (bpf(2) through `bpf-sys`): [`load`] plans everything first (every
+//!   refusal happens before the first syscall), then loads the BTF, creates or
+//!   reuses pinned maps, fills global data, loads the program with its source-line
+//!   information, and loads and stores its tail-call programs. It returns owned fds
+//!   and the verifier log.
 //!
-//! Supported today: programs in named sections, legacy `maps` definitions
-//! (`struct bpf_map_def` and iproute2's `struct bpf_elf_map`). BTF-defined maps, global
-//! data, bpf-to-bpf calls, externs, pinning and tail calls are recognised and refused
-//! with an error that says so. The library never prints; pass an [`Observer`] to watch.
+//! Not supported, and refused with an error naming the symbol or relocation and its
+//! section: CO-RE relocations, kconfig/ksym externs, kfunc calls, arena and
+//! struct_ops maps, iproute2 custom pinning, objects of the other byte order. The
+//! library never prints; pass an [`Observer`] to watch.
 
 #![warn(missing_docs)]
 
+pub mod btf;
+mod btf_info;
+mod btf_maps;
+mod bytes;
 pub mod disasm;
 mod error;
+mod global_data;
 mod license;
+pub mod link;
 mod load;
 mod maps;
 mod object;
 mod observer;
+pub mod pin;
+mod plan;
 mod program;
 pub mod reloc;
 mod section;
@@ -32,12 +44,17 @@ mod symbol;
 #[cfg(test)]
 mod testutil;
 
+pub use btf_info::ProgramBtfInfo;
 pub use disasm::{Listing, disassemble};
-pub use error::{LoadError, ParseError, RelocError, SelectError};
-pub use load::{CreatedMap, LoadOptions, LoadedProgram, load};
-pub use maps::{BPF_ELF_MAP_SIZE, MIN_LEGACY_ENTRY_SIZE, Map, MapDef, MapSource};
+pub use error::{BtfError, FieldDifference, LoadError, ParseError, RelocError, SelectError};
+pub use load::{CreatedMap, ExtraProgram, LoadOptions, LoadedProgram, load};
+pub use maps::{
+    BPF_ELF_MAP_SIZE, InitialSlot, MIN_LEGACY_ENTRY_SIZE, Map, MapDef, MapSource, Pinning,
+    SlotTarget, object_name_of,
+};
 pub use object::{ByteOrder, EM_BPF, MAX_NAME_LEN, Object};
 pub use observer::{NoObserver, Observer};
+pub use plan::parse_tail_call_section;
 pub use program::Program;
 pub use reloc::{Relocation, Unsupported};
 pub use section::{Section, SectionRole};

@@ -1,23 +1,31 @@
-//! Loading: the syscall side. Chooses a program of a parsed [`Object`], creates the
-//! maps it uses (`BPF_MAP_CREATE`), relocates its instructions and hands them to the
-//! verifier (`BPF_PROG_LOAD`). Everything created is returned as owned fds, so dropping
-//! the result (or failing half-way) closes it and leaves nothing behind in the kernel.
+//! Loading: the syscall side. Plans the load ([`crate::plan`], where every refusal
+//! happens), then: loads the object's BTF, creates (or reuses pinned) maps, fills
+//! global data and maps-in-maps, relocates and loads the chosen program
+//! (`BPF_PROG_LOAD` with its func_info/line_info), loads the programs its program
+//! arrays hold and stores them. Everything created is returned as owned fds, so
+//! dropping the result (or failing half-way) closes it; pins made by a failed load
+//! are removed.
 
-use std::os::fd::AsRawFd;
+use std::collections::BTreeMap;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::path::PathBuf;
 
-use bpf_sys::consts::map_type;
-use bpf_sys::{Insn, MapCreateAttr, MapFd, ProgFd, ProgLoadAttr};
+use bpf_sys::{BtfFd, Insn, MapCreateAttr, MapFd, ProgFd, ProgLoadAttr};
 
+use crate::btf_info::ProgramBtfInfo;
 use crate::error::LoadError;
-use crate::maps::{Map, MapDef};
+use crate::maps::{Map, MapDef, object_name_of};
 use crate::object::{ByteOrder, Object};
 use crate::observer::Observer;
-use crate::reloc::{program_label, referenced_maps, relocate};
+use crate::pin::{PinRollback, default_bpffs, open_or_create, pin_path, prepare_bpffs};
+use crate::plan::{PlannedProgram, Store, is_map_in_map, plan};
+use crate::reloc::{apply_map_references, program_label};
 
 /// How to load a program: what the caller decides rather than the object.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LoadOptions {
     /// `BPF_PROG_TYPE_*`: `SCHED_CLS` for tc filters, `XDP` for `ip link set ... xdp`.
+    /// Tail-call programs are loaded with the same type.
     pub prog_type: u32,
     /// `expected_attach_type` (0 for tc and XDP).
     pub expected_attach_type: u32,
@@ -30,6 +38,12 @@ pub struct LoadOptions {
     pub prog_flags: u32,
     /// Interface index for offloaded programs; 0 otherwise.
     pub prog_ifindex: u32,
+    /// The bpffs to pin maps in; `None` means `$TC_BPF_MNT`, else `/sys/fs/bpf`.
+    /// Only touched (and mounted if needed) when a map asks to be pinned.
+    pub bpffs: Option<PathBuf>,
+    /// The object's file name (or path): libbpf names global data maps after it
+    /// (`drop-arp.o` gives `drop_arp.rodata`). `None` names them by section alone.
+    pub object_name: Option<String>,
 }
 
 impl LoadOptions {
@@ -42,15 +56,34 @@ impl LoadOptions {
     }
 }
 
-/// A map created for a loaded program.
+/// A map created (or opened) for a loaded program.
 #[derive(Debug)]
 pub struct CreatedMap {
-    /// The map's name (its symbol name).
+    /// The map's name in the object (its symbol, or for global data its section).
     pub name: String,
-    /// Its fd; the map lives as long as this or a program using it.
+    /// The name the kernel was given (up to 15 bytes are kept).
+    pub kernel_name: String,
+    /// Its fd; the map lives as long as this, a pin, or a program using it.
     pub fd: MapFd,
     /// The definition it was created from.
     pub def: MapDef,
+    /// Where it is pinned, if it asked to be.
+    pub pin: Option<PathBuf>,
+    /// True when an existing pinned map was used instead of creating one.
+    pub reused: bool,
+}
+
+/// A program loaded along with the chosen one, because a program array holds it.
+#[derive(Debug)]
+pub struct ExtraProgram {
+    /// Its function name.
+    pub name: String,
+    /// Its section (`1/0` for an iproute2 tail call).
+    pub section: String,
+    /// Its fd.
+    pub fd: ProgFd,
+    /// The (program array, key) slots it was stored in.
+    pub stored_in: Vec<(String, u32)>,
 }
 
 /// A program accepted by the kernel, with what was created for it.
@@ -64,14 +97,18 @@ pub struct LoadedProgram {
     pub section: String,
     /// The verifier log: empty unless [`LoadOptions::log_level`] was above 0.
     pub log: String,
-    /// The maps created for it, in object order.
+    /// The maps created or reused for it, in object order.
     pub maps: Vec<CreatedMap>,
-    /// The instructions as loaded, after relocation.
+    /// The instructions as loaded: linked and relocated.
     pub insns: Vec<Insn>,
+    /// Tail-call programs and other programs stored in its program arrays.
+    pub extra_programs: Vec<ExtraProgram>,
+    /// True when the object's BTF was loaded and the program carries source lines.
+    pub with_btf: bool,
 }
 
-/// Loads one program of `object`: the first in `section`, or the function named
-/// `function` in it.
+/// Loads one program of `object`: the first in `section` (the first global function,
+/// as tc chooses), or the function named `function` in it.
 pub fn load(
     object: &Object,
     section: &str,
@@ -87,83 +124,100 @@ pub fn load(
     }
     let program = object.find_program(section, function)?;
     observer.program_selected(program);
-    if program.insns.is_empty() {
-        return Err(LoadError::EmptyProgram {
-            program: program_label(program),
-            section: program.section.clone(),
+    let plan = plan(object, program, observer)?;
+
+    // From here on the kernel is involved.
+    let btf = load_btf(object, observer);
+    let mut pins = PinRollback::default();
+    let bpffs = options.bpffs.clone().unwrap_or_else(default_bpffs);
+    if plan.pins(object) {
+        prepare_bpffs(&bpffs, observer)?;
+    }
+    let object_name = options
+        .object_name
+        .as_deref()
+        .map(object_name_of)
+        .unwrap_or("");
+
+    let mut created: BTreeMap<usize, CreatedMap> = BTreeMap::new();
+    for &index in &plan.maps {
+        let map = &object.maps()[index];
+        let inner_template = legacy_template(object, map).and_then(|t| created.get(&t));
+        let made = make_map(
+            object,
+            map,
+            MapContext {
+                kernel_name: map.kernel_name(object_name),
+                btf: btf.as_ref(),
+                inner: inner_template.map(|m| m.fd.as_fd()),
+                bpffs: &bpffs,
+                prog_type: options.prog_type,
+            },
+            &mut pins,
+            observer,
+        )?;
+        created.insert(index, made);
+    }
+    for slot in &plan.map_slots {
+        let (Some(outer), Some(inner)) = (created.get(&slot.outer), created.get(&slot.inner))
+        else {
+            continue;
+        };
+        store_fd(
+            &outer.fd,
+            &outer.name,
+            slot.key,
+            inner.fd.as_raw_fd(),
+            &inner.name,
+        )?;
+        observer.map_slot_set(&outer.name, slot.key, &format!("map {}", inner.name));
+    }
+
+    let fd_of = |index: usize| created.get(&index).map(|m| m.fd.as_raw_fd());
+    let (main_fd, log, insns) =
+        load_program(object, &plan.main, options, btf.as_ref(), &fd_of, observer)?;
+    store_program(
+        &created,
+        &plan.main_stores,
+        &main_fd,
+        &program.name,
+        observer,
+    )?;
+
+    let mut extra_programs = Vec::with_capacity(plan.extras.len());
+    for extra in &plan.extras {
+        let (fd, _, _) = load_program(
+            object,
+            &extra.planned,
+            options,
+            btf.as_ref(),
+            &fd_of,
+            observer,
+        )?;
+        let name = extra.planned.program.name.clone();
+        store_program(&created, &extra.stores, &fd, &name, observer)?;
+        extra_programs.push(ExtraProgram {
+            name,
+            section: extra.planned.program.section.clone(),
+            fd,
+            stored_in: extra
+                .stores
+                .iter()
+                .map(|s| (object.maps()[s.map].name.clone(), s.key))
+                .collect(),
         });
     }
 
-    // Find every problem before creating anything in the kernel.
-    let used = referenced_maps(object, program)?;
-    let wanted: Vec<(usize, &Map)> = used
-        .iter()
-        .filter_map(|&index| object.maps().get(index).map(|map| (index, map)))
-        .collect();
-    for (_, map) in &wanted {
-        check_map_supported(map)?;
-    }
-
-    let mut created: Vec<(usize, CreatedMap)> = Vec::with_capacity(wanted.len());
-    for (index, map) in wanted {
-        let fd = create_map(map)?;
-        observer.map_created(&map.name, &map.def, fd.as_raw_fd());
-        created.push((
-            index,
-            CreatedMap {
-                name: map.name.clone(),
-                fd,
-                def: map.def,
-            },
-        ));
-    }
-
-    let fd_of = |index: usize| {
-        created
-            .iter()
-            .find(|(i, _)| *i == index)
-            .map(|(_, map)| map.fd.as_raw_fd())
-    };
-    let insns = relocate(object, program, fd_of, observer)?;
-
-    let kern_version = options
-        .kern_version
-        .unwrap_or_else(bpf_sys::kernel_version_code);
-    let attr = ProgLoadAttr {
-        prog_type: options.prog_type,
-        expected_attach_type: options.expected_attach_type,
-        insns: &insns,
-        license: object.license().unwrap_or(""),
-        name: &program.name,
-        kern_version,
-        prog_flags: options.prog_flags,
-        prog_ifindex: options.prog_ifindex,
-        log_level: options.log_level,
-        ..ProgLoadAttr::default()
-    };
-    observer.prog_loading(&attr);
-    let loaded = bpf_sys::prog_load(&attr).map_err(|error| match error {
-        bpf_sys::Error::Verifier { errno, log, .. } => LoadError::Verifier {
-            program: program_label(program),
-            section: program.section.clone(),
-            errno,
-            log,
-        },
-        source => LoadError::ProgLoad {
-            program: program_label(program),
-            section: program.section.clone(),
-            source,
-        },
-    })?;
-    observer.prog_loaded(&program.name, loaded.fd.as_raw_fd(), &loaded.log);
-
+    pins.keep();
     Ok(LoadedProgram {
-        fd: loaded.fd,
+        fd: main_fd,
         name: program.name.clone(),
         section: program.section.clone(),
-        log: loaded.log,
-        maps: created.into_iter().map(|(_, map)| map).collect(),
+        log,
+        maps: created.into_values().collect(),
         insns,
+        extra_programs,
+        with_btf: btf.is_some() && plan.main.btf_info.is_some(),
     })
 }
 
@@ -180,37 +234,146 @@ impl Object {
     }
 }
 
-/// Refuses map definitions that ask for what this loader cannot do yet, rather than
-/// creating a map that silently behaves differently from what the object expects.
-fn check_map_supported(map: &Map) -> Result<(), LoadError> {
-    let def = &map.def;
-    let refuse = |feature: String| {
-        Err(LoadError::MapNotSupportedYet {
-            map: map.name.clone(),
-            feature,
-        })
-    };
-    if def.pinning != 0 {
-        let kind = match def.pinning {
-            1 => "PIN_OBJECT_NS",
-            2 => "PIN_GLOBAL_NS",
-            _ => "a custom pinning path",
-        };
-        return refuse(format!("pinning (pinning = {}, {kind})", def.pinning));
+/// Loads the object's BTF; a refusal is reported and the load goes on without it.
+fn load_btf(object: &Object, observer: &dyn Observer) -> Option<BtfFd> {
+    let data = object.kernel_btf()?;
+    match bpf_sys::btf_load(data, 0) {
+        Ok(fd) => {
+            observer.btf_loaded(fd.as_raw_fd(), data.len());
+            Some(fd)
+        }
+        Err(error) => {
+            let log = error.verifier_log().unwrap_or("").trim().to_string();
+            observer.btf_refused(&if log.is_empty() {
+                error.to_string()
+            } else {
+                format!("{error}\n{log}")
+            });
+            None
+        }
     }
-    if matches!(
-        def.map_type,
-        map_type::ARRAY_OF_MAPS | map_type::HASH_OF_MAPS
-    ) {
-        return refuse(format!(
-            "map-in-map (type {}, inner_id {})",
-            def.map_type, def.inner_id
-        ));
-    }
-    Ok(())
 }
 
-fn create_map(map: &Map) -> Result<MapFd, LoadError> {
+/// The inner-map template of an iproute2 map-in-map: the first map with its `inner_id`.
+fn legacy_template(object: &Object, map: &Map) -> Option<usize> {
+    if !is_map_in_map(map.def.map_type) || !matches!(map.source, crate::MapSource::Legacy { .. }) {
+        return None;
+    }
+    object.maps().iter().position(|m| {
+        matches!(m.source, crate::MapSource::Legacy { .. }) && m.def.id == map.def.inner_id
+    })
+}
+
+/// What creating one map needs besides its definition.
+struct MapContext<'a> {
+    kernel_name: String,
+    btf: Option<&'a BtfFd>,
+    inner: Option<BorrowedFd<'a>>,
+    bpffs: &'a std::path::Path,
+    prog_type: u32,
+}
+
+/// Creates (or opens the pinned) map, fills global data and freezes `.rodata`.
+fn make_map(
+    object: &Object,
+    map: &Map,
+    context: MapContext<'_>,
+    pins: &mut PinRollback,
+    observer: &dyn Observer,
+) -> Result<CreatedMap, LoadError> {
+    // A BTF-defined map-in-map gets a temporary template map from its definition.
+    let btf_template = match &map.inner {
+        Some(inner) => Some(create_map(
+            inner,
+            &inner.kernel_name(""),
+            context.btf,
+            None,
+        )?),
+        None => None,
+    };
+    let inner = context
+        .inner
+        .or_else(|| btf_template.as_ref().map(|t| t.as_fd()));
+    let create = || create_map(map, &context.kernel_name, context.btf, inner);
+
+    let pin = pin_path(
+        context.bpffs,
+        context.prog_type,
+        map.pinning(),
+        &object.sha1_hex(),
+        &map.name,
+    )?;
+    let (fd, reused) = match &pin {
+        None => (create()?, false),
+        Some(path) => {
+            let (fd, new) = open_or_create(&map.name, path, &map.def, create)?;
+            if new {
+                pins.created(path.clone());
+            }
+            (fd, !new)
+        }
+    };
+    match (&pin, reused) {
+        (Some(path), true) => observer.map_reused(&map.name, path, fd.as_raw_fd()),
+        (Some(path), false) => {
+            observer.map_created(&context.kernel_name, &map.def, fd.as_raw_fd());
+            observer.map_pinned(&map.name, path, fd.as_raw_fd());
+        }
+        (None, _) => observer.map_created(&context.kernel_name, &map.def, fd.as_raw_fd()),
+    }
+
+    if !reused {
+        if let Some(data) = &map.initial_data {
+            bpf_sys::map_update_elem(fd.as_fd(), &0u32.to_ne_bytes(), data, 0).map_err(
+                |source| LoadError::MapUpdate {
+                    map: map.name.clone(),
+                    key: 0,
+                    what: format!("the section's {} bytes", data.len()),
+                    source,
+                },
+            )?;
+        }
+        let frozen = map.is_read_only_data();
+        if frozen {
+            bpf_sys::map_freeze(fd.as_fd()).map_err(|source| LoadError::MapFreeze {
+                map: map.name.clone(),
+                source,
+            })?;
+        }
+        if map.initial_data.is_some() || frozen {
+            observer.map_filled(
+                &map.name,
+                map.initial_data.as_ref().map_or(0, Vec::len),
+                frozen,
+            );
+        }
+    }
+    Ok(CreatedMap {
+        name: map.name.clone(),
+        kernel_name: context.kernel_name,
+        fd,
+        def: map.def,
+        pin,
+        reused,
+    })
+}
+
+/// Map types that take no BTF key/value types (libbpf leaves them out as well).
+fn takes_btf_types(map_type: u32) -> bool {
+    !matches!(
+        map_type,
+        3 | 4 | 7 | 8 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 22 | 23 | 25 | 33
+    )
+}
+
+/// `BPF_MAP_CREATE` for one map; with BTF types when there are some, retried
+/// without them if the kernel refuses (as libbpf does).
+fn create_map(
+    map: &Map,
+    kernel_name: &str,
+    btf: Option<&BtfFd>,
+    inner: Option<BorrowedFd<'_>>,
+) -> Result<MapFd, LoadError> {
     let def = &map.def;
     let attr = MapCreateAttr {
         map_type: def.map_type,
@@ -218,12 +381,139 @@ fn create_map(map: &Map) -> Result<MapFd, LoadError> {
         value_size: def.value_size,
         max_entries: def.max_entries,
         map_flags: def.map_flags,
-        name: &map.name,
+        name: kernel_name,
+        inner_map_fd: inner,
+        map_extra: map.map_extra,
         ..MapCreateAttr::default()
     };
-    bpf_sys::map_create(&attr).map_err(|source| LoadError::MapCreate {
+    let typed = (map.key_type_id != 0 || map.value_type_id != 0) && takes_btf_types(def.map_type);
+    if let (Some(btf), true) = (btf, typed) {
+        let with_types = MapCreateAttr {
+            btf_fd: Some(btf.as_fd()),
+            btf_key_type_id: map.key_type_id,
+            btf_value_type_id: map.value_type_id,
+            ..attr
+        };
+        if let Ok(fd) = bpf_sys::map_create(&with_types) {
+            return Ok(fd);
+        }
+        let attr = MapCreateAttr {
+            btf_fd: None,
+            btf_key_type_id: 0,
+            btf_value_type_id: 0,
+            ..with_types
+        };
+        return map_create(map, &attr);
+    }
+    map_create(map, &attr)
+}
+
+fn map_create(map: &Map, attr: &MapCreateAttr<'_>) -> Result<MapFd, LoadError> {
+    bpf_sys::map_create(attr).map_err(|source| LoadError::MapCreate {
         map: map.name.clone(),
         def: map.def,
         source,
     })
+}
+
+/// Stores a u32 fd at `key` of an outer map or program array.
+fn store_fd(map: &MapFd, map_name: &str, key: u32, fd: i32, what: &str) -> Result<(), LoadError> {
+    bpf_sys::map_update_elem(map.as_fd(), &key.to_ne_bytes(), &fd.to_ne_bytes(), 0).map_err(
+        |source| LoadError::MapUpdate {
+            map: map_name.to_string(),
+            key,
+            what: what.to_string(),
+            source,
+        },
+    )
+}
+
+/// Stores a loaded program in each of its program-array slots.
+fn store_program(
+    created: &BTreeMap<usize, CreatedMap>,
+    stores: &[Store],
+    fd: &ProgFd,
+    name: &str,
+    observer: &dyn Observer,
+) -> Result<(), LoadError> {
+    for store in stores {
+        let Some(map) = created.get(&store.map) else {
+            continue;
+        };
+        store_fd(
+            &map.fd,
+            &map.name,
+            store.key,
+            fd.as_raw_fd(),
+            &format!("program {name}"),
+        )?;
+        observer.map_slot_set(&map.name, store.key, &format!("program {name}"));
+    }
+    Ok(())
+}
+
+/// Relocates and loads one planned program; returns its fd, log and instructions.
+fn load_program(
+    object: &Object,
+    planned: &PlannedProgram<'_>,
+    options: &LoadOptions,
+    btf: Option<&BtfFd>,
+    fd_of: &dyn Fn(usize) -> Option<i32>,
+    observer: &dyn Observer,
+) -> Result<(ProgFd, String, Vec<Insn>), LoadError> {
+    let program = planned.program;
+    let mut linked = planned.linked.clone();
+    apply_map_references(object, program, &mut linked, fd_of, observer)?;
+    let kern_version = options
+        .kern_version
+        .unwrap_or_else(bpf_sys::kernel_version_code);
+    let empty = ProgramBtfInfo::default();
+    let info = match (btf, &planned.btf_info) {
+        (Some(_), Some(info)) => info,
+        _ => &empty,
+    };
+    let attr = ProgLoadAttr {
+        prog_type: options.prog_type,
+        expected_attach_type: options.expected_attach_type,
+        insns: &linked.insns,
+        license: object.license().unwrap_or(""),
+        name: &program.name,
+        kern_version,
+        prog_flags: options.prog_flags,
+        prog_ifindex: options.prog_ifindex,
+        log_level: options.log_level,
+        prog_btf_fd: btf.filter(|_| info.func_info_cnt > 0).map(|fd| fd.as_fd()),
+        func_info: &info.func_info,
+        func_info_rec_size: ProgramBtfInfo::FUNC_REC_SIZE,
+        func_info_cnt: info.func_info_cnt,
+        line_info: &info.line_info,
+        line_info_rec_size: ProgramBtfInfo::LINE_REC_SIZE,
+        line_info_cnt: info.line_info_cnt,
+        ..ProgLoadAttr::default()
+    };
+    let attr = if info.func_info_cnt == 0 {
+        ProgLoadAttr {
+            func_info_rec_size: 0,
+            line_info_rec_size: 0,
+            ..attr
+        }
+    } else {
+        attr
+    };
+    observer.prog_loading(&attr);
+    let loaded = bpf_sys::prog_load(&attr).map_err(|error| match error {
+        bpf_sys::Error::Verifier { errno, log, .. } => LoadError::Verifier {
+            program: program_label(program),
+            section: program.section.clone(),
+            errno,
+            log,
+        },
+        source => LoadError::ProgLoad {
+            program: program_label(program),
+            section: program.section.clone(),
+            source,
+        },
+    })?;
+    observer.prog_loaded(&program.name, loaded.fd.as_raw_fd(), &loaded.log);
+    Ok((loaded.fd, loaded.log, linked.insns))
 }

@@ -46,7 +46,7 @@ pub struct MapDef {
 }
 
 /// Where a map definition came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MapSource {
     /// The legacy `maps` section.
     Legacy {
@@ -55,17 +55,147 @@ pub enum MapSource {
         /// Size of every definition in the section, in bytes.
         entry_size: u64,
     },
+    /// The BTF-defined `.maps` section.
+    Btf {
+        /// Offset of the map's symbol in `.maps`.
+        offset: u64,
+        /// Size of its definition struct.
+        size: u64,
+    },
+    /// A global data section (`.data`, `.rodata`, `.bss` and their `.NAME` variants):
+    /// one array map with one entry, the whole section.
+    GlobalData {
+        /// Index of the section.
+        section_index: usize,
+    },
+}
+
+/// How a map asks to be pinned in the bpffs (`iproute2`'s `pinning` field, or
+/// libbpf's `__uint(pinning, LIBBPF_PIN_BY_NAME)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pinning {
+    /// Not pinned: the map lives as long as its users.
+    None,
+    /// iproute2 `PIN_OBJECT_NS`: `<bpffs>/tc/<sha1 of the object>/<name>`.
+    ObjectNs,
+    /// iproute2 `PIN_GLOBAL_NS`, or libbpf `LIBBPF_PIN_BY_NAME`:
+    /// `<bpffs>/tc/globals/<name>`.
+    GlobalNs,
+    /// An iproute2 custom pinning id, whose path comes from `/etc/iproute2/bpf_pinning`.
+    Custom(u32),
+}
+
+/// What an initial value of a BTF-defined map-in-map or program array refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SlotTarget {
+    /// Another map of `.maps`, by name (for a map-in-map).
+    Map(String),
+    /// A program, by function name (for a program array).
+    Program(String),
+}
+
+/// One initial value of a BTF-defined map, from a relocation in `.maps`
+/// (`.values = { [1] = &inner }`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InitialSlot {
+    /// The key (array index) to store at.
+    pub index: u32,
+    /// What to store there.
+    pub target: SlotTarget,
 }
 
 /// A map declared by the object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Map {
-    /// Symbol name, which becomes the kernel's map name (truncated to 15 bytes).
+    /// Symbol name (or, for global data, the section name such as `.rodata`).
     pub name: String,
     /// Its definition.
     pub def: MapDef,
     /// Where the definition was found.
     pub source: MapSource,
+    /// BTF type id of the key (0 when the key is not described by a type).
+    pub key_type_id: u32,
+    /// BTF type id of the value (0 when the value is not described by a type).
+    pub value_type_id: u32,
+    /// `map_extra` (bloom filter hash count, ...), from BTF-defined maps.
+    pub map_extra: u64,
+    /// For a BTF-defined map-in-map: the template its inner maps follow.
+    pub inner: Option<Box<Map>>,
+    /// Initial values from `.maps` relocations.
+    pub initial_slots: Vec<InitialSlot>,
+    /// For global data: the section's bytes, to store before any program runs (`None`
+    /// for `.bss`, which the kernel zero-fills).
+    pub initial_data: Option<Vec<u8>>,
+}
+
+impl Map {
+    /// A map with this name, definition and source, and nothing else.
+    pub fn new(name: impl Into<String>, def: MapDef, source: MapSource) -> Map {
+        Map {
+            name: name.into(),
+            def,
+            source,
+            key_type_id: 0,
+            value_type_id: 0,
+            map_extra: 0,
+            inner: None,
+            initial_slots: Vec::new(),
+            initial_data: None,
+        }
+    }
+
+    /// How the map asks to be pinned.
+    pub fn pinning(&self) -> Pinning {
+        match (&self.source, self.def.pinning) {
+            (_, 0) | (MapSource::GlobalData { .. }, _) => Pinning::None,
+            (MapSource::Btf { .. }, _) => Pinning::GlobalNs,
+            (MapSource::Legacy { .. }, 1) => Pinning::ObjectNs,
+            (MapSource::Legacy { .. }, 2) => Pinning::GlobalNs,
+            (MapSource::Legacy { .. }, other) => Pinning::Custom(other),
+        }
+    }
+
+    /// True for global data that programs may only read (`.rodata*`): the map is
+    /// frozen once filled, so the verifier can treat its contents as constants.
+    pub fn is_read_only_data(&self) -> bool {
+        matches!(self.source, MapSource::GlobalData { .. }) && self.name.starts_with(".rodata")
+    }
+
+    /// The name the kernel gets for this map (it keeps 15 bytes). Maps are named by
+    /// their symbol; global data maps as libbpf names them: up to 8 bytes of the
+    /// object's name (`object_name`, the file name up to its first dot) followed by
+    /// the section name (`drop_arp.rodata`), or the section name alone for sections
+    /// with a second dot (`.rodata.str1.1`). Characters the kernel refuses become `_`.
+    pub fn kernel_name(&self, object_name: &str) -> String {
+        if !matches!(self.source, MapSource::GlobalData { .. }) {
+            return self.name.clone();
+        }
+        let section = &self.name;
+        let custom = section.get(1..).is_some_and(|rest| rest.contains('.'));
+        let suffix_len = section.len().max(7);
+        let prefix_len = if custom {
+            0
+        } else {
+            15usize.saturating_sub(suffix_len).min(object_name.len())
+        };
+        let prefix: String = object_name.chars().take(prefix_len).collect();
+        let full: String = format!("{prefix}{section}").chars().take(15).collect();
+        full.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    }
+}
+
+/// The name libbpf gives an object read from `path`: the file name up to its first dot.
+pub fn object_name_of(path: &str) -> &str {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.split('.').next().unwrap_or(file)
 }
 
 /// Reads every definition of the `maps` section. `symbols` are the symbols defined in
@@ -126,17 +256,18 @@ pub(crate) fn parse_legacy_maps(
                 entry_size,
             });
         }
-        maps.push(Map {
-            name: symbol.name.clone(),
-            def: decode_def(fields, order),
-            source: MapSource::Legacy {
+        maps.push(Map::new(
+            symbol.name.clone(),
+            decode_def(fields, order),
+            MapSource::Legacy {
                 offset: symbol.value,
                 entry_size,
             },
-        });
+        ));
     }
     maps.sort_by_key(|map| match map.source {
         MapSource::Legacy { offset, .. } => offset,
+        _ => 0,
     });
     Ok(maps)
 }
@@ -196,6 +327,7 @@ mod tests {
             },
             value,
             size: 0,
+            global: true,
         }
     }
 
@@ -286,6 +418,50 @@ mod tests {
                 entry_size: 20
             }
         );
+    }
+
+    #[test]
+    fn global_data_map_names_follow_libbpf() {
+        let data = |section: &str| {
+            Map::new(
+                section,
+                MapDef::default(),
+                MapSource::GlobalData { section_index: 1 },
+            )
+        };
+        // Measured with tc 6.1 (libbpf 1.1) on globaldata_long_name.o.
+        assert_eq!(
+            data(".rodata").kernel_name("globaldata_long_name"),
+            "globalda.rodata"
+        );
+        assert_eq!(
+            data(".bss").kernel_name("globaldata_long_name"),
+            "globalda.bss"
+        );
+        assert_eq!(
+            data(".data.custom").kernel_name("globaldata_long_name"),
+            ".data.custom"
+        );
+        assert_eq!(
+            data(".data").kernel_name("x-y"),
+            "x-y.data".replace('-', "_")
+        );
+        assert_eq!(
+            data(".rodata.str1.1").kernel_name("anything"),
+            ".rodata.str1.1"
+        );
+        assert_eq!(
+            data(".data.a_very_long_name").kernel_name("o"),
+            ".data.a_very_lo"
+        );
+        assert_eq!(object_name_of("/tmp/dir.d/drop-arp.o"), "drop-arp");
+        assert_eq!(object_name_of("a.b.o"), "a");
+        let mut legacy = data("x");
+        legacy.source = MapSource::Legacy {
+            offset: 0,
+            entry_size: 36,
+        };
+        assert_eq!(legacy.kernel_name("obj"), "x");
     }
 
     #[test]

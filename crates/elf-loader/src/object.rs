@@ -13,9 +13,13 @@ use object::elf::{self, FileHeader64};
 use object::read::elf::{FileHeader, Rel, SectionHeader, SectionTable, SymbolTable};
 use object::{Endian, Endianness, SectionIndex, SymbolIndex};
 
+use crate::btf::ext::BtfExt;
+use crate::btf::{Btf, fixup};
+use crate::btf_maps::{DataRelocation, parse_btf_maps};
 use crate::error::{ParseError, SelectError};
+use crate::global_data::{DataSection, data_map};
 use crate::license::{parse_license, parse_version};
-use crate::maps::{Map, parse_legacy_maps};
+use crate::maps::{Map, MapSource, parse_legacy_maps};
 use crate::program::{FunctionSymbol, Program, decode_insns, split_functions};
 use crate::reloc::{Relocation, is_map_symbol};
 use crate::section::{Section, SectionRole};
@@ -69,6 +73,27 @@ pub struct Object {
     license: Option<String>,
     kern_version: Option<u32>,
     externs: Vec<String>,
+    btf: Option<Btf>,
+    btf_ext: Option<BtfExt>,
+    kernel_btf: Option<Vec<u8>>,
+    sha1: [u8; 20],
+    map_index: BTreeMap<MapKey, usize>,
+    functions: BTreeMap<(usize, u64), FunctionRef>,
+}
+
+/// How a relocation finds its map: by offset in `maps` or `.maps`, or by section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum MapKey {
+    Legacy(u64),
+    Btf(u64),
+    Data(usize),
+}
+
+/// A function of the object: a program or a `.text` subprogram, by index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FunctionRef {
+    Program(usize),
+    Subprogram(usize),
 }
 
 impl Object {
@@ -96,7 +121,10 @@ impl Object {
             byte_order,
             table,
         };
-        reader.read()
+        let mut object = reader.read()?;
+        use sha1::Digest;
+        object.sha1 = sha1::Sha1::digest(bytes).into();
+        Ok(object)
     }
 
     /// Byte order the object was built for.
@@ -132,9 +160,63 @@ impl Object {
         &self.subprograms
     }
 
-    /// Maps declared in the legacy `maps` section, in offset order.
+    /// Every map the object declares: the legacy `maps` section's (in offset order),
+    /// then the BTF-defined ones of `.maps` (in offset order), then one per non-empty
+    /// global data section (in section order).
     pub fn maps(&self) -> &[Map] {
         &self.maps
+    }
+
+    /// The index in [`Object::maps`] of the map named `name` (its symbol, or for
+    /// global data its section).
+    pub fn map_index(&self, name: &str) -> Option<usize> {
+        self.maps.iter().position(|m| m.name == name)
+    }
+
+    /// The legacy map whose definition starts at `offset` of `maps`.
+    pub(crate) fn legacy_map_at(&self, offset: u64) -> Option<usize> {
+        self.map_index.get(&MapKey::Legacy(offset)).copied()
+    }
+
+    /// The BTF-defined map whose definition starts at `offset` of `.maps`.
+    pub(crate) fn btf_map_at(&self, offset: u64) -> Option<usize> {
+        self.map_index.get(&MapKey::Btf(offset)).copied()
+    }
+
+    /// The global data map of the section with this index.
+    pub(crate) fn data_map_of(&self, section_index: usize) -> Option<usize> {
+        self.map_index.get(&MapKey::Data(section_index)).copied()
+    }
+
+    /// The function (program or subprogram) that starts at byte `offset` of the
+    /// section with index `section_index`.
+    pub fn function_at(&self, section_index: usize, offset: u64) -> Option<&Program> {
+        match self.functions.get(&(section_index, offset))? {
+            FunctionRef::Program(i) => self.programs.get(*i),
+            FunctionRef::Subprogram(i) => self.subprograms.get(*i),
+        }
+    }
+
+    /// The `.BTF` section, parsed, if the object has one.
+    pub fn btf(&self) -> Option<&Btf> {
+        self.btf.as_ref()
+    }
+
+    /// The `.BTF.ext` section, parsed, if the object has one (and `.BTF`).
+    pub fn btf_ext(&self) -> Option<&BtfExt> {
+        self.btf_ext.as_ref()
+    }
+
+    /// `.BTF` as the kernel wants it: data-section sizes and variable offsets filled
+    /// in from the ELF file (see [`crate::btf::fixup`]).
+    pub fn kernel_btf(&self) -> Option<&[u8]> {
+        self.kernel_btf.as_deref()
+    }
+
+    /// SHA-1 of the object file's bytes, in hex: iproute2 pins `PIN_OBJECT_NS` maps
+    /// in a directory of this name.
+    pub fn sha1_hex(&self) -> String {
+        self.sha1.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The `license` section's string, if the object has one.
@@ -184,7 +266,13 @@ impl Object {
             });
         };
         let Some(function) = function else {
-            return Ok(first);
+            // libbpf (and so tc) counts only global functions as the section's
+            // programs; a static one placed first is a subprogram.
+            let global = self
+                .programs
+                .iter()
+                .find(|p| p.section == section && p.global);
+            return Ok(global.unwrap_or(first));
         };
         std::iter::once(first)
             .chain(in_section)
@@ -253,6 +341,7 @@ impl<'data> Reader<'data> {
                     name: symbol.name.clone(),
                     offset: symbol.value,
                     size: symbol.size,
+                    global: symbol.global,
                 });
             }
         }
@@ -280,19 +369,21 @@ impl<'data> Reader<'data> {
             }
         }
 
-        let mut maps = Vec::new();
+        let mut legacy_maps = Vec::new();
         let mut license = None;
         let mut kern_version = None;
+        let mut btf_bytes = None;
+        let mut btf_ext_bytes = None;
         for section in &sections {
             match section.role {
-                SectionRole::LegacyMaps if maps.is_empty() => {
+                SectionRole::LegacyMaps if legacy_maps.is_empty() => {
                     let data = self.data(section)?;
                     let map_symbols: Vec<SymbolRef> = symbols
                         .iter()
                         .filter(|s| defined_in(s, section.index) && is_map_symbol(s))
                         .cloned()
                         .collect();
-                    maps = parse_legacy_maps(data, self.byte_order, &map_symbols)?;
+                    legacy_maps = parse_legacy_maps(data, self.byte_order, &map_symbols)?;
                 }
                 SectionRole::License if license.is_none() => {
                     license = Some(parse_license(self.data(section)?));
@@ -300,9 +391,87 @@ impl<'data> Reader<'data> {
                 SectionRole::Version if kern_version.is_none() => {
                     kern_version = Some(parse_version(self.data(section)?, self.byte_order)?);
                 }
+                SectionRole::Btf if btf_bytes.is_none() => btf_bytes = Some(self.data(section)?),
+                SectionRole::BtfExt if btf_ext_bytes.is_none() => {
+                    btf_ext_bytes = Some(self.data(section)?)
+                }
                 _ => {}
             }
         }
+
+        let btf = btf_bytes
+            .map(|data| Btf::parse(data, self.byte_order))
+            .transpose()?;
+        let btf_ext = match (&btf, btf_ext_bytes) {
+            (Some(btf), Some(data)) => Some(BtfExt::parse(data, self.byte_order, btf)?),
+            _ => None,
+        };
+
+        let mut btf_maps = Vec::new();
+        if let Some(section) = sections.iter().find(|s| s.role == SectionRole::BtfMaps) {
+            let map_symbols: Vec<SymbolRef> = symbols
+                .iter()
+                .filter(|s| defined_in(s, section.index) && is_map_symbol(s))
+                .cloned()
+                .collect();
+            let mut relocations = Vec::new();
+            for rel in rel_sections.get(&section.index).map_or(&[][..], |v| v) {
+                relocations.extend(self.data_relocations(
+                    rel,
+                    section,
+                    &symbols,
+                    symtab.section(),
+                )?);
+            }
+            btf_maps = parse_btf_maps(btf.as_ref(), section.size, &map_symbols, &relocations)?;
+        }
+
+        let mut data_maps = Vec::new();
+        for section in sections
+            .iter()
+            .filter(|s| s.role == SectionRole::GlobalData)
+        {
+            let header = self.header(section.index)?;
+            let data = DataSection {
+                section,
+                sh_type: header.sh_type(self.endian),
+                bytes: self.data(section)?,
+            };
+            data_maps.extend(data_map(&data, btf.as_ref())?);
+        }
+
+        let kernel_btf = btf
+            .as_ref()
+            .map(|btf| self.kernel_btf(btf, &sections, &symbols))
+            .transpose()?;
+
+        let mut maps = legacy_maps;
+        maps.extend(btf_maps);
+        maps.extend(data_maps);
+        let map_index = maps
+            .iter()
+            .enumerate()
+            .map(|(i, map)| {
+                let key = match map.source {
+                    MapSource::Legacy { offset, .. } => MapKey::Legacy(offset),
+                    MapSource::Btf { offset, .. } => MapKey::Btf(offset),
+                    MapSource::GlobalData { section_index } => MapKey::Data(section_index),
+                };
+                (key, i)
+            })
+            .collect();
+
+        let functions = programs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((p.section_index, p.offset), FunctionRef::Program(i)))
+            .chain(
+                subprograms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| ((p.section_index, p.offset), FunctionRef::Subprogram(i))),
+            )
+            .collect();
 
         let externs = symbols
             .iter()
@@ -319,7 +488,89 @@ impl<'data> Reader<'data> {
             license,
             kern_version,
             externs,
+            btf,
+            btf_ext,
+            kernel_btf,
+            sha1: [0; 20],
+            map_index,
+            functions,
         })
+    }
+
+    /// `.BTF` fixed up for the kernel from this file's section sizes and symbols.
+    fn kernel_btf(
+        &self,
+        btf: &Btf,
+        sections: &[Section],
+        symbols: &[SymbolRef],
+    ) -> Result<Vec<u8>, ParseError> {
+        let mut sizes: BTreeMap<&str, u64> = BTreeMap::new();
+        for section in sections {
+            sizes.entry(section.name.as_str()).or_insert(section.size);
+        }
+        let mut offsets: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+        for symbol in symbols.iter().filter(|s| is_map_symbol(s)) {
+            if let SymbolSection::Defined { name, .. } = &symbol.section {
+                offsets
+                    .entry((name.as_str(), symbol.name.as_str()))
+                    .or_insert(symbol.value);
+            }
+        }
+        Ok(fixup::for_kernel(
+            btf,
+            |name| sizes.get(name).copied(),
+            |section, name| offsets.get(&(section, name)).copied(),
+        )?)
+    }
+
+    /// Reads the entries of a REL section for a data section (`.rel.maps`): each
+    /// patches 8 bytes inside the section and names an existing symbol.
+    fn data_relocations(
+        &self,
+        rel_section: &Section,
+        target: &Section,
+        symbols: &[SymbolRef],
+        symtab_index: SectionIndex,
+    ) -> Result<Vec<DataRelocation>, ParseError> {
+        let header = self.header(rel_section.index)?;
+        let Some((entries, link)) = header
+            .rel(self.endian, self.bytes)
+            .map_err(|e| malformed(format!("section \"{}\"", rel_section.name), e))?
+        else {
+            return Ok(Vec::new());
+        };
+        if link != symtab_index {
+            return Err(ParseError::RelocationSymbolTable {
+                section: rel_section.name.clone(),
+                link: header.sh_link(self.endian),
+            });
+        }
+        let mut out = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let offset = entry.r_offset(self.endian);
+            let index = entry.r_sym(self.endian);
+            let fail = |reason: String| ParseError::DataRelocation {
+                section: target.name.clone(),
+                offset,
+                symbol: index,
+                reason,
+            };
+            let symbol = symbols
+                .get(index as usize)
+                .filter(|_| index != 0)
+                .ok_or_else(|| fail("no such symbol".to_string()))?;
+            if offset.checked_add(8).is_none_or(|end| end > target.size) {
+                return Err(fail(format!(
+                    "8 bytes at this offset do not fit in the section's {} bytes",
+                    target.size
+                )));
+            }
+            out.push(DataRelocation {
+                offset,
+                symbol: symbol.clone(),
+            });
+        }
+        Ok(out)
     }
 
     fn header(
@@ -414,6 +665,7 @@ impl<'data> Reader<'data> {
                 section,
                 value: symbol.st_value(self.endian),
                 size: symbol.st_size(self.endian),
+                global: matches!(symbol.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK),
             });
         }
         Ok(symbols)
@@ -462,6 +714,7 @@ impl<'data> Reader<'data> {
                 name: String::new(),
                 offset: 0,
                 size: data.len() as u64,
+                global: true,
             };
             if data.is_empty() {
                 Vec::new()

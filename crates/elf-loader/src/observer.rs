@@ -2,6 +2,8 @@
 //! printing anything: `rtc --explain` implements [`Observer`] to narrate a load. Every
 //! method has a no-op default, so an observer implements only what it cares about.
 
+use std::path::Path;
+
 use bpf_sys::{Insn, ProgLoadAttr};
 
 use crate::maps::MapDef;
@@ -14,9 +16,55 @@ pub trait Observer {
         let _ = program;
     }
 
-    /// A map was created with `BPF_MAP_CREATE`; `fd` is the new descriptor.
+    /// A function that `program` calls was appended to it, starting at instruction
+    /// `start` (bpf-to-bpf call linking).
+    fn function_linked(&self, program: &str, function: &str, start: usize) {
+        let _ = (program, function, start);
+    }
+
+    /// The object's BTF was loaded into the kernel (`BPF_BTF_LOAD`): `size` bytes.
+    fn btf_loaded(&self, fd: i32, size: usize) {
+        let _ = (fd, size);
+    }
+
+    /// The kernel refused the object's BTF; the load goes on without it (no source
+    /// lines in verifier logs, no typed maps). `reason` is the error and BTF log.
+    fn btf_refused(&self, reason: &str) {
+        let _ = reason;
+    }
+
+    /// `path` was not a bpffs, so one was mounted there for pinning.
+    fn bpffs_mounted(&self, path: &Path) {
+        let _ = path;
+    }
+
+    /// A map was created with `BPF_MAP_CREATE`; `fd` is the new descriptor and `name`
+    /// the name the kernel was given.
     fn map_created(&self, name: &str, def: &MapDef, fd: i32) {
         let _ = (name, def, fd);
+    }
+
+    /// A map pinned by an earlier load was opened and matches the object's
+    /// definition, so it is used instead of creating one.
+    fn map_reused(&self, name: &str, path: &Path, fd: i32) {
+        let _ = (name, path, fd);
+    }
+
+    /// A newly created map was pinned at `path`.
+    fn map_pinned(&self, name: &str, path: &Path, fd: i32) {
+        let _ = (name, path, fd);
+    }
+
+    /// A global data map received its section's `bytes`, and was `frozen` if the
+    /// section is read-only.
+    fn map_filled(&self, name: &str, bytes: usize, frozen: bool) {
+        let _ = (name, bytes, frozen);
+    }
+
+    /// Slot `key` of the map `map` now holds `what` (an inner map, or a program for
+    /// a tail call).
+    fn map_slot_set(&self, map: &str, key: u32, what: &str) {
+        let _ = (map, key, what);
     }
 
     /// An `ld_imm64` at `insn_index` (counted from the program's start) that names

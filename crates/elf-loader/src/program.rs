@@ -26,6 +26,9 @@ pub struct Program {
     /// function's first instruction. (Relocations of code that no function symbol
     /// covers, as linked objects can have, belong to no program and are not kept.)
     pub relocations: Vec<Relocation>,
+    /// True for a global (non-`static`) function: libbpf and tc treat only those as
+    /// programs of their section, the static ones being subprograms they call.
+    pub global: bool,
 }
 
 impl Program {
@@ -41,6 +44,7 @@ pub(crate) struct FunctionSymbol {
     pub name: String,
     pub offset: u64,
     pub size: u64,
+    pub global: bool,
 }
 
 /// Decodes a code section. The caller has checked the size is a multiple of 8.
@@ -119,6 +123,7 @@ pub(crate) fn split_functions(
             offset: function.offset,
             insns: body.to_vec(),
             relocations: Vec::new(),
+            global: function.global,
         });
     }
     Ok(programs)
@@ -137,6 +142,7 @@ mod tests {
             name: name.to_string(),
             offset,
             size,
+            global: true,
         }
     }
 

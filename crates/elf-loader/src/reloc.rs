@@ -1,23 +1,28 @@
-//! Relocation: turning a program's references to maps into something the kernel
-//! understands, without any syscall.
+//! Relocation: turning a program's references to maps, global variables and other
+//! functions into something the kernel understands, without any syscall.
 //!
 //! clang cannot know a map's file descriptor, so for `bpf_map_lookup_elem(&packets, ...)`
 //! it emits an `ld_imm64` with immediate 0 and a relocation naming the symbol `packets`.
 //! The loader creates the map, then rewrites that instruction: `src_reg` becomes
 //! `BPF_PSEUDO_MAP_FD` and the immediate the map's fd (the second half of the
-//! `ld_imm64` gets 0). The verifier then swaps the fd for the map's address.
+//! `ld_imm64` gets 0). The verifier then swaps the fd for the map's address. A global
+//! variable becomes `BPF_PSEUDO_MAP_VALUE`: the fd of its section's map, and in the
+//! second half its offset in the map's value.
 //!
-//! References this loader cannot honour yet (global data, BTF-defined maps, externs,
-//! bpf-to-bpf calls) are refused here with an error that names the symbol, the section
-//! and the instruction, rather than reaching the verifier as a puzzle.
+//! Calls to other BPF functions are linked by [`crate::link`], which appends the
+//! called functions to the program; [`resolve`] tells it where a call goes.
+//!
+//! References this loader cannot honour (externs such as kfuncs, `__ksym` and
+//! `__kconfig` variables, CO-RE) are refused with an error that names the symbol, the
+//! section and the instruction, rather than reaching the verifier as a puzzle.
 
 use std::fmt;
 
 use bpf_sys::Insn;
-use bpf_sys::consts::{BPF_CALL, BPF_JMP, BPF_PSEUDO_MAP_FD};
+use bpf_sys::consts::{BPF_CALL, BPF_JMP, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE};
 
 use crate::error::RelocError;
-use crate::maps::MapSource;
+use crate::link::link;
 use crate::object::Object;
 use crate::observer::Observer;
 use crate::program::Program;
@@ -42,22 +47,14 @@ pub struct Relocation {
     pub symbol: SymbolRef,
 }
 
-/// Kinds of reference that the object may make but this loader does not handle yet.
+/// Kinds of reference that the object may make but this loader does not handle.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unsupported {
-    /// A global variable or constant in `.data`, `.rodata` or `.bss`.
-    GlobalData,
-    /// A map declared in `.maps` with BTF.
-    BtfMap,
     /// An extern variable resolved at load time (`__kconfig`, `__ksym`).
     ExternVariable,
     /// A call to a function this object does not define: a kernel function (kfunc)
     /// resolved through BTF, or a function of another object to be linked in.
     ExternCall,
-    /// A call to another BPF function (needs subprogram linking).
-    SubprogramCall,
-    /// The address of a BPF function (a callback for `bpf_loop` and friends).
-    FunctionPointer,
     /// A reference to a section of another kind.
     Section(SectionRole),
 }
@@ -65,14 +62,10 @@ pub enum Unsupported {
 impl fmt::Display for Unsupported {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unsupported::GlobalData => f.write_str("global data (.data/.rodata/.bss)"),
-            Unsupported::BtfMap => f.write_str("a BTF-defined map (.maps)"),
             Unsupported::ExternVariable => f.write_str("an extern variable (__kconfig/__ksym)"),
             Unsupported::ExternCall => f.write_str(
                 "a call to an undefined function (a kfunc, or a function of another object)",
             ),
-            Unsupported::SubprogramCall => f.write_str("a bpf-to-bpf call"),
-            Unsupported::FunctionPointer => f.write_str("a function pointer (callback)"),
             Unsupported::Section(role) => write!(f, "a reference to {role}"),
         }
     }
@@ -81,10 +74,33 @@ impl fmt::Display for Unsupported {
 /// What a relocation resolves to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
-    /// A map of the object: the index into [`Object::maps`].
+    /// A map of the object (`BPF_PSEUDO_MAP_FD`): the index into [`Object::maps`].
     Map {
         /// Index into [`Object::maps`].
         index: usize,
+    },
+    /// A global variable (`BPF_PSEUDO_MAP_VALUE`): its section's map and its offset
+    /// in the map's value.
+    MapValue {
+        /// Index into [`Object::maps`].
+        index: usize,
+        /// Byte offset in the value.
+        offset: u32,
+    },
+    /// A bpf-to-bpf call to the function starting at byte `offset` of a code section.
+    Call {
+        /// Index of the code section.
+        section_index: usize,
+        /// Byte offset of the called function.
+        offset: u64,
+    },
+    /// The address of the function starting at byte `offset` of a code section (a
+    /// callback, `BPF_PSEUDO_FUNC`).
+    FunctionAddress {
+        /// Index of the code section.
+        section_index: usize,
+        /// Byte offset of the function.
+        offset: u64,
     },
 }
 
@@ -108,7 +124,7 @@ pub fn resolve(
         section: symbol.section.describe(),
         feature,
     };
-    let role = match &symbol.section {
+    let (section_index, role) = match &symbol.section {
         SymbolSection::Undefined => {
             return Err(unsupported(if is_call {
                 Unsupported::ExternCall
@@ -116,138 +132,204 @@ pub fn resolve(
                 Unsupported::ExternVariable
             }));
         }
-        SymbolSection::Defined { role, .. } => role,
+        SymbolSection::Defined { index, role, .. } => (*index, role),
         SymbolSection::Absolute | SymbolSection::Common => {
             return Err(unsupported(Unsupported::Section(SectionRole::Other)));
         }
     };
+    // REL semantics: symbol value plus the addend clang left in the immediate. Named
+    // symbols carry 0 there; a section symbol (a `static` map or variable) carries
+    // the offset in its section.
+    let addressed = i64::try_from(symbol.value)
+        .ok()
+        .and_then(|v| v.checked_add(i64::from(insn.imm)));
+    let not_ld_imm64 = || RelocError::MapReferenceNotLdImm64 {
+        program: program_label(program),
+        insn: reloc.insn_index,
+        symbol: symbol.name.clone(),
+        code: insn.code,
+    };
+    let no_map = |section: &str| RelocError::NoMapAtOffset {
+        program: program_label(program),
+        insn: reloc.insn_index,
+        symbol: symbol.name.clone(),
+        section: section.to_string(),
+        offset: addressed.unwrap_or(i64::MAX),
+    };
+    let offset = || addressed.and_then(|o| u64::try_from(o).ok());
     match role {
-        SectionRole::LegacyMaps => {
+        SectionRole::LegacyMaps | SectionRole::BtfMaps => {
             if !insn.is_ld_imm64() {
-                return Err(RelocError::MapReferenceNotLdImm64 {
-                    program: program_label(program),
-                    insn: reloc.insn_index,
-                    symbol: symbol.name.clone(),
-                    code: insn.code,
-                });
+                return Err(not_ld_imm64());
             }
-            // REL semantics: symbol value plus the addend clang left in the immediate.
-            // Named map symbols carry 0 there; a section symbol (a `static` map) carries
-            // the map's offset.
-            let offset = symbol.value as i64 + i64::from(insn.imm);
-            // Maps are sorted by offset.
-            let maps = object.maps();
-            let start = |map: &crate::maps::Map| match map.source {
-                MapSource::Legacy { offset, .. } => offset,
+            let (found, section) = if *role == SectionRole::LegacyMaps {
+                (offset().and_then(|o| object.legacy_map_at(o)), "maps")
+            } else {
+                (offset().and_then(|o| object.btf_map_at(o)), ".maps")
             };
-            let index = u64::try_from(offset)
-                .ok()
-                .map(|wanted| (wanted, maps.partition_point(|m| start(m) < wanted)))
-                .filter(|&(wanted, i)| maps.get(i).is_some_and(|m| start(m) == wanted))
-                .map(|(_, i)| i)
-                .ok_or_else(|| RelocError::NoMapAtOffset {
-                    program: program_label(program),
-                    insn: reloc.insn_index,
-                    symbol: symbol.name.clone(),
-                    offset,
-                })?;
+            let index = found.ok_or_else(|| no_map(section))?;
             Ok(Target::Map { index })
         }
-        SectionRole::BtfMaps => Err(unsupported(Unsupported::BtfMap)),
-        SectionRole::GlobalData => Err(unsupported(Unsupported::GlobalData)),
-        SectionRole::Programs | SectionRole::Subprograms => Err(unsupported(if is_call {
-            Unsupported::SubprogramCall
-        } else {
-            Unsupported::FunctionPointer
-        })),
+        SectionRole::GlobalData => {
+            if !insn.is_ld_imm64() {
+                return Err(not_ld_imm64());
+            }
+            let section_name = match &symbol.section {
+                SymbolSection::Defined { name, .. } => name.as_str(),
+                _ => "",
+            };
+            let index = object
+                .data_map_of(section_index)
+                .ok_or_else(|| no_map(section_name))?;
+            let size = object
+                .maps()
+                .get(index)
+                .map_or(0, |m| u64::from(m.def.value_size));
+            let offset = offset()
+                .filter(|&o| o < size)
+                .and_then(|o| u32::try_from(o).ok())
+                .ok_or_else(|| RelocError::DataOffsetOutOfRange {
+                    program: program_label(program),
+                    insn: reloc.insn_index,
+                    symbol: symbol.name.clone(),
+                    section: section_name.to_string(),
+                    offset: addressed.unwrap_or(i64::MAX),
+                    size,
+                })?;
+            Ok(Target::MapValue { index, offset })
+        }
+        SectionRole::Programs | SectionRole::Subprograms => {
+            let bad = || RelocError::BadFunctionReference {
+                program: program_label(program),
+                insn: reloc.insn_index,
+                symbol: symbol.name.clone(),
+                value: symbol.value,
+                imm: insn.imm,
+            };
+            let offset = if is_call {
+                // The call's immediate counts instructions from the next one: for a
+                // global function clang leaves -1, for a static one (section symbol)
+                // the target's index minus one.
+                let index = (symbol.value % 8 == 0)
+                    .then(|| i64::try_from(symbol.value / 8).ok())
+                    .flatten()
+                    .and_then(|v| v.checked_add(i64::from(insn.imm) + 1));
+                index
+                    .and_then(|i| u64::try_from(i).ok())
+                    .and_then(|i| i.checked_mul(8))
+                    .ok_or_else(bad)?
+            } else if insn.is_ld_imm64() {
+                offset().filter(|o| o % 8 == 0).ok_or_else(bad)?
+            } else {
+                return Err(bad());
+            };
+            Ok(if is_call {
+                Target::Call {
+                    section_index,
+                    offset,
+                }
+            } else {
+                Target::FunctionAddress {
+                    section_index,
+                    offset,
+                }
+            })
+        }
         other => Err(unsupported(Unsupported::Section(other.clone()))),
     }
 }
 
-/// The maps `program` refers to, as indices into [`Object::maps`], sorted and without
-/// repeats. Fails on the first reference that cannot be relocated, so a caller can
-/// find out before creating anything in the kernel.
+/// The maps `program` refers to (itself and through the functions it calls), as
+/// indices into [`Object::maps`], sorted and without repeats. Fails on the first
+/// reference that cannot be relocated, so a caller can find out before creating
+/// anything in the kernel.
 pub fn referenced_maps(object: &Object, program: &Program) -> Result<Vec<usize>, RelocError> {
-    let mut indices = Vec::new();
-    for reloc in &program.relocations {
-        match resolve(object, program, reloc)? {
-            Target::Map { index } => indices.push(index),
-        }
-    }
+    let linked = link(object, program, &crate::observer::NoObserver)?;
+    let mut indices: Vec<usize> = linked
+        .map_refs
+        .iter()
+        .map(|r| match r.target {
+            Target::Map { index } | Target::MapValue { index, .. } => index,
+            _ => usize::MAX,
+        })
+        .filter(|&i| i != usize::MAX)
+        .collect();
     indices.sort_unstable();
     indices.dedup();
     Ok(indices)
 }
 
-/// Produces the instructions to load for `program`: every map reference rewritten to
-/// `BPF_PSEUDO_MAP_FD` with the fd that `map_fd` gives for the map's index in
-/// [`Object::maps`]. Each rewrite is reported to `observer`.
-///
-/// Also refuses a program that calls outside itself (bpf-to-bpf calls to other
-/// functions need linking, which is not supported yet).
+/// Produces the instructions to load for `program`: the functions it calls appended
+/// and the calls pointed at them ([`crate::link`]), every map reference rewritten to
+/// `BPF_PSEUDO_MAP_FD` and every global variable reference to `BPF_PSEUDO_MAP_VALUE`,
+/// with the fd that `map_fd` gives for the map's index in [`Object::maps`]. Each
+/// rewrite is reported to `observer`.
 pub fn relocate(
     object: &Object,
     program: &Program,
     map_fd: impl Fn(usize) -> Option<i32>,
     observer: &dyn Observer,
 ) -> Result<Vec<Insn>, RelocError> {
-    let mut insns = program.insns.clone();
-    for reloc in &program.relocations {
-        match resolve(object, program, reloc)? {
-            Target::Map { index } => {
-                let map_name = object
-                    .maps()
-                    .get(index)
-                    .map(|map| map.name.clone())
-                    .unwrap_or_default();
-                let fd = map_fd(index).ok_or_else(|| RelocError::MissingMapFd {
-                    program: program_label(program),
-                    map: map_name,
-                })?;
-                let i = reloc.insn_index;
-                let not_ld_imm64 = |code| RelocError::MapReferenceNotLdImm64 {
-                    program: program_label(program),
-                    insn: i,
-                    symbol: reloc.symbol.name.clone(),
-                    code,
-                };
-                // resolve() checked that insns[i] is an ld_imm64 and the parser that
-                // its second half exists; look them up without indexing anyway.
-                let before = insns.get(i).copied().ok_or_else(|| not_ld_imm64(0))?;
-                if insns.get(i + 1).is_none() {
-                    return Err(not_ld_imm64(before.code));
-                }
-                let mut after = before;
-                after.set_src_reg(BPF_PSEUDO_MAP_FD);
-                after.imm = fd;
-                if let Some(slot) = insns.get_mut(i) {
-                    *slot = after;
-                }
-                if let Some(second) = insns.get_mut(i + 1) {
-                    second.imm = 0;
-                }
-                observer.relocated(i, &reloc.symbol.name, before, after);
-            }
-        }
-    }
-    check_calls_stay_inside(program, &insns)?;
-    Ok(insns)
+    let mut linked = link(object, program, observer)?;
+    apply_map_references(object, program, &mut linked, map_fd, observer)?;
+    Ok(linked.insns)
 }
 
-/// A bpf-to-bpf call whose target lies inside the program itself (a `static`
-/// function clang placed in the same range) works as is; any other needs linking.
-fn check_calls_stay_inside(program: &Program, insns: &[Insn]) -> Result<(), RelocError> {
-    for (i, insn) in insns.iter().enumerate() {
-        if insn.is_pseudo_call() {
-            let target = i as i64 + 1 + i64::from(insn.imm);
-            if target < 0 || target >= insns.len() as i64 {
-                return Err(RelocError::CallOutsideProgram {
-                    program: program_label(program),
-                    insn: i,
-                    target,
-                });
-            }
+/// Rewrites the map and global-variable references of a linked program.
+pub(crate) fn apply_map_references(
+    object: &Object,
+    program: &Program,
+    linked: &mut crate::link::Linked<'_>,
+    map_fd: impl Fn(usize) -> Option<i32>,
+    observer: &dyn Observer,
+) -> Result<(), RelocError> {
+    for reference in &linked.map_refs {
+        let (index, value_offset) = match reference.target {
+            Target::Map { index } => (index, None),
+            Target::MapValue { index, offset } => (index, Some(offset)),
+            _ => continue,
+        };
+        let map_name = object
+            .maps()
+            .get(index)
+            .map(|map| map.name.clone())
+            .unwrap_or_default();
+        let fd = map_fd(index).ok_or_else(|| RelocError::MissingMapFd {
+            program: program_label(program),
+            map: map_name,
+        })?;
+        let i = reference.at;
+        let not_ld_imm64 = |code| RelocError::MapReferenceNotLdImm64 {
+            program: program_label(program),
+            insn: i,
+            symbol: reference.symbol.clone(),
+            code,
+        };
+        // resolve() checked that insns[i] is an ld_imm64 and the parser that its
+        // second half exists; look them up without indexing anyway.
+        let before = linked
+            .insns
+            .get(i)
+            .copied()
+            .ok_or_else(|| not_ld_imm64(0))?;
+        if !before.is_ld_imm64() || linked.insns.get(i + 1).is_none() {
+            return Err(not_ld_imm64(before.code));
         }
+        let mut after = before;
+        after.set_src_reg(match value_offset {
+            None => BPF_PSEUDO_MAP_FD,
+            Some(_) => BPF_PSEUDO_MAP_VALUE,
+        });
+        after.imm = fd;
+        if let Some(slot) = linked.insns.get_mut(i) {
+            *slot = after;
+        }
+        if let Some(second) = linked.insns.get_mut(i + 1) {
+            // For a value reference the second half carries the offset as an
+            // unsigned 32-bit number (checked to be below the value size).
+            second.imm = value_offset.map_or(0, |o| o as i32);
+        }
+        observer.relocated(i, &reference.symbol, before, after);
     }
     Ok(())
 }
@@ -261,8 +343,8 @@ pub(crate) fn program_label(program: &Program) -> String {
     }
 }
 
-/// Whether `symbol` can name a legacy map: an object or untyped symbol, not a section,
-/// file or function symbol.
+/// Whether `symbol` can name a map or a variable: an object or untyped symbol, not a
+/// section, file or function symbol.
 pub(crate) fn is_map_symbol(symbol: &SymbolRef) -> bool {
     matches!(symbol.kind, SymbolKind::Object | SymbolKind::NoType) && !symbol.name.is_empty()
 }
@@ -272,7 +354,6 @@ mod tests {
     use super::*;
     use crate::observer::NoObserver;
     use crate::testutil::{Target as Arch, build};
-    use bpf_sys::consts::BPF_PSEUDO_MAP_FD;
     use std::cell::RefCell;
 
     #[derive(Default)]
@@ -361,42 +442,53 @@ mod tests {
         assert_eq!(insns[reloc.insn_index].imm, used[0] as i32 + 7);
     }
 
-    fn unsupported_feature(file: &str, section: &str) -> Option<(Unsupported, String)> {
-        let bytes = build(file, Arch::Host)?;
+    #[test]
+    fn global_data_becomes_pseudo_map_value() {
+        let Some(bytes) = build("global-data.c", Arch::Host) else {
+            return;
+        };
         let object = Object::parse(&bytes).unwrap();
-        let program = object.find_program(section, None).unwrap();
-        let err = relocate(&object, program, |_| Some(3), &NoObserver).unwrap_err();
-        let message = err.to_string();
-        match err {
-            RelocError::NotSupportedYet { feature, .. } => Some((feature, message)),
-            other => panic!("{file}: expected NotSupportedYet, got {other}"),
-        }
+        let program = object.find_program("ingress", None).unwrap();
+        let bss = object.map_index(".bss").unwrap();
+        assert_eq!(referenced_maps(&object, program).unwrap(), [bss]);
+        let insns = relocate(&object, program, |i| Some(40 + i as i32), &NoObserver).unwrap();
+        let reloc = &program.relocations[0];
+        let first = insns[reloc.insn_index];
+        assert_eq!(first.src_reg(), BPF_PSEUDO_MAP_VALUE);
+        assert_eq!(first.imm, 40 + bss as i32);
+        assert_eq!(insns[reloc.insn_index + 1].imm, 0, "hits is at offset 0");
     }
 
     #[test]
-    fn global_data_is_not_supported_yet() {
-        if let Some((feature, message)) = unsupported_feature("global-data.c", "ingress") {
-            assert_eq!(feature, Unsupported::GlobalData);
-            assert!(message.contains("hits"), "{message}");
-            assert!(message.contains("not supported yet"), "{message}");
-        }
+    fn btf_maps_become_pseudo_map_fd() {
+        let Some(bytes) = build("btf-map.c", Arch::Host) else {
+            return;
+        };
+        let object = Object::parse(&bytes).unwrap();
+        let program = object.find_program("ingress", None).unwrap();
+        let seen = object.map_index("seen").unwrap();
+        let insns = relocate(&object, program, |i| Some(9 + i as i32), &NoObserver).unwrap();
+        let reloc = &program.relocations[0];
+        assert_eq!(insns[reloc.insn_index].src_reg(), BPF_PSEUDO_MAP_FD);
+        assert_eq!(insns[reloc.insn_index].imm, 9 + seen as i32);
     }
 
     #[test]
-    fn btf_maps_are_not_supported_yet() {
-        if let Some((feature, message)) = unsupported_feature("btf-map.c", "ingress") {
-            assert_eq!(feature, Unsupported::BtfMap);
-            assert!(message.contains("\"seen\""), "{message}");
-            assert!(message.contains("section \".maps\""), "{message}");
-        }
-    }
-
-    #[test]
-    fn subprogram_calls_are_not_supported_yet() {
-        if let Some((feature, message)) = unsupported_feature("subprog.c", "ingress") {
-            assert_eq!(feature, Unsupported::SubprogramCall);
-            assert!(message.contains("is_arp"), "{message}");
-            assert!(message.contains("section \".text\""), "{message}");
-        }
+    fn subprogram_calls_are_linked() {
+        let Some(bytes) = build("subprog.c", Arch::Host) else {
+            return;
+        };
+        let object = Object::parse(&bytes).unwrap();
+        let program = object.find_program("ingress", None).unwrap();
+        let insns = relocate(&object, program, |_| Some(3), &NoObserver).unwrap();
+        let is_arp = &object.subprograms()[0];
+        assert_eq!(insns.len(), program.insns.len() + is_arp.insns.len());
+        assert_eq!(&insns[program.insns.len()..], &is_arp.insns[..]);
+        let call = program.relocations[0].insn_index;
+        assert!(insns[call].is_pseudo_call());
+        assert_eq!(
+            call as i64 + 1 + i64::from(insns[call].imm),
+            program.insns.len() as i64
+        );
     }
 }

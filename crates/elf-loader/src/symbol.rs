@@ -92,4 +92,6 @@ pub struct SymbolRef {
     pub value: u64,
     /// `st_size`: size in bytes (0 if unknown).
     pub size: u64,
+    /// True for `STB_GLOBAL` and `STB_WEAK` symbols, false for `static` ones.
+    pub global: bool,
 }

@@ -12,20 +12,8 @@ use std::process::Command;
 
 use bpf_sys::consts::{BPF_PSEUDO_MAP_FD, prog_type};
 use bpf_sys::{Insn, ProgLoadAttr};
-use common::{Target, build, skip};
+use common::{Target, build, privileged};
 use elf_loader::{LoadError, LoadOptions, LoadedProgram, MapDef, NoObserver, Object, Observer};
-
-/// True when running as root (effective uid 0), else skips or fails.
-fn privileged() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let euid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|ids| ids.split_whitespace().nth(1))
-        .unwrap_or("");
-    euid == "0"
-        || skip::<()>("not running as root (bpf(2) needs CAP_BPF and CAP_NET_ADMIN)").is_some()
-}
 
 fn load(
     file: &str,

@@ -1,12 +1,41 @@
-//! The load layer's refusals that happen before any syscall, so they run without
-//! privileges: wrong byte order, unknown section, references this loader cannot
-//! relocate yet, maps asking for pinning.
+//! The load layer's refusals, which all happen before the first syscall, so they run
+//! without privileges: wrong byte order, unknown section, externs (kfuncs, ksyms,
+//! kconfig), CO-RE, arena maps, custom pinning, a tail-call key out of range. An
+//! observer that fails the test on any kernel step proves nothing reached the
+//! kernel, and the bpffs given does not exist, so nothing could be mounted either.
 
 mod common;
 
+use std::path::PathBuf;
+
 use bpf_sys::consts::prog_type;
+use bpf_sys::{Insn, ProgLoadAttr};
 use common::{Target, build};
-use elf_loader::{LoadError, LoadOptions, NoObserver, Object, RelocError, Unsupported};
+use elf_loader::{LoadError, LoadOptions, MapDef, Object, Observer, RelocError, Unsupported};
+
+/// Panics on every step that would involve the kernel.
+struct NoKernel;
+
+impl Observer for NoKernel {
+    fn btf_loaded(&self, _fd: i32, _size: usize) {
+        panic!("BTF reached the kernel");
+    }
+    fn btf_refused(&self, _reason: &str) {
+        panic!("BTF reached the kernel");
+    }
+    fn bpffs_mounted(&self, path: &std::path::Path) {
+        panic!("mounted {}", path.display());
+    }
+    fn map_created(&self, name: &str, _def: &MapDef, _fd: i32) {
+        panic!("map {name} was created");
+    }
+    fn relocated(&self, _i: usize, _symbol: &str, _before: Insn, _after: Insn) {
+        panic!("a map reference was rewritten with a real fd");
+    }
+    fn prog_loading(&self, attr: &ProgLoadAttr<'_>) {
+        panic!("program {} reached BPF_PROG_LOAD", attr.name);
+    }
+}
 
 fn load_error(
     file: &str,
@@ -15,9 +44,12 @@ fn load_error(
     function: Option<&str>,
 ) -> Option<LoadError> {
     let bytes = build(file, target)?;
-    let object = Object::parse(&bytes).unwrap();
-    let options = LoadOptions::new(prog_type::SCHED_CLS);
-    match object.load(section, function, &options, &NoObserver) {
+    let object = Object::parse(&bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let options = LoadOptions {
+        bpffs: Some(PathBuf::from("/nonexistent/rtc-test-bpffs")),
+        ..LoadOptions::new(prog_type::SCHED_CLS)
+    };
+    match object.load(section, function, &options, &NoKernel) {
         Ok(loaded) => panic!("{file} [{section}] loaded as {}", loaded.name),
         Err(e) => Some(e),
     }
@@ -53,16 +85,20 @@ fn unknown_section_lists_the_programs() {
 }
 
 #[test]
-fn unsupported_references_fail_before_anything_is_created() {
-    for (file, feature) in [
-        ("global-data.c", Unsupported::GlobalData),
-        ("btf-map.c", Unsupported::BtfMap),
-        ("subprog.c", Unsupported::SubprogramCall),
+fn externs_are_refused_by_name_before_anything_is_created() {
+    for (file, feature, symbol) in [
+        ("kfunc.c", Unsupported::ExternCall, "bpf_rcu_read_lock"),
+        (
+            "kconfig.c",
+            Unsupported::ExternVariable,
+            "LINUX_KERNEL_VERSION",
+        ),
     ] {
         let Some(err) = load_error(file, Target::Host, "ingress", None) else {
             return;
         };
         println!("{file}: {err}");
+        assert!(err.to_string().contains(symbol), "{err}");
         match err {
             LoadError::Reloc(RelocError::NotSupportedYet { feature: found, .. }) => {
                 assert_eq!(found, feature, "{file}")
@@ -73,14 +109,52 @@ fn unsupported_references_fail_before_anything_is_created() {
 }
 
 #[test]
-fn pinned_maps_are_refused_clearly() {
-    let Some(err) = load_error("elf-map.c", Target::Host, "pinned", None) else {
+fn core_relocations_are_refused_naming_type_and_access() {
+    let Some(err) = load_error("core.c", Target::Host, "ingress", None) else {
         return;
     };
     println!("{err}");
-    assert!(matches!(err, LoadError::MapNotSupportedYet { .. }), "{err}");
+    assert!(
+        matches!(err, LoadError::Reloc(RelocError::CoreRelocation { .. })),
+        "{err}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("reads_with_core"), "{message}");
+    assert!(message.contains("section \"ingress\""), "{message}");
+    assert!(message.contains("sk_buff_view"), "{message}");
+    assert!(message.contains("field byte offset"), "{message}");
+}
+
+#[test]
+fn arena_and_custom_pinning_are_refused() {
+    let Some(err) = load_error("arena.c", Target::Host, "ingress", None) else {
+        return;
+    };
+    println!("{err}");
     assert_eq!(
         err.to_string(),
-        "map \"shared\": pinning (pinning = 2, PIN_GLOBAL_NS) is not supported yet"
+        "map \"arena\": an arena map (BPF_MAP_TYPE_ARENA) is not supported"
+    );
+    let Some(err) = load_error("custom-pin.c", Target::Host, "ingress", None) else {
+        return;
+    };
+    println!("{err}");
+    assert!(
+        err.to_string().starts_with(
+            "map \"custom\": custom pinning (pinning = 7, a path from /etc/iproute2/bpf_pinning)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn tail_call_key_out_of_range_is_refused() {
+    let Some(err) = load_error("tail-range.c", Target::Host, "ingress", None) else {
+        return;
+    };
+    println!("{err}");
+    assert_eq!(
+        err.to_string(),
+        "tail-call section \"1/5\": key 5 is out of range for program array \"jumps\" (max_entries 2)"
     );
 }

@@ -20,6 +20,12 @@ const SOURCES: &[&str] = &[
     "subprog.c",
     "reject.c",
     "version.c",
+    "kfunc.c",
+    "kconfig.c",
+    "core.c",
+    "tail-range.c",
+    "custom-pin.c",
+    "arena.c",
 ];
 
 fn parse(file: &str) -> Option<Object> {
@@ -201,7 +207,7 @@ fn version_section_and_other_licences() {
 }
 
 #[test]
-fn records_what_is_not_loaded_yet() {
+fn btf_maps_global_data_and_subprograms_are_read() {
     let (Some(btf), Some(data), Some(sub)) = (
         parse("btf-map.c"),
         parse("global-data.c"),
@@ -210,18 +216,35 @@ fn records_what_is_not_loaded_yet() {
         return;
     };
     assert_eq!(btf.sections_with_role(&SectionRole::BtfMaps).count(), 1);
+    assert!(btf.btf().is_some(), "-g emits .BTF");
+    assert!(btf.btf_ext().is_some(), "-g emits .BTF.ext");
+    // From btf-map.c: ARRAY, max_entries 1, __u32 key, __u64 value.
+    let seen = &btf.maps()[0];
+    assert_eq!(seen.name, "seen");
+    assert!(matches!(seen.source, MapSource::Btf { offset: 0, .. }));
     assert_eq!(
-        btf.sections_with_role(&SectionRole::Btf).count(),
-        1,
-        "-g emits .BTF"
+        (
+            seen.def.map_type,
+            seen.def.key_size,
+            seen.def.value_size,
+            seen.def.max_entries
+        ),
+        (map_type::ARRAY, 4, 8, 1)
     );
-    assert_eq!(btf.sections_with_role(&SectionRole::BtfExt).count(), 1);
-    assert!(btf.maps().is_empty(), ".maps is not read as legacy maps");
-    let data_sections: Vec<&str> = data
-        .sections_with_role(&SectionRole::GlobalData)
-        .map(|s| s.name.as_str())
-        .collect();
-    assert_eq!(data_sections, [".bss"]);
+    let types = btf.btf().unwrap();
+    assert_eq!(types.type_name(seen.key_type_id).unwrap(), "__u32");
+    assert_eq!(types.type_name(seen.value_type_id).unwrap(), "__u64");
+
+    // global-data.c: `__u64 hits` in .bss, an 8-byte array map without contents.
+    let bss = &data.maps()[0];
+    assert_eq!(bss.name, ".bss");
+    assert_eq!(
+        (bss.def.key_size, bss.def.value_size, bss.def.max_entries),
+        (4, 8, 1)
+    );
+    assert_eq!(bss.initial_data, None);
+    assert_eq!(bss.kernel_name("global-data"), "global_d.bss");
+
     let subprograms: Vec<&str> = sub.subprograms().iter().map(|p| p.name.as_str()).collect();
     assert_eq!(subprograms, ["is_arp"]);
     assert_eq!(

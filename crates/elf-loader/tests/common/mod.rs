@@ -138,7 +138,9 @@ pub fn check_against_llvm(path: &Path, object: &Object) -> String {
     let mut expected_programs = BTreeSet::new();
     let mut expected_subprograms = BTreeSet::new();
     let mut expected_maps = BTreeSet::new();
+    let mut expected_btf_maps = BTreeSet::new();
     let maps_index = sections.iter().find(|s| s.1 == "maps").map(|s| s.0);
+    let btf_maps_index = sections.iter().find(|s| s.1 == ".maps").map(|s| s.0);
     for symbol in symbols {
         let symbol = &symbol["Symbol"];
         let name = str_at(symbol, &["Name", "Name"]).to_string();
@@ -156,7 +158,10 @@ pub fn check_against_llvm(path: &Path, object: &Object) -> String {
             }
         }
         if (kind == 0 || kind == 1) && !name.is_empty() && Some(shndx) == maps_index {
-            expected_maps.insert((name, value));
+            expected_maps.insert((name.clone(), value));
+        }
+        if kind == 1 && Some(shndx) == btf_maps_index {
+            expected_btf_maps.insert((name, value));
         }
     }
     for section in &code {
@@ -190,11 +195,53 @@ pub fn check_against_llvm(path: &Path, object: &Object) -> String {
     let found_maps: BTreeSet<(String, u64)> = object
         .maps()
         .iter()
-        .map(|m| match m.source {
-            elf_loader::MapSource::Legacy { offset, .. } => (m.name.clone(), offset),
+        .filter_map(|m| match m.source {
+            elf_loader::MapSource::Legacy { offset, .. } => Some((m.name.clone(), offset)),
+            _ => None,
         })
         .collect();
     assert_eq!(found_maps, expected_maps, "{}: maps", path.display());
+    // BTF-defined maps: one per OBJECT symbol of .maps, at the symbol's offset.
+    let found_btf_maps: BTreeSet<(String, u64)> = object
+        .maps()
+        .iter()
+        .filter_map(|m| match m.source {
+            elf_loader::MapSource::Btf { offset, .. } => Some((m.name.clone(), offset)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        found_btf_maps,
+        expected_btf_maps,
+        "{}: BTF maps",
+        path.display()
+    );
+    // Global data: one map per non-empty .data/.rodata/.bss section, of its size.
+    let found_data: BTreeSet<(String, u64)> = object
+        .maps()
+        .iter()
+        .filter(|m| matches!(m.source, elf_loader::MapSource::GlobalData { .. }))
+        .map(|m| (m.name.clone(), u64::from(m.def.value_size)))
+        .collect();
+    let expected_data: BTreeSet<(String, u64)> = sections
+        .iter()
+        .filter(|(_, name, _, _, size, _)| {
+            *size > 0
+                && [".data", ".rodata", ".bss"].iter().any(|base| {
+                    name == base
+                        || name
+                            .strip_prefix(base)
+                            .is_some_and(|rest| rest.starts_with('.'))
+                })
+        })
+        .map(|(_, name, _, _, size, _)| (name.clone(), *size))
+        .collect();
+    assert_eq!(
+        found_data,
+        expected_data,
+        "{}: global data maps",
+        path.display()
+    );
 
     // Relocations of code sections.
     let mut expected_relocs = BTreeSet::new();
@@ -297,8 +344,63 @@ pub fn check_against_llvm(path: &Path, object: &Object) -> String {
         "{} code sections, {} functions, {} maps, {} relocations, {} instructions match LLVM",
         roles,
         found_programs.len() + found_subprograms.len(),
-        found_maps.len(),
+        found_maps.len() + found_btf_maps.len() + found_data.len(),
         found_relocs.len(),
         insn_count
     )
+}
+
+/// True when running as root (effective uid 0), else skips (printing why) or fails
+/// under `RTC_REQUIRE_PRIVILEGED=1`.
+pub fn privileged() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let euid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        .unwrap_or("");
+    euid == "0"
+        || skip::<()>("not running as root (bpf(2) needs CAP_BPF and CAP_NET_ADMIN)").is_some()
+}
+
+/// A bpffs of the test's own, mounted on a fresh temporary directory so that pins
+/// never touch /sys/fs/bpf; unmounted (with everything pinned in it) and removed on
+/// drop, also when the test panics.
+pub struct PrivateBpffs {
+    path: PathBuf,
+}
+
+impl PrivateBpffs {
+    /// Mounts a new bpffs (needs root).
+    pub fn new() -> PrivateBpffs {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "elf-loader-bpffs-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).expect("create bpffs mount point");
+        nix::mount::mount(
+            Some("bpf"),
+            &path,
+            Some("bpf"),
+            nix::mount::MsFlags::empty(),
+            Some("mode=0700"),
+        )
+        .expect("mount -t bpf");
+        PrivateBpffs { path }
+    }
+
+    /// Where it is mounted.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for PrivateBpffs {
+    fn drop(&mut self) {
+        let _ = nix::mount::umount2(&self.path, nix::mount::MntFlags::MNT_DETACH);
+        let _ = std::fs::remove_dir(&self.path);
+    }
 }

@@ -1,0 +1,301 @@
+//! bpf-to-bpf calls: building the one instruction array the kernel loads from a
+//! program and the functions it calls.
+//!
+//! The kernel takes a program and all its subprograms as a single array, the called
+//! functions after the caller, each call's immediate being the distance (in
+//! instructions) from the call to the callee. In the object, the callees live
+//! elsewhere: in `.text`, or further along the same section. Linking copies the
+//! program, then walks its instructions; each call (or function address, for
+//! callbacks) to a function not placed yet appends that function at the end, and the
+//! call is pointed at wherever the callee now starts. The appended functions are
+//! walked in turn, so calls of calls are placed too; each function is placed once.
+//!
+//! A call's target comes from its relocation when it has one (calls into another
+//! section, or to a global function), else from the immediate itself (a static
+//! function of the same section). Map and variable references met on the way are
+//! collected, at their new positions, for [`crate::reloc`] to rewrite.
+
+use bpf_sys::Insn;
+use bpf_sys::consts::{BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC};
+
+use crate::error::RelocError;
+use crate::object::Object;
+use crate::observer::Observer;
+use crate::program::Program;
+use crate::reloc::{Target, program_label, resolve};
+
+/// Most instructions a linked program may have (the kernel's `BPF_COMPLEXITY_LIMIT_INSNS`).
+pub const MAX_INSNS: usize = 1_000_000;
+
+/// A function placed in a linked program.
+#[derive(Clone, Copy, Debug)]
+pub struct Placed<'o> {
+    /// The function.
+    pub function: &'o Program,
+    /// Index of its first instruction in the linked program.
+    pub start: usize,
+}
+
+/// A map or variable reference of a linked program, at its new position.
+#[derive(Clone, Debug)]
+pub struct MapRef {
+    /// Index of the `ld_imm64` in the linked program.
+    pub at: usize,
+    /// The map (and offset) it refers to.
+    pub target: Target,
+    /// The symbol the relocation named, for messages.
+    pub symbol: String,
+}
+
+/// A program with the functions it calls appended and its calls pointed at them.
+#[derive(Clone, Debug)]
+pub struct Linked<'o> {
+    /// The instructions, calls fixed, map references not yet rewritten.
+    pub insns: Vec<Insn>,
+    /// The functions in the order they were placed; the program itself first.
+    pub placed: Vec<Placed<'o>>,
+    /// The map and variable references to rewrite.
+    pub map_refs: Vec<MapRef>,
+}
+
+/// Links `program`: see the module documentation. Each function appended is reported
+/// to `observer`.
+pub fn link<'o>(
+    object: &'o Object,
+    program: &'o Program,
+    observer: &dyn Observer,
+) -> Result<Linked<'o>, RelocError> {
+    let mut linked = Linked {
+        insns: program.insns.clone(),
+        placed: vec![Placed {
+            function: program,
+            start: 0,
+        }],
+        map_refs: Vec::new(),
+    };
+    let mut next = 0;
+    while let Some(&Placed { function, start }) = linked.placed.get(next) {
+        next += 1;
+        let in_function = |error: RelocError| {
+            if std::ptr::eq(function, program) {
+                error
+            } else {
+                RelocError::InFunction {
+                    program: program_label(program),
+                    function: program_label(function),
+                    source: Box::new(error),
+                }
+            }
+        };
+        check_no_core_relocations(object, function).map_err(in_function)?;
+        link_function(object, program, function, start, &mut linked, observer)
+            .map_err(in_function)?;
+    }
+    Ok(linked)
+}
+
+/// Handles the calls and references of one placed function.
+fn link_function<'o>(
+    object: &'o Object,
+    program: &'o Program,
+    function: &'o Program,
+    start: usize,
+    linked: &mut Linked<'o>,
+    observer: &dyn Observer,
+) -> Result<(), RelocError> {
+    let mut relocations = function.relocations.iter().peekable();
+    for (i, insn) in function.insns.iter().enumerate() {
+        let at = start + i;
+        let mut reloc = None;
+        while let Some(r) = relocations.next_if(|r| r.insn_index <= i) {
+            if r.insn_index == i {
+                reloc = Some(r);
+            }
+        }
+        let has_second_half = i + 1 < function.insns.len();
+        let target = match reloc {
+            Some(reloc) => match resolve(object, function, reloc)? {
+                target @ (Target::Map { .. } | Target::MapValue { .. }) => {
+                    if !has_second_half {
+                        return Err(RelocError::MapReferenceNotLdImm64 {
+                            program: program_label(function),
+                            insn: i,
+                            symbol: reloc.symbol.name.clone(),
+                            code: insn.code,
+                        });
+                    }
+                    linked.map_refs.push(MapRef {
+                        at,
+                        target,
+                        symbol: reloc.symbol.name.clone(),
+                    });
+                    continue;
+                }
+                other => other,
+            },
+            None if insn.is_pseudo_call() || is_pseudo_func(insn) => {
+                // No relocation: a static function of the same section, `imm`
+                // instructions after the next one.
+                let offset = (function.first_insn() as i64 + i as i64 + 1 + i64::from(insn.imm))
+                    .saturating_mul(8);
+                let Ok(offset) = u64::try_from(offset) else {
+                    return Err(RelocError::CallTargetNotAFunction {
+                        program: program_label(function),
+                        insn: i,
+                        section: function.section.clone(),
+                        offset,
+                    });
+                };
+                let section_index = function.section_index;
+                if insn.is_pseudo_call() {
+                    Target::Call {
+                        section_index,
+                        offset,
+                    }
+                } else {
+                    Target::FunctionAddress {
+                        section_index,
+                        offset,
+                    }
+                }
+            }
+            None => continue,
+        };
+        let (section_index, offset, is_call) = match target {
+            Target::Call {
+                section_index,
+                offset,
+            } => (section_index, offset, true),
+            Target::FunctionAddress {
+                section_index,
+                offset,
+            } => (section_index, offset, false),
+            _ => continue,
+        };
+        if !is_call && !has_second_half {
+            return Err(RelocError::BadFunctionReference {
+                program: program_label(function),
+                insn: i,
+                symbol: reloc.map(|r| r.symbol.name.clone()).unwrap_or_default(),
+                value: offset,
+                imm: insn.imm,
+            });
+        }
+        let callee = object.function_at(section_index, offset).ok_or_else(|| {
+            RelocError::CallTargetNotAFunction {
+                program: program_label(function),
+                insn: i,
+                section: object
+                    .sections()
+                    .get(section_index)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                offset: i64::try_from(offset).unwrap_or(i64::MAX),
+            }
+        })?;
+        let callee_start = place(linked, program, callee, observer)?;
+        let distance = i32::try_from(callee_start as i64 - at as i64 - 1).map_err(|_| {
+            RelocError::TooLong {
+                program: program_label(program),
+                count: linked.insns.len(),
+            }
+        })?;
+        if let Some(slot) = linked.insns.get_mut(at) {
+            slot.imm = distance;
+            slot.set_src_reg(if is_call {
+                BPF_PSEUDO_CALL
+            } else {
+                BPF_PSEUDO_FUNC
+            });
+        }
+        if !is_call {
+            if let Some(second) = linked.insns.get_mut(at + 1) {
+                second.imm = 0;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where `callee` starts in the linked program, appending it if it is not there yet.
+fn place<'o>(
+    linked: &mut Linked<'o>,
+    program: &'o Program,
+    callee: &'o Program,
+    observer: &dyn Observer,
+) -> Result<usize, RelocError> {
+    if let Some(placed) = linked
+        .placed
+        .iter()
+        .find(|p| std::ptr::eq(p.function, callee))
+    {
+        return Ok(placed.start);
+    }
+    let start = linked.insns.len();
+    let count = start + callee.insns.len();
+    if count > MAX_INSNS {
+        return Err(RelocError::TooLong {
+            program: program_label(program),
+            count,
+        });
+    }
+    linked.insns.extend_from_slice(&callee.insns);
+    linked.placed.push(Placed {
+        function: callee,
+        start,
+    });
+    observer.function_linked(&program_label(program), &program_label(callee), start);
+    Ok(start)
+}
+
+/// `ld_imm64` already marked as a function address (hand-written code).
+fn is_pseudo_func(insn: &Insn) -> bool {
+    insn.is_ld_imm64() && insn.src_reg() == BPF_PSEUDO_FUNC
+}
+
+/// Names of `enum bpf_core_relo_kind`, for messages.
+const CORE_RELO_KINDS: [&str; 13] = [
+    "field byte offset",
+    "field byte size",
+    "field exists",
+    "field signedness",
+    "field left shift",
+    "field right shift",
+    "local type id",
+    "target type id",
+    "type exists",
+    "type size",
+    "enum value exists",
+    "enum value",
+    "type matches",
+];
+
+/// Refuses a function that has CO-RE relocations: loading it unadapted would make it
+/// read the wrong fields.
+fn check_no_core_relocations(object: &Object, function: &Program) -> Result<(), RelocError> {
+    let (Some(ext), Some(btf)) = (object.btf_ext(), object.btf()) else {
+        return Ok(());
+    };
+    let start = function.offset;
+    let end = start + (function.insns.len() * Insn::SIZE) as u64;
+    let Some(relo) = ext
+        .core_relos_of(&function.section)
+        .iter()
+        .find(|r| (start..end).contains(&u64::from(r.insn_off)))
+    else {
+        return Ok(());
+    };
+    Err(RelocError::CoreRelocation {
+        program: program_label(function),
+        insn: ((u64::from(relo.insn_off) - start) / Insn::SIZE as u64) as usize,
+        section: function.section.clone(),
+        relocation: format!(
+            "{} of type \"{}\", access \"{}\"",
+            CORE_RELO_KINDS
+                .get(relo.kind as usize)
+                .map_or_else(|| format!("kind {}", relo.kind), |k| (*k).to_string()),
+            btf.type_name(relo.type_id).unwrap_or("?"),
+            btf.string(relo.access_str_off).unwrap_or("?"),
+        ),
+    })
+}
