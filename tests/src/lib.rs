@@ -543,3 +543,111 @@ pub fn map_lookup_u64(map_id: u64, key: u32) -> u64 {
         })
         .fold(0, |acc, byte| (acc << 8) | byte)
 }
+
+/// A bpffs of the test's own, mounted on a fresh temporary directory, so that pins
+/// never touch `/sys/fs/bpf`. Point rtc (or tc) at it with `TC_BPF_MNT`
+/// ([`Bpffs::env`]). Dropping it unmounts it, which also drops every pin in it, and
+/// removes the directory, also when the test panics.
+#[derive(Debug)]
+pub struct Bpffs {
+    path: PathBuf,
+}
+
+impl Bpffs {
+    /// Mounts a new bpffs under the system's temporary directory (needs root).
+    pub fn new() -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "rtc-t-bpffs-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).expect("create the bpffs mount point");
+        let dir = path.to_string_lossy().into_owned();
+        run("mount", &["-t", "bpf", "bpf", &dir]).ok("mount -t bpf");
+        Bpffs { path }
+    }
+
+    /// Where it is mounted.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `TC_BPF_MNT=<path>`, for [`run_env`].
+    pub fn env(&self) -> (String, String) {
+        (
+            "TC_BPF_MNT".to_string(),
+            self.path.to_string_lossy().into_owned(),
+        )
+    }
+}
+
+impl Default for Bpffs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Bpffs {
+    fn drop(&mut self) {
+        let dir = self.path.to_string_lossy().into_owned();
+        let unmounted = run("umount", &["-l", &dir]);
+        if !unmounted.success() {
+            eprintln!("warning: could not unmount {dir}:\n{unmounted}");
+        }
+        let _ = std::fs::remove_dir(&self.path);
+    }
+}
+
+/// Like [`run`], with extra environment variables for the child only.
+pub fn run_env(program: impl AsRef<Path>, args: &[&str], env: &[(String, String)]) -> Run {
+    let program = program.as_ref();
+    let output = Command::new("timeout")
+        .arg("--kill-after=2")
+        .arg(COMMAND_TIMEOUT_SECS.to_string())
+        .arg(program)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let status = output
+        .status
+        .code()
+        .or_else(|| output.status.signal().map(|s| 128 + s))
+        .unwrap_or(-1);
+    Run {
+        status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl Netns {
+    /// Runs the binary under test as `rtc -n NAME args...` with extra environment
+    /// variables (such as [`Bpffs::env`]).
+    pub fn rtc_env(&self, env: &[(String, String)], args: &[&str]) -> Run {
+        let bin = rtc_bin();
+        assert!(
+            bin.exists(),
+            "binary under test {} does not exist: run `cargo build` or set RTC_BIN",
+            bin.display()
+        );
+        run_env(bin, &with_netns(&self.name, args), env)
+    }
+}
+
+/// The id of the map pinned at `path`, from `bpftool map show pinned`.
+pub fn pinned_map_id(path: &Path) -> u64 {
+    let path = path.to_string_lossy();
+    let out = bpftool(&["-j", "map", "show", "pinned", &path]).ok("bpftool map show pinned");
+    let map: Value = serde_json::from_str(&out.stdout).expect("bpftool prints JSON");
+    map["id"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no map id in {map}"))
+}
+
+/// The programs' description (`name`, `btf_id`, `map_ids`, ...) from `bpftool prog show`.
+pub fn prog_info(prog_id: u64) -> Value {
+    let out = bpftool(&["-j", "prog", "show", "id", &prog_id.to_string()]).ok("bpftool prog show");
+    serde_json::from_str(&out.stdout).expect("bpftool prints JSON")
+}
