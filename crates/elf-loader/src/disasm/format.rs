@@ -11,13 +11,13 @@ use std::fmt::Write;
 
 use bpf_sys::Insn;
 
-use super::MapRefs;
+use super::Origin;
 use super::helpers::helper_name;
 use super::opcode::{self, Atomic, Endian, Op};
 
 /// The text of `insn` (without the `(code)` prefix). `next` is the following
 /// instruction, which holds the upper half of an `ld_imm64`.
-pub(crate) fn insn_text(insn: &Insn, op: Op, next: Option<&Insn>, refs: MapRefs) -> String {
+pub(crate) fn insn_text(insn: &Insn, op: Op, next: Option<&Insn>, origin: Origin) -> String {
     let dst = insn.dst_reg();
     let src = insn.src_reg();
     let off = insn.off;
@@ -70,7 +70,7 @@ pub(crate) fn insn_text(insn: &Insn, op: Op, next: Option<&Insn>, refs: MapRefs)
         }
         Op::Atomic { size, op } => atomic_text(insn, size, op),
         Op::Nospec => "nospec".to_string(),
-        Op::LoadImm64 { pseudo } => ld_imm64_text(insn, pseudo, next, refs),
+        Op::LoadImm64 { pseudo } => ld_imm64_text(insn, pseudo, next, origin),
         Op::LoadAbs { size } => format!("r0 = *({} *)skb[{imm}]", type_name(size, false)),
         Op::LoadInd { size } => {
             format!("r0 = *({} *)skb[r{src} + {imm}]", type_name(size, false))
@@ -92,7 +92,7 @@ pub(crate) fn insn_text(insn: &Insn, op: Op, next: Option<&Insn>, refs: MapRefs)
             opcode::CALL_HELPER => {
                 format!("call {}#{imm}", helper_name(imm).unwrap_or("unknown"))
             }
-            opcode::CALL_PSEUDO => format!("call pc{imm:+}"),
+            opcode::CALL_PSEUDO => format!("call pc{:+}", call_offset(insn, origin)),
             opcode::CALL_KFUNC => format!("call kernel-function#{imm}"),
             _ => format!("call unknown#{imm}"),
         },
@@ -106,6 +106,15 @@ pub(crate) fn insn_text(insn: &Insn, op: Op, next: Option<&Insn>, refs: MapRefs)
                 format!("unknown opcode ({} class)", opcode::class_name(insn.code))
             }
         }
+    }
+}
+
+/// The relative target of a bpf-to-bpf call: `imm`, except in a JIT-compiled
+/// program read back from the kernel, which keeps it in `off`.
+pub(crate) fn call_offset(insn: &Insn, origin: Origin) -> i32 {
+    match origin {
+        Origin::Loader => insn.imm,
+        Origin::Kernel => i32::from(insn.off),
     }
 }
 
@@ -199,7 +208,7 @@ fn atomic_text(insn: &Insn, size: u8, op: Atomic) -> String {
     }
 }
 
-fn ld_imm64_text(insn: &Insn, pseudo: u8, next: Option<&Insn>, refs: MapRefs) -> String {
+fn ld_imm64_text(insn: &Insn, pseudo: u8, next: Option<&Insn>, origin: Origin) -> String {
     let dst = insn.dst_reg();
     let Some(next) = next else {
         return format!("r{dst} = <ld_imm64 cut short: no second instruction>");
@@ -208,9 +217,9 @@ fn ld_imm64_text(insn: &Insn, pseudo: u8, next: Option<&Insn>, refs: MapRefs) ->
     let high = next.imm as u32;
     let full = (u64::from(high) << 32) | u64::from(low);
     let mut text = format!("r{dst} = ");
-    let map = |text: &mut String| match refs {
-        MapRefs::Fd => write!(text, "map[fd:{}]", insn.imm),
-        MapRefs::Id => write!(text, "map[id:{low}]"),
+    let map = |text: &mut String| match origin {
+        Origin::Loader => write!(text, "map[fd:{}]", insn.imm),
+        Origin::Kernel => write!(text, "map[id:{low}]"),
     };
     // Writing to a String cannot fail.
     let _ = match pseudo {

@@ -34,24 +34,25 @@ pub use annotate::{describe_relocation, object_annotations};
 pub use helpers::helper_name;
 pub use opcode::Op;
 
-/// What the immediate of a map-referencing `ld_imm64` holds, which depends on where
-/// the instructions come from.
+/// Where the instructions come from, which decides how some fields read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum MapRefs {
-    /// A file descriptor: instructions as a loader passes them to `BPF_PROG_LOAD`
-    /// (`r1 = map[fd:5]`).
+pub enum Origin {
+    /// An object file, or instructions as a loader passes them to `BPF_PROG_LOAD`:
+    /// map references hold file descriptors (`r1 = map[fd:5]`).
     #[default]
-    Fd,
-    /// A map id: instructions read back from the kernel (`bpftool prog dump xlated`,
-    /// `r1 = map[id:42]`).
-    Id,
+    Loader,
+    /// Read back from the kernel (`BPF_OBJ_GET_INFO_BY_FD`'s translated instructions,
+    /// what `bpftool prog dump xlated` shows): map references hold map ids
+    /// (`r1 = map[id:42]`), and a bpf-to-bpf call of a JIT-compiled program keeps
+    /// its relative target in `off` (the kernel reuses `imm` for the callee's index).
+    Kernel,
 }
 
 /// How to disassemble and print.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Options {
-    /// How to read map references.
-    pub map_refs: MapRefs,
+    /// Where the instructions come from.
+    pub origin: Origin,
     /// Print each instruction's bytes under it (as `bpftool ... opcodes` does).
     pub show_bytes: bool,
 }
@@ -214,10 +215,10 @@ impl fmt::Display for Listing {
 /// The text of the instruction at `index` (its `ld_imm64` second half taken from
 /// `index + 1`), or `None` past the end. For one-off use, such as showing an
 /// instruction before and after a rewrite.
-pub fn insn_text(insns: &[Insn], index: usize, map_refs: MapRefs) -> Option<String> {
+pub fn insn_text(insns: &[Insn], index: usize, origin: Origin) -> Option<String> {
     let insn = insns.get(index)?;
     let op = opcode::decode(insn);
-    Some(format::insn_text(insn, op, insns.get(index + 1), map_refs))
+    Some(format::insn_text(insn, op, insns.get(index + 1), origin))
 }
 
 /// Disassembles `insns`: one [`Line`] per instruction, the second slot of each
@@ -231,8 +232,8 @@ pub fn disassemble(insns: &[Insn], options: &Options, annotations: &Annotations)
             Op::LoadImm64 { .. } => insns.get(index + 1).copied(),
             _ => None,
         };
-        let text = format::insn_text(insn, op, second.as_ref(), options.map_refs);
-        let target = target_of(index, insn, op);
+        let text = format::insn_text(insn, op, second.as_ref(), options.origin);
+        let target = target_of(index, insn, op, options.origin);
         let mut notes = annotations.notes_of(index).to_vec();
         notes.extend(own_notes(insn, op, second.as_ref(), target, insns.len()));
         lines.push(Line {
@@ -256,13 +257,13 @@ pub fn disassemble(insns: &[Insn], options: &Options, annotations: &Annotations)
 
 /// Where a jump, call or function address at `index` points (pc-relative: from the
 /// next instruction).
-fn target_of(index: usize, insn: &Insn, op: Op) -> Option<i64> {
+fn target_of(index: usize, insn: &Insn, op: Op, origin: Origin) -> Option<i64> {
     let relative = match op {
         Op::Goto | Op::MayGoto | Op::Branch { .. } => i64::from(insn.off),
         Op::GotoLong => i64::from(insn.imm),
         Op::Call {
             kind: opcode::CALL_PSEUDO,
-        } => i64::from(insn.imm),
+        } => i64::from(format::call_offset(insn, origin)),
         Op::LoadImm64 {
             pseudo: opcode::PSEUDO_FUNC,
         } => i64::from(insn.imm),

@@ -42,9 +42,9 @@ fn every_opcode_byte_disassembles_without_panic() {
             let insn = rng.insn(code);
             let next_code = rng.next() as u8;
             let insns = [insn, rng.insn(next_code)];
-            for map_refs in [MapRefs::Fd, MapRefs::Id] {
+            for origin in [Origin::Loader, Origin::Kernel] {
                 let options = Options {
-                    map_refs,
+                    origin,
                     show_bytes: true,
                 };
                 let listing = disassemble(&insns, &options, &Annotations::new());
@@ -166,9 +166,9 @@ fn map_references_follow_where_the_instructions_come_from() {
         Insn::new(0x18, 1, opcode::PSEUDO_MAP_VALUE, 0, 7),
         Insn::new(0, 0, 0, 0, 16),
     ];
-    let text = |map_refs| insn_text(&insns, 0, map_refs).unwrap();
-    assert_eq!(text(MapRefs::Fd), "r1 = map[fd:7][0]+16");
-    assert_eq!(text(MapRefs::Id), "r1 = map[id:7][0]+16");
+    let text = |origin| insn_text(&insns, 0, origin).unwrap();
+    assert_eq!(text(Origin::Loader), "r1 = map[fd:7][0]+16");
+    assert_eq!(text(Origin::Kernel), "r1 = map[id:7][0]+16");
 }
 
 #[test]
