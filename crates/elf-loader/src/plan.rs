@@ -274,8 +274,14 @@ fn add_program<'o>(
     store: Store,
     observer: &dyn Observer,
 ) -> Result<(), LoadError> {
+    // The planning loop revisits maps until nothing changes: record each store once.
+    let add = |stores: &mut Vec<Store>| {
+        if !stores.contains(&store) {
+            stores.push(store);
+        }
+    };
     if std::ptr::eq(program, plan.main.program) {
-        plan.main_stores.push(store);
+        add(&mut plan.main_stores);
         return Ok(());
     }
     if let Some(extra) = plan
@@ -283,7 +289,7 @@ fn add_program<'o>(
         .iter_mut()
         .find(|e| std::ptr::eq(e.planned.program, program))
     {
-        extra.stores.push(store);
+        add(&mut extra.stores);
         return Ok(());
     }
     plan.extras.push(ExtraProgram {

@@ -1,6 +1,9 @@
 //! Loading into the real kernel (needs root): maps are created as the object defines
 //! them and the program refers to them; the verifier's rejection comes back with its
-//! log. `bpftool` serves as an independent witness where it is installed.
+//! log; global data is filled and `.rodata` frozen; maps-in-maps and program arrays
+//! hold what the object says; pins follow iproute2's layout, are reused, shared by
+//! racing loads, and removed when the load fails. `bpftool` and `sha1sum` serve as
+//! independent witnesses where they are installed.
 //! Without privileges these tests skip with a printed reason, unless
 //! `RTC_REQUIRE_PRIVILEGED=1`.
 
@@ -12,7 +15,7 @@ use std::process::Command;
 
 use bpf_sys::consts::{BPF_PSEUDO_MAP_FD, prog_type};
 use bpf_sys::{Insn, ProgLoadAttr};
-use common::{Target, build, privileged};
+use common::{PrivateBpffs, Target, build, privileged};
 use elf_loader::{LoadError, LoadOptions, LoadedProgram, MapDef, NoObserver, Object, Observer};
 
 fn load(
@@ -245,4 +248,278 @@ fn observer_sees_each_step_in_order() {
             format!("loaded use_tiny fd {}", loaded.fd.as_raw_fd()),
         ]
     );
+}
+
+/// Reads a u32-keyed map value of `len` bytes.
+fn lookup(fd: std::os::fd::BorrowedFd<'_>, key: u32, len: usize) -> Option<Vec<u8>> {
+    let mut value = vec![0u8; len];
+    bpf_sys::map_lookup_elem(fd, &key.to_ne_bytes(), &mut value)
+        .unwrap()
+        .then_some(value)
+}
+
+fn map<'a>(loaded: &'a LoadedProgram, name: &str) -> &'a elf_loader::CreatedMap {
+    loaded
+        .maps
+        .iter()
+        .find(|m| m.name == name)
+        .unwrap_or_else(|| panic!("no map {name}"))
+}
+
+#[test]
+fn global_data_is_filled_named_like_libbpf_and_rodata_frozen() {
+    if !privileged() {
+        return;
+    }
+    let Some(bytes) = build("globals.c", Target::Host) else {
+        return;
+    };
+    let object = Object::parse(&bytes).unwrap();
+    let options = LoadOptions {
+        object_name: Some("/some/dir/globals.o".to_string()),
+        ..LoadOptions::new(prog_type::SCHED_CLS)
+    };
+    let loaded = object
+        .load("ingress", None, &options, &NoObserver)
+        .unwrap_or_else(|e| panic!("{e}\n{}", e.verifier_log().unwrap_or("")));
+    let names: Vec<(&str, &str)> = loaded
+        .maps
+        .iter()
+        .map(|m| (m.name.as_str(), m.kernel_name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (".data", "globals.data"),
+            (".rodata", "globals.rodata"),
+            (".data.custom", ".data.custom"),
+            (".bss", "globals.bss"),
+        ]
+    );
+    for m in &loaded.maps {
+        let info = bpf_sys::map_info(m.fd.as_fd()).unwrap();
+        assert_eq!(info.name, m.kernel_name);
+        assert_eq!((info.map_type, info.key_size, info.max_entries), (2, 4, 1));
+    }
+    let ne = |v: u32| v.to_ne_bytes().to_vec();
+    assert_eq!(
+        lookup(map(&loaded, ".bss").fd.as_fd(), 0, 8),
+        Some(vec![0; 8])
+    );
+    assert_eq!(
+        lookup(map(&loaded, ".data").fd.as_fd(), 0, 4),
+        Some(ne(0x1122_3344))
+    );
+    assert_eq!(
+        lookup(map(&loaded, ".data.custom").fd.as_fd(), 0, 8),
+        Some([ne(5), ne(6)].concat())
+    );
+    let rodata = map(&loaded, ".rodata");
+    assert_eq!(lookup(rodata.fd.as_fd(), 0, 4), Some(ne(1000)));
+    assert_eq!(
+        bpf_sys::map_info(rodata.fd.as_fd()).unwrap().map_flags,
+        bpf_sys::consts::BPF_F_RDONLY_PROG | bpf_sys::consts::BPF_F_MMAPABLE
+    );
+    let write = bpf_sys::map_update_elem(rodata.fd.as_fd(), &0u32.to_ne_bytes(), &ne(1), 0);
+    assert_eq!(
+        write.unwrap_err().raw_os_error(),
+        Some(1),
+        "a frozen map refuses writes with EPERM"
+    );
+    if let Some(json) = bpftool(&[
+        "map",
+        "show",
+        "id",
+        &bpf_sys::map_info(rodata.fd.as_fd()).unwrap().id.to_string(),
+    ]) {
+        assert_eq!(json["frozen"], 1);
+    }
+    // The program carries BTF (func_info/line_info need it).
+    assert!(loaded.with_btf);
+    assert_ne!(bpf_sys::prog_info(loaded.fd.as_fd()).unwrap().btf_id, 0);
+}
+
+#[test]
+fn iproute2_map_in_map_stores_the_inner_map_at_its_index() {
+    if !privileged() {
+        return;
+    }
+    let Some(result) = load(
+        "map-in-map.c",
+        "ingress",
+        &LoadOptions::new(prog_type::SCHED_CLS),
+    ) else {
+        return;
+    };
+    let loaded = result.unwrap_or_else(|e| panic!("{e}\n{}", e.verifier_log().unwrap_or("")));
+    let inner = map(&loaded, "inner");
+    let outer = map(&loaded, "outer");
+    let inner_id = bpf_sys::map_info(inner.fd.as_fd()).unwrap().id;
+    // From user space, a map-in-map slot reads as the inner map's id.
+    assert_eq!(
+        lookup(outer.fd.as_fd(), 3, 4),
+        Some(inner_id.to_ne_bytes().to_vec())
+    );
+    for key in [0, 1, 2, 4, 7] {
+        assert_eq!(lookup(outer.fd.as_fd(), key, 4), None, "slot {key}");
+    }
+}
+
+#[test]
+fn btf_initial_values_fill_program_arrays_and_maps_in_maps() {
+    if !privileged() {
+        return;
+    }
+    let Some(bytes) = build("btf-init.c", Target::Host) else {
+        return;
+    };
+    let object = Object::parse(&bytes).unwrap();
+    // Both functions are programs of section "tc": tc would pick the first, "tail".
+    assert_eq!(object.find_program("tc", None).unwrap().name, "tail");
+    let options = LoadOptions::new(prog_type::SCHED_CLS);
+    let loaded = object
+        .load("tc", Some("entry"), &options, &NoObserver)
+        .unwrap_or_else(|e| panic!("{e}\n{}", e.verifier_log().unwrap_or("")));
+    assert_eq!(loaded.name, "entry");
+    assert_eq!(loaded.extra_programs.len(), 1);
+    let tail = &loaded.extra_programs[0];
+    assert_eq!(tail.name, "tail");
+    assert_eq!(tail.stored_in, [("jumps".to_string(), 1)]);
+    let tail_id = bpf_sys::prog_info(tail.fd.as_fd()).unwrap().id;
+    let jumps = map(&loaded, "jumps");
+    assert_eq!(
+        lookup(jumps.fd.as_fd(), 1, 4),
+        Some(tail_id.to_ne_bytes().to_vec())
+    );
+    assert_eq!(lookup(jumps.fd.as_fd(), 0, 4), None);
+    let inner_id = bpf_sys::map_info(map(&loaded, "inner").fd.as_fd())
+        .unwrap()
+        .id;
+    assert_eq!(
+        lookup(map(&loaded, "outer").fd.as_fd(), 0, 4),
+        Some(inner_id.to_ne_bytes().to_vec())
+    );
+}
+
+#[test]
+fn object_pins_use_the_files_sha1_are_reused_and_removed_on_failure() {
+    if !privileged() {
+        return;
+    }
+    let Some(bytes) = build("object-pin.c", Target::Host) else {
+        return;
+    };
+    let object = Object::parse(&bytes).unwrap();
+    let bpffs = PrivateBpffs::new();
+    let options = LoadOptions {
+        bpffs: Some(bpffs.path().to_path_buf()),
+        ..LoadOptions::new(prog_type::SCHED_CLS)
+    };
+    // The oracle for the directory name: coreutils' sha1sum of the same bytes.
+    let file = std::env::temp_dir().join(format!("object-pin-{}.o", std::process::id()));
+    std::fs::write(&file, &bytes).unwrap();
+    let sha1sum = Command::new("sha1sum").arg(&file).output().unwrap();
+    let _ = std::fs::remove_file(&file);
+    let hex = String::from_utf8(sha1sum.stdout).unwrap()[..40].to_string();
+    assert_eq!(object.sha1_hex(), hex);
+    let pin = bpffs.path().join("tc").join(&hex).join("per_object");
+
+    // A rejected program leaves no pin behind.
+    let err = object.load("bad", None, &options, &NoObserver).unwrap_err();
+    assert!(matches!(err, LoadError::Verifier { .. }), "{err}");
+    assert!(!pin.exists(), "the failed load removed its pin");
+
+    let first = object.load("good", None, &options, &NoObserver).unwrap();
+    let created = &first.maps[0];
+    assert_eq!(created.pin.as_deref(), Some(pin.as_path()));
+    assert!(!created.reused);
+    assert!(pin.exists());
+    let second = object.load("good", None, &options, &NoObserver).unwrap();
+    assert!(second.maps[0].reused);
+    let id = |m: &elf_loader::CreatedMap| bpf_sys::map_info(m.fd.as_fd()).unwrap().id;
+    assert_eq!(id(&first.maps[0]), id(&second.maps[0]));
+    // An XDP load finds the same pins through the xdp symlink.
+    let xdp = LoadOptions {
+        prog_type: prog_type::XDP,
+        ..options.clone()
+    };
+    let third = object.load("good", None, &xdp, &NoObserver).unwrap();
+    assert_eq!(
+        third.maps[0].pin.as_deref(),
+        Some(
+            bpffs
+                .path()
+                .join("xdp")
+                .join(&hex)
+                .join("per_object")
+                .as_path()
+        )
+    );
+    assert!(third.maps[0].reused);
+    assert_eq!(id(&third.maps[0]), id(&first.maps[0]));
+}
+
+#[test]
+fn loads_racing_for_a_new_pin_share_one_map() {
+    if !privileged() {
+        return;
+    }
+    let Some(bytes) = build("elf-map.c", Target::Host) else {
+        return;
+    };
+    let object = Object::parse(&bytes).unwrap();
+    for round in 0..20 {
+        let bpffs = PrivateBpffs::new();
+        let options = LoadOptions {
+            bpffs: Some(bpffs.path().to_path_buf()),
+            ..LoadOptions::new(prog_type::SCHED_CLS)
+        };
+        let barrier = std::sync::Barrier::new(2);
+        let ids: Vec<u32> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..2)
+                .map(|_| {
+                    scope.spawn(|| {
+                        barrier.wait();
+                        let loaded = object.load("pinned", None, &options, &NoObserver).unwrap();
+                        bpf_sys::map_info(loaded.maps[0].fd.as_fd()).unwrap().id
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(ids[0], ids[1], "round {round}: two maps for one pin");
+        let pinned = bpf_sys::obj_get(&bpffs.path().join("tc/globals/shared")).unwrap();
+        assert_eq!(bpf_sys::map_info(pinned.as_fd()).unwrap().id, ids[0]);
+    }
+}
+
+#[test]
+fn func_and_line_info_reach_the_kernel_for_subprograms() {
+    if !privileged() {
+        return;
+    }
+    let options = LoadOptions {
+        log_level: 2,
+        ..LoadOptions::new(prog_type::SCHED_CLS)
+    };
+    let Some(result) = load("subprog.c", "ingress", &options) else {
+        return;
+    };
+    let loaded = result.unwrap_or_else(|e| panic!("{e}\n{}", e.verifier_log().unwrap_or("")));
+    assert!(loaded.with_btf);
+    // Two functions: the program and is_arp, appended after it.
+    assert!(loaded.log.contains("func#1"), "{}", loaded.log);
+    // Source lines from line_info, with the file name.
+    assert!(loaded.log.contains("@ subprog.c:"), "{}", loaded.log);
+    if let Some(json) = bpftool(&[
+        "prog",
+        "show",
+        "id",
+        &bpf_sys::prog_info(loaded.fd.as_fd())
+            .unwrap()
+            .id
+            .to_string(),
+    ]) {
+        assert!(json["btf_id"].as_u64().unwrap_or(0) > 0);
+    }
 }

@@ -26,6 +26,10 @@ const SOURCES: &[&str] = &[
     "tail-range.c",
     "custom-pin.c",
     "arena.c",
+    "map-in-map.c",
+    "btf-init.c",
+    "globals.c",
+    "object-pin.c",
 ];
 
 fn parse(file: &str) -> Option<Object> {
@@ -145,7 +149,19 @@ fn big_endian_objects_decode_to_the_same_program() {
         assert_eq!(be.byte_order(), ByteOrder::Big);
         assert_eq!(le.programs(), be.programs(), "{file}: programs differ");
         assert_eq!(le.subprograms(), be.subprograms(), "{file}: .text differs");
-        assert_eq!(le.maps(), be.maps(), "{file}: maps differ");
+        // Global data keeps the object's byte order; everything else must match.
+        let shapes = |object: &Object| {
+            object
+                .maps()
+                .iter()
+                .map(|m| {
+                    let mut m = m.clone();
+                    m.initial_data = m.initial_data.map(|d| vec![0; d.len()]);
+                    m
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shapes(&le), shapes(&be), "{file}: maps differ");
         assert_eq!(le.license(), be.license());
         assert_eq!(le.kern_version(), be.kern_version());
     }
@@ -380,4 +396,88 @@ fn unaligned_input_buffer_parses() {
     shifted.extend_from_slice(&bytes);
     let object = Object::parse(&shifted[1..]).unwrap();
     assert_eq!(object.programs().len(), 3);
+}
+
+/// The byte ranges of the file that hold `.BTF` and `.BTF.ext`: each starts with the
+/// BTF magic (0xeb9f, little-endian here) and version 1, and is at most as long as
+/// the larger of the two sections.
+fn btf_ranges(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let object = Object::parse(bytes).unwrap();
+    let longest = object
+        .sections()
+        .iter()
+        .filter(|s| matches!(s.role, SectionRole::Btf | SectionRole::BtfExt))
+        .map(|s| s.size as usize)
+        .max()
+        .unwrap_or(0);
+    let magic = [0x9f, 0xeb, 0x01, 0x00];
+    bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == magic)
+        .map(|(start, _)| start..(start + longest).min(bytes.len()))
+        .collect()
+}
+
+#[test]
+fn corrupted_btf_gives_errors_not_panics() {
+    for file in ["btf-init.c", "globals.c", "subprog.c"] {
+        let Some(bytes) = build(file, Target::Host) else {
+            return;
+        };
+        let ranges = btf_ranges(&bytes);
+        assert!(!ranges.is_empty(), "{file}: no BTF found");
+        let (mut tried, mut errors, mut relocated) = (0, 0, 0);
+        for range in ranges {
+            for position in range {
+                for value in [0x00, 0xff, 0x80, 0x07, 0x10] {
+                    let mut copy = bytes.clone();
+                    if copy[position] == value {
+                        continue;
+                    }
+                    copy[position] = value;
+                    tried += 1;
+                    match Object::parse(&copy) {
+                        Err(e) => {
+                            assert!(!e.to_string().is_empty());
+                            errors += 1;
+                        }
+                        Ok(object) => {
+                            for program in object.programs() {
+                                let fds = |i: usize| Some(i as i32 + 3);
+                                if elf_loader::reloc::relocate(
+                                    &object,
+                                    program,
+                                    fds,
+                                    &elf_loader::NoObserver,
+                                )
+                                .is_ok()
+                                {
+                                    relocated += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        println!(
+            "{file}: {tried} corruptions of .BTF/.BTF.ext bytes, {errors} rejected, {relocated} programs still relocated, no panic"
+        );
+        assert!(errors > 0);
+    }
+}
+
+#[test]
+fn truncated_btf_objects_give_errors_not_panics() {
+    for file in ["btf-init.c", "globals.c"] {
+        let Some(bytes) = build(file, Target::Host) else {
+            return;
+        };
+        for len in 0..bytes.len() {
+            if let Err(e) = Object::parse(&bytes[..len]) {
+                assert!(!e.to_string().is_empty());
+            }
+        }
+    }
 }
