@@ -18,7 +18,7 @@
 //! Without clang, LLVM, bpftool or root these tests skip with a printed reason,
 //! unless `RTC_REQUIRE_PRIVILEGED=1` turns the skip into a failure.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -259,6 +259,9 @@ struct LlvmView {
     insns: BTreeMap<(String, usize), String>,
     /// (section, instruction index) -> symbol names of relocations there.
     relocations: BTreeMap<(String, usize), Vec<String>>,
+    /// (section, instruction index) -> kinds of CO-RE relocations there
+    /// (`byte_off`, ...), which LLVM lists from `.BTF.ext`.
+    core_relocations: BTreeMap<(String, usize), Vec<String>>,
 }
 
 fn llvm_view(path: &Path) -> LlvmView {
@@ -284,14 +287,19 @@ fn llvm_view(path: &Path) -> LlvmView {
             section = name.to_string();
         } else if let Some(rest) = line.strip_prefix("\t\t") {
             // `\t\t0000000000000020:  R_BPF_64_64\tpackets`
-            // (LLVM also lists CO-RE relocations of .BTF.ext here: not ELF ones.)
+            // Or `\t\t0000000000000008:  CO-RE <byte_off> [4] struct s::f (0:0)`.
             let Some((offset, reloc)) = rest.split_once(':') else {
                 continue;
             };
-            if !reloc.trim_start().starts_with("R_BPF") {
+            let offset = u64::from_str_radix(offset.trim(), 16).unwrap();
+            if let Some(core) = reloc.trim_start().strip_prefix("CO-RE <") {
+                let kind = core.split('>').next().unwrap().to_string();
+                view.core_relocations
+                    .entry((section.clone(), (offset / 8) as usize))
+                    .or_default()
+                    .push(kind);
                 continue;
             }
-            let offset = u64::from_str_radix(offset.trim(), 16).unwrap();
             let symbol = reloc.split('\t').nth(1).unwrap_or("").trim().to_string();
             view.relocations
                 .entry((section.clone(), (offset / 8) as usize))
@@ -339,6 +347,16 @@ fn check_against_llvm(path: &Path, object: &Object) -> (usize, usize) {
                 assert!(
                     named || notes.iter().any(|n| n.contains(symbol.as_str())),
                     "{}: {key:?}: relocation against `{symbol}` not in notes {notes:?}",
+                    path.display()
+                );
+                relocations += 1;
+            }
+            for kind in view.core_relocations.get(&key).into_iter().flatten() {
+                let notes = annotations.notes_of(line.index);
+                let wanted = format!("CO-RE {kind} ");
+                assert!(
+                    notes.iter().any(|n| n.starts_with(&wanted)),
+                    "{}: {key:?}: CO-RE relocation `{kind}` not in notes {notes:?}",
                     path.display()
                 );
                 relocations += 1;
@@ -550,27 +568,52 @@ fn the_verifier_prints_acquire_and_release_as_we_do() {
     assert_eq!(n, insns.len());
 }
 
-/// `bpftool -j prog dump xlated id ID opcodes`: the kernel's translated program as
-/// (instructions, bpftool's text for each line).
-fn bpftool_xlated(id: u32) -> Option<(Vec<Insn>, Vec<String>)> {
-    let out = Command::new("bpftool")
-        .args([
-            "-j",
-            "prog",
-            "dump",
-            "xlated",
-            "id",
-            &id.to_string(),
-            "opcodes",
-        ])
-        .output()
-        .ok()?;
-    assert!(
-        out.status.success(),
-        "bpftool: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+/// What `bpftool -j prog dump xlated id ID opcodes` (and `... linum`) show of a
+/// program.
+struct Xlated {
+    /// The translated instructions.
+    insns: Vec<Insn>,
+    /// bpftool's text for each line.
+    texts: Vec<String>,
+    /// The source lines the kernel kept from the line_info it was given:
+    /// (line, column, text with leading blanks trimmed).
+    sources: BTreeSet<(u64, u64, String)>,
+}
+
+fn bpftool_xlated(id: u32) -> Option<Xlated> {
+    // bpftool takes one of `opcodes` and `linum` at a time.
+    let dump = |option: &str| -> Option<serde_json::Value> {
+        let out = Command::new("bpftool")
+            .args([
+                "-j",
+                "prog",
+                "dump",
+                "xlated",
+                "id",
+                &id.to_string(),
+                option,
+            ])
+            .output()
+            .ok()?;
+        assert!(
+            out.status.success(),
+            "bpftool: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(serde_json::from_slice(&out.stdout).unwrap())
+    };
+    let lines = dump("opcodes")?;
+    let mut sources = BTreeSet::new();
+    for line in dump("linum")?.as_array().unwrap() {
+        if let Some(src) = line["src"].as_str() {
+            // bpftool leaves out a column of 0.
+            let line_num = line["line_num"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("bpftool gave no line_num in {line}"));
+            let line_col = line["line_col"].as_u64().unwrap_or(0);
+            sources.insert((line_num, line_col, src.trim_start().to_string()));
+        }
+    }
     let mut insns = Vec::new();
     let mut texts = Vec::new();
     for line in lines.as_array().unwrap() {
@@ -593,7 +636,11 @@ fn bpftool_xlated(id: u32) -> Option<(Vec<Insn>, Vec<String>)> {
             insns.push(Insn::from_le_bytes(raw));
         }
     }
-    Some((insns, texts))
+    Some(Xlated {
+        insns,
+        texts,
+        sources,
+    })
 }
 
 /// bpftool names calls from /proc/kallsyms: a helper call's translated immediate is
@@ -643,6 +690,7 @@ fn bpftool_dumps_the_translated_bpf_src_programs_as_we_do() {
     let mut same_as_object = 0;
     let mut rejected = Vec::new();
     let mut newer_than_bpftool = 0;
+    let mut source_lines = 0;
     for path in objects {
         let file = path.file_name().unwrap().to_string_lossy().to_string();
         let object = parse(&path);
@@ -672,7 +720,11 @@ fn bpftool_dumps_the_translated_bpf_src_programs_as_we_do() {
                 Err(e) => panic!("{file} [{}]: {e}", program.section),
             };
             let id = bpf_sys::prog_info(loaded.fd.as_fd()).unwrap().id;
-            let (xlated, texts) = bpftool_xlated(id).unwrap();
+            let Xlated {
+                insns: xlated,
+                texts,
+                sources,
+            } = bpftool_xlated(id).unwrap();
             let options = Options {
                 origin: Origin::Kernel,
                 ..Options::default()
@@ -710,13 +762,33 @@ fn bpftool_dumps_the_translated_bpf_src_programs_as_we_do() {
                     same_as_object += 1;
                 }
             }
+            // The source lines we read from .BTF.ext are lines the kernel reports
+            // for the program (it has them from the loader's line_info).
+            let annotations = object_annotations(&object, program);
+            for index in 0..program.insns.len() {
+                if let Some(line) = annotations.source_of(index) {
+                    let ours = (
+                        u64::from(line.line),
+                        u64::from(line.column),
+                        line.text.trim_start().to_string(),
+                    );
+                    assert!(
+                        sources.contains(&ours),
+                        "{file} [{}]: source line {ours:?} of instruction {index} not in \
+                         bpftool's {sources:?}",
+                        program.section
+                    );
+                    source_lines += 1;
+                }
+            }
             programs += 1;
         }
     }
     eprintln!(
         "bpf-src: {programs} programs, {lines} translated instructions as bpftool prints them \
          ({same_as_object} unchanged from the object, {newer_than_bpftool} in a notation newer \
-         than bpftool's); rejected by the verifier: {rejected:?}"
+         than bpftool's), {source_lines} source lines as the kernel reports them; rejected by \
+         the verifier: {rejected:?}"
     );
     assert!(programs > 0 && lines > 0);
 }

@@ -1,17 +1,20 @@
 //! Annotations for one program of a parsed object: what each relocation refers to
-//! (`map packets`, `calls helper_fn`, `kfunc bpf_obj_new_impl`), so that an
-//! instruction clang left as `r1 = 0x0 ll` reads as the map it will become.
+//! (`map packets`, `calls helper_fn`, `kfunc bpf_obj_new_impl`), the CO-RE
+//! relocations of `.BTF.ext`, and the source lines of its BTF line information, so
+//! that an instruction clang left as `r1 = 0x0 ll` reads as the map it will become.
 
 use bpf_sys::Insn;
 
-use super::Annotations;
+use super::{Annotations, SourceLine};
+use crate::btf::Btf;
 use crate::object::Object;
 use crate::program::Program;
 use crate::reloc::{Relocation, Target, resolve};
 use crate::section::SectionRole;
 use crate::symbol::{SymbolKind, SymbolSection};
 
-/// Notes for every relocation of `program`, keyed by instruction index.
+/// Notes for every relocation (ELF and CO-RE) of `program`, and the source lines
+/// `.BTF.ext` gives for its instructions, keyed by instruction index.
 pub fn object_annotations(object: &Object, program: &Program) -> Annotations {
     let mut annotations = Annotations::new();
     for reloc in &program.relocations {
@@ -20,17 +23,120 @@ pub fn object_annotations(object: &Object, program: &Program) -> Annotations {
             describe_relocation(object, program, reloc),
         );
     }
+    let (Some(btf), Some(ext)) = (object.btf(), object.btf_ext()) else {
+        return annotations;
+    };
+    for relo in ext.core_relos_of(&program.section) {
+        if let Some(index) = index_in(program, relo.insn_off) {
+            let note = describe_core_relo(btf, relo.kind, relo.type_id, relo.access_str_off);
+            annotations.note(index, note);
+        }
+    }
+    for line in ext.line_info_of(&program.section) {
+        if let Some(index) = index_in(program, line.insn_off) {
+            let string = |offset| btf.string(offset).unwrap_or("?").to_string();
+            annotations.source(
+                index,
+                SourceLine {
+                    file: string(line.file_name_off),
+                    // `line_col`: line number in the upper 22 bits, column in the
+                    // lower 10 (BPF_LINE_INFO_LINE_NUM / _LINE_COL).
+                    line: line.line_col >> 10,
+                    column: line.line_col & 0x3ff,
+                    text: string(line.line_off),
+                },
+            );
+        }
+    }
     annotations
 }
 
+/// The index in `program` of the instruction at byte `insn_off` of its section.
+fn index_in(program: &Program, insn_off: u32) -> Option<usize> {
+    let relative = u64::from(insn_off).checked_sub(program.offset)?;
+    let index = usize::try_from(relative / Insn::SIZE as u64).ok()?;
+    (relative % Insn::SIZE as u64 == 0 && index < program.insns.len()).then_some(index)
+}
+
+/// A CO-RE relocation in a few words: `CO-RE byte_off struct iphdr 0:9`.
+fn describe_core_relo(btf: &Btf, kind: u32, type_id: u32, access_str_off: u32) -> String {
+    // `enum bpf_core_relo_kind`, named as libbpf and LLVM name them.
+    let kind = match kind {
+        0 => "byte_off",
+        1 => "byte_sz",
+        2 => "field_exists",
+        3 => "signed",
+        4 => "lshift_u64",
+        5 => "rshift_u64",
+        6 => "local_type_id",
+        7 => "target_type_id",
+        8 => "type_exists",
+        9 => "type_size",
+        10 => "enumval_exists",
+        11 => "enumval_value",
+        12 => "type_matches",
+        _ => "unknown kind",
+    };
+    let name = match btf.type_name(type_id) {
+        Ok("") => format!("[{type_id}]"),
+        Ok(name) => name.to_string(),
+        Err(_) => format!("[{type_id}]"),
+    };
+    let access = btf.string(access_str_off).unwrap_or("?");
+    format!("CO-RE {kind} {name} {access}")
+}
+
 /// What a relocation of `program` refers to, in a few words: `map packets`,
-/// `.bss+8`, `calls helper_fn`, `kfunc bpf_rcu_read_lock`, `extern CONFIG_HZ`.
+/// `counter (.bss+8)`, `calls helper_fn`, `kfunc bpf_rcu_read_lock`,
+/// `extern CONFIG_HZ`.
 pub fn describe_relocation(object: &Object, program: &Program, reloc: &Relocation) -> String {
-    if let Ok(Target::Map { index }) = resolve(object, program, reloc) {
-        if let Some(map) = object.maps().get(index) {
-            return format!("map {}", map.name);
+    let symbol = &reloc.symbol;
+    let named = symbol.kind != SymbolKind::Section;
+    let function = |section_index, offset| {
+        object
+            .function_at(section_index, offset)
+            .map(|f| f.name.clone())
+            .filter(|name| !name.is_empty())
+    };
+    match resolve(object, program, reloc) {
+        Ok(Target::Map { index }) => {
+            if let Some(map) = object.maps().get(index) {
+                return format!("map {}", map.name);
+            }
         }
+        Ok(Target::MapValue { index, offset }) => {
+            if let Some(map) = object.maps().get(index) {
+                return if named {
+                    format!("{} ({}+{offset})", symbol.name, map.name)
+                } else {
+                    format!("{}+{offset}", map.name)
+                };
+            }
+        }
+        Ok(Target::Call {
+            section_index,
+            offset,
+        }) => {
+            if let Some(name) = function(section_index, offset) {
+                return format!("calls {name}");
+            }
+        }
+        Ok(Target::FunctionAddress {
+            section_index,
+            offset,
+        }) => {
+            if let Some(name) = function(section_index, offset) {
+                return format!("address of {name}");
+            }
+        }
+        // Not loadable (an extern, an unsupported reference): described by symbol.
+        Err(_) => {}
     }
+    by_symbol(program, reloc)
+}
+
+/// Describes a relocation from its symbol alone.
+fn by_symbol(program: &Program, reloc: &Relocation) -> String {
     let insn = program
         .insns
         .get(reloc.insn_index)
@@ -58,7 +164,7 @@ pub fn describe_relocation(object: &Object, program: &Program, reloc: &Relocatio
         SectionRole::GlobalData if by_section => {
             format!("{section}+{}", offset_in_section(symbol.value, &insn))
         }
-        SectionRole::GlobalData => format!("variable {} in {section}", symbol.name),
+        SectionRole::GlobalData => format!("{} ({section})", symbol.name),
         SectionRole::Programs | SectionRole::Subprograms => {
             let verb = if is_call { "calls" } else { "address of" };
             if by_section {
