@@ -2,6 +2,11 @@
 
 pub mod filter;
 pub mod filter_args;
+pub mod link;
+pub mod link_args;
+pub mod link_lookup;
+pub mod map;
+pub mod map_args;
 pub mod qdisc;
 pub mod qdisc_args;
 
@@ -19,6 +24,10 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
         qdisc::run(session, rest)
     } else if matches(object, "filter") {
         filter::run(session, rest)
+    } else if matches(object, "link") {
+        link::run(session, rest)
+    } else if matches(object, "map") {
+        map::run(session, rest)
     } else if matches(object, "help") {
         Err(CliError::help(usage_text()))
     } else {

@@ -26,6 +26,8 @@
 mod filter;
 mod format;
 mod json;
+pub mod link;
+pub mod map;
 mod printer;
 mod qdisc;
 mod stats;

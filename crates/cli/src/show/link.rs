@@ -1,0 +1,790 @@
+//! `ip link show` as ip 6.1 prints it (`print_linkinfo` without `-d`/`-s`), in
+//! text, `-j` JSON and `-j -p` pretty JSON, with the XDP parts that matter here:
+//! the mode word on the first line (`xdp`, `xdpgeneric`, `xdpoffload`, `xdpmulti`)
+//! and the `prog/xdp id N name X tag T jited` line.
+//!
+//! Two steps, both pure: [`decode_link`] reads one `RTM_NEWLINK` message into a
+//! [`LinkEntry`], and [`render_links`] prints entries, asking a [`LinkResolve`] for
+//! what ip looks up elsewhere (program names and tags, the peer's name and flags,
+//! network namespace names, group names).
+//!
+//! Not rendered: `-d` details, `-s` statistics, VF lists, the protodown reason;
+//! `"link": null` in JSON for a link whose `IFLA_LINK` is 0 is written as ip does
+//! only for the first-level objects of a listing (which is where ip writes it).
+
+use netlink_tc::attr::AttrTable;
+use netlink_tc::message::{IFINFOMSG_LEN, IfInfoMsg, Message, RTM_DELLINK, RTM_NEWLINK};
+use netlink_tc::xdp::{IFLA_XDP_ATTACHED, decode_link_xdp};
+use netlink_tc::{DecodeError, LinkXdp, XdpAttached};
+
+use super::ProgSummary;
+use super::json::JsonWriter;
+
+const IFLA_ADDRESS: u16 = 1;
+const IFLA_BROADCAST: u16 = 2;
+const IFLA_IFNAME: u16 = 3;
+const IFLA_MTU: u16 = 4;
+const IFLA_LINK: u16 = 5;
+const IFLA_QDISC: u16 = 6;
+const IFLA_MASTER: u16 = 10;
+const IFLA_TXQLEN: u16 = 13;
+const IFLA_OPERSTATE: u16 = 16;
+const IFLA_LINKMODE: u16 = 17;
+const IFLA_IFALIAS: u16 = 20;
+const IFLA_GROUP: u16 = 27;
+const IFLA_LINK_NETNSID: u16 = 37;
+const IFLA_PROTO_DOWN: u16 = 39;
+const IFLA_XDP: u16 = 43;
+const IFLA_NEW_NETNSID: u16 = 45;
+const IFLA_NEW_IFINDEX: u16 = 49;
+const IFLA_PROP_LIST: u16 = 52;
+const IFLA_ALT_IFNAME: u16 = 53;
+const IFLA_PERM_ADDRESS: u16 = 54;
+/// One past the highest attribute read here.
+const IFLA_TABLE_SIZE: usize = 55;
+
+/// `IFF_UP`.
+pub const IFF_UP: u32 = 0x1;
+const IFF_POINTOPOINT: u32 = 0x10;
+const IFF_RUNNING: u32 = 0x40;
+
+/// The `IFF_*` flags in the order ip prints them.
+const FLAG_NAMES: &[(u32, &str)] = &[
+    (0x8, "LOOPBACK"),
+    (0x2, "BROADCAST"),
+    (0x10, "POINTOPOINT"),
+    (0x1000, "MULTICAST"),
+    (0x80, "NOARP"),
+    (0x200, "ALLMULTI"),
+    (0x100, "PROMISC"),
+    (0x400, "MASTER"),
+    (0x800, "SLAVE"),
+    (0x4, "DEBUG"),
+    (0x8000, "DYNAMIC"),
+    (0x4000, "AUTOMEDIA"),
+    (0x2000, "PORTSEL"),
+    (0x20, "NOTRAILERS"),
+    (0x1, "UP"),
+    (0x10000, "LOWER_UP"),
+    (0x20000, "DORMANT"),
+    (0x40000, "ECHO"),
+];
+
+/// `IF_OPER_*` names.
+const OPER_STATES: &[&str] = &[
+    "UNKNOWN",
+    "NOTPRESENT",
+    "DOWN",
+    "LOWERLAYERDOWN",
+    "TESTING",
+    "DORMANT",
+    "UP",
+];
+
+/// `IF_LINK_MODE_*` names.
+const LINK_MODES: &[&str] = &["DEFAULT", "DORMANT"];
+
+/// `ARPHRD_*` names as ip prints them after `link/`.
+const LINK_TYPES: &[(u16, &str)] = &[
+    (0, "netrom"),
+    (1, "ether"),
+    (2, "eether"),
+    (3, "ax25"),
+    (4, "pronet"),
+    (5, "chaos"),
+    (6, "ieee802"),
+    (7, "arcnet"),
+    (8, "atalk"),
+    (15, "dlci"),
+    (19, "atm"),
+    (23, "metricom"),
+    (24, "ieee1394"),
+    (32, "infiniband"),
+    (256, "slip"),
+    (257, "cslip"),
+    (258, "slip6"),
+    (259, "cslip6"),
+    (260, "rsrvd"),
+    (264, "adapt"),
+    (270, "rose"),
+    (271, "x25"),
+    (272, "hwx25"),
+    (280, "can"),
+    (512, "ppp"),
+    (513, "hdlc"),
+    (516, "lapb"),
+    (517, "ddcmp"),
+    (518, "rawhdlc"),
+    (768, "ipip"),
+    (769, "tunnel6"),
+    (770, "frad"),
+    (771, "skip"),
+    (772, "loopback"),
+    (773, "ltalk"),
+    (774, "fddi"),
+    (775, "bif"),
+    (776, "sit"),
+    (777, "ip/ddp"),
+    (778, "gre"),
+    (779, "pimreg"),
+    (780, "hippi"),
+    (781, "ash"),
+    (782, "econet"),
+    (783, "irda"),
+    (784, "fcpp"),
+    (785, "fcal"),
+    (786, "fcpl"),
+    (787, "fcfb0"),
+    (788, "fcfb1"),
+    (789, "fcfb2"),
+    (790, "fcfb3"),
+    (791, "fcfb4"),
+    (792, "fcfb5"),
+    (793, "fcfb6"),
+    (794, "fcfb7"),
+    (795, "fcfb8"),
+    (796, "fcfb9"),
+    (797, "fcfb10"),
+    (798, "fcfb11"),
+    (799, "fcfb12"),
+    (800, "tr"),
+    (801, "ieee802.11"),
+    (802, "ieee802.11/prism"),
+    (803, "ieee802.11/radiotap"),
+    (804, "ieee802.15.4"),
+    (805, "ieee802.15.4/monitor"),
+    (820, "phonet"),
+    (821, "phonet_pipe"),
+    (822, "caif"),
+    (823, "gre6"),
+    (824, "netlink"),
+    (825, "6lowpan"),
+    (0xfffe, "none"),
+    (0xffff, "void"),
+];
+
+/// Address types whose 4- or 16-byte addresses ip prints as IP addresses.
+const ARPHRD_TUNNEL: u16 = 768;
+const ARPHRD_TUNNEL6: u16 = 769;
+const ARPHRD_SIT: u16 = 776;
+const ARPHRD_IPGRE: u16 = 778;
+const ARPHRD_IP6GRE: u16 = 823;
+
+/// One link as an `RTM_NEWLINK` (or `RTM_DELLINK`) message describes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinkEntry {
+    /// `RTM_NEWLINK` or `RTM_DELLINK`.
+    pub msg_type: u16,
+    /// Interface index.
+    pub ifindex: u32,
+    /// `ARPHRD_*`.
+    pub device_type: u16,
+    /// `IFF_*` flags.
+    pub flags: u32,
+    /// `IFLA_IFNAME`.
+    pub name: Option<String>,
+    /// `IFLA_MTU`.
+    pub mtu: Option<u32>,
+    /// The `IFLA_XDP` nest (all `None` when absent).
+    pub xdp: LinkXdp,
+    /// Whether `IFLA_XDP` carried `IFLA_XDP_ATTACHED`.
+    pub xdp_reported: bool,
+    /// `IFLA_QDISC`.
+    pub qdisc: Option<String>,
+    /// `IFLA_MASTER`.
+    pub master: Option<u32>,
+    /// `IFLA_OPERSTATE`.
+    pub operstate: Option<u8>,
+    /// `IFLA_LINKMODE`.
+    pub linkmode: Option<u8>,
+    /// `IFLA_GROUP`.
+    pub group: Option<u32>,
+    /// `IFLA_TXQLEN`.
+    pub txqlen: Option<u32>,
+    /// `IFLA_ADDRESS`.
+    pub address: Option<Vec<u8>>,
+    /// `IFLA_BROADCAST`.
+    pub broadcast: Option<Vec<u8>>,
+    /// `IFLA_PERM_ADDRESS`.
+    pub perm_address: Option<Vec<u8>>,
+    /// `IFLA_LINK`: the index of the lower (or peer) device.
+    pub link: Option<u32>,
+    /// `IFLA_LINK_NETNSID`: the namespace `link` lives in, as seen from here.
+    pub link_netnsid: Option<i32>,
+    /// `IFLA_NEW_NETNSID` (notifications only).
+    pub new_netnsid: Option<i32>,
+    /// `IFLA_NEW_IFINDEX` (notifications only).
+    pub new_ifindex: Option<i32>,
+    /// `IFLA_PROTO_DOWN`.
+    pub proto_down: Option<u8>,
+    /// `IFLA_IFALIAS`.
+    pub alias: Option<String>,
+    /// The `IFLA_ALT_IFNAME`s of `IFLA_PROP_LIST`, in order.
+    pub altnames: Vec<String>,
+}
+
+/// Reads one link message (header included).
+pub fn decode_link(bytes: &[u8]) -> Result<LinkEntry, DecodeError> {
+    let message = Message::parse(bytes)?;
+    let kind = message.header.kind;
+    if kind != RTM_NEWLINK && kind != RTM_DELLINK {
+        return Err(DecodeError::UnexpectedType {
+            expected: "RTM_NEWLINK",
+            found: kind,
+        });
+    }
+    let info = IfInfoMsg::decode(message.payload)?;
+    let attrs =
+        AttrTable::<IFLA_TABLE_SIZE>::parse(message.payload.get(IFINFOMSG_LEN..).unwrap_or(&[]))?;
+    let u32_of = |kind: u16, what: &'static str| attrs.get(kind).map(|a| a.u32(what)).transpose();
+    let i32_of = |kind: u16, what: &'static str| attrs.get(kind).map(|a| a.i32(what)).transpose();
+    let u8_of = |kind: u16, what: &'static str| attrs.get(kind).map(|a| a.u8(what)).transpose();
+    let bytes_of = |kind: u16| attrs.get(kind).map(|a| a.payload.to_vec());
+    let string_of = |kind: u16| attrs.get(kind).map(|a| a.string());
+    // decode_link_xdp wants an RTM_NEWLINK; a deleted link reports no program.
+    let xdp = if kind == RTM_NEWLINK {
+        decode_link_xdp(&message)?
+    } else {
+        LinkXdp::default()
+    };
+    let xdp_reported = match attrs.get(IFLA_XDP) {
+        Some(nest) => AttrTable::<3>::parse(nest.payload)?
+            .get(IFLA_XDP_ATTACHED)
+            .is_some(),
+        None => false,
+    };
+    let mut altnames = Vec::new();
+    if let Some(list) = attrs.get(IFLA_PROP_LIST) {
+        for attr in list.nested() {
+            let attr = attr?;
+            if attr.kind == IFLA_ALT_IFNAME {
+                altnames.push(attr.string());
+            }
+        }
+    }
+    Ok(LinkEntry {
+        msg_type: kind,
+        ifindex: info.index,
+        device_type: info.device_type,
+        flags: info.flags,
+        name: string_of(IFLA_IFNAME),
+        mtu: u32_of(IFLA_MTU, "IFLA_MTU")?,
+        xdp,
+        xdp_reported,
+        qdisc: string_of(IFLA_QDISC),
+        master: u32_of(IFLA_MASTER, "IFLA_MASTER")?,
+        operstate: u8_of(IFLA_OPERSTATE, "IFLA_OPERSTATE")?,
+        linkmode: u8_of(IFLA_LINKMODE, "IFLA_LINKMODE")?,
+        group: u32_of(IFLA_GROUP, "IFLA_GROUP")?,
+        txqlen: u32_of(IFLA_TXQLEN, "IFLA_TXQLEN")?,
+        address: bytes_of(IFLA_ADDRESS),
+        broadcast: bytes_of(IFLA_BROADCAST),
+        perm_address: bytes_of(IFLA_PERM_ADDRESS),
+        link: u32_of(IFLA_LINK, "IFLA_LINK")?,
+        link_netnsid: i32_of(IFLA_LINK_NETNSID, "IFLA_LINK_NETNSID")?,
+        new_netnsid: i32_of(IFLA_NEW_NETNSID, "IFLA_NEW_NETNSID")?,
+        new_ifindex: i32_of(IFLA_NEW_IFINDEX, "IFLA_NEW_IFINDEX")?,
+        proto_down: u8_of(IFLA_PROTO_DOWN, "IFLA_PROTO_DOWN")?,
+        alias: string_of(IFLA_IFALIAS),
+        altnames,
+    })
+}
+
+/// What a listing needs to know beyond the link messages themselves.
+pub trait LinkResolve {
+    /// Program `id` (`None`: ip then prints only the id).
+    fn prog(&mut self, id: u32) -> Option<ProgSummary>;
+    /// Name and `IFF_*` flags of link `ifindex` in this namespace, if it exists.
+    fn link(&mut self, ifindex: u32) -> Option<(String, u32)>;
+    /// The name under /var/run/netns of the namespace with id `nsid`.
+    fn netns_name(&mut self, nsid: i32) -> Option<String>;
+    /// The name of device group `group` (`/etc/iproute2/group`; 0 is `default`).
+    fn group_name(&mut self, group: u32) -> Option<String>;
+}
+
+/// The output of `ip [-j [-p]] link show ...` for these links; `only_up` is the
+/// `up` filter.
+pub fn render_links(
+    links: &[LinkEntry],
+    only_up: bool,
+    json: bool,
+    pretty: bool,
+    resolve: &mut dyn LinkResolve,
+) -> String {
+    let mut out = Out::new(json, pretty);
+    for link in links {
+        if only_up && link.flags & IFF_UP == 0 {
+            continue;
+        }
+        out.open_object(None);
+        print_link(&mut out, link, resolve);
+        out.close_object();
+    }
+    out.finish()
+}
+
+/// One link, in `print_linkinfo`'s order.
+fn print_link(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve) {
+    if link.msg_type == RTM_DELLINK {
+        out.json_bool("deleted", true);
+        out.text("Deleted ");
+    }
+    out.uint(
+        "ifindex",
+        u64::from(link.ifindex),
+        &format!("{}: ", link.ifindex),
+    );
+    let name = link
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("if{}", link.ifindex));
+    let lower_down = print_name_and_link(out, &name, link, resolve);
+    print_flags(out, link.flags, lower_down);
+    if let Some(mtu) = link.mtu {
+        out.uint("mtu", u64::from(mtu), &format!("mtu {mtu} "));
+    }
+    print_xdp_mode(out, link, resolve);
+    if let Some(qdisc) = &link.qdisc {
+        out.string("qdisc", qdisc, &format!("qdisc {qdisc} "));
+    }
+    if let Some(master) = link.master {
+        let name = index_to_name(master, resolve);
+        out.string("master", &name, &format!("master {name} "));
+    }
+    if let Some(state) = link.operstate {
+        match OPER_STATES.get(usize::from(state)) {
+            Some(name) => out.string("operstate", name, &format!("state {name} ")),
+            None => {
+                out.json_uint("operstate_index", u64::from(state));
+                out.text(&format!("state {state:#x}"));
+            }
+        }
+    }
+    if let Some(mode) = link.linkmode {
+        match LINK_MODES.get(usize::from(mode)) {
+            Some(name) => out.string("linkmode", name, &format!("mode {name} ")),
+            None => out.uint("linkmode_index", u64::from(mode), &format!("mode {mode} ")),
+        }
+    }
+    if let Some(group) = link.group {
+        let name = resolve
+            .group_name(group)
+            .unwrap_or_else(|| (group as i32).to_string());
+        out.string("group", &name, &format!("group {name} "));
+    }
+    match link.txqlen {
+        Some(qlen) if qlen != 0 => out.uint("txqlen", u64::from(qlen), &format!("qlen {qlen}")),
+        _ => {}
+    }
+    print_addresses(out, link);
+    if let Some(id) = link.link_netnsid {
+        if out.is_json() {
+            out.json_int("link_netnsid", i64::from(id));
+        } else if id >= 0 {
+            match resolve.netns_name(id) {
+                Some(name) => out.text(&format!(" link-netns {name}")),
+                None => out.text(&format!(" link-netnsid {id}")),
+            }
+        } else {
+            out.text(" link-netnsid unknown");
+        }
+    }
+    if let Some(id) = link.new_netnsid {
+        match resolve.netns_name(id) {
+            Some(name) => out.text(&format!(" new-netns {name}")),
+            None => out.text(&format!(" new-netnsid {id}")),
+        }
+    }
+    if let Some(index) = link.new_ifindex {
+        out.text(&format!(" new-ifindex {index}"));
+    }
+    if link.proto_down.is_some_and(|down| down != 0) {
+        out.json_bool("proto_down", true);
+        out.text(" protodown on ");
+    }
+    if let Some(alias) = &link.alias {
+        out.text("\n    ");
+        out.string("ifalias", alias, &format!("alias {alias}"));
+    }
+    print_xdp_programs(out, link, resolve);
+    // The kernel sends IFLA_PROP_LIST only when there is an alternative name.
+    if !link.altnames.is_empty() {
+        out.open_array("altnames");
+        for altname in &link.altnames {
+            out.text("\n    altname ");
+            out.element(altname, altname);
+        }
+        out.close_array();
+    }
+    out.text("\n");
+}
+
+/// `name@link: ` (`print_name_and_link`); returns whether the lower device is
+/// down (ip's `M-DOWN`).
+fn print_name_and_link(
+    out: &mut Out,
+    name: &str,
+    link: &LinkEntry,
+    resolve: &mut dyn LinkResolve,
+) -> bool {
+    let mut shown = name.to_string();
+    let mut lower_down = false;
+    match link.link {
+        Some(0) => {
+            if out.is_json() {
+                out.json_null("link");
+            } else {
+                shown = format!("{name}@NONE");
+            }
+        }
+        Some(iflink) if link.link_netnsid.is_some() => {
+            out.json_int("link_index", i64::from(iflink as i32));
+            shown = format!("{name}@if{iflink}");
+        }
+        Some(iflink) => {
+            let (peer, flags) = resolve
+                .link(iflink)
+                .unwrap_or_else(|| (format!("if{iflink}"), 0));
+            out.json_string("link", &peer);
+            shown = format!("{name}@{peer}");
+            lower_down = flags & IFF_UP == 0;
+        }
+        None => {}
+    }
+    out.string("ifname", name, &format!("{shown}: "));
+    lower_down
+}
+
+/// `<FLAG,FLAG,...> ` (`print_link_flags`).
+fn print_flags(out: &mut Out, flags: u32, lower_down: bool) {
+    out.open_array("flags");
+    out.text("<");
+    if flags & IFF_UP != 0 && flags & IFF_RUNNING == 0 {
+        out.element("NO-CARRIER", "NO-CARRIER,");
+    }
+    let mut left = flags & !IFF_RUNNING;
+    for &(bit, name) in FLAG_NAMES {
+        if left & bit != 0 {
+            left &= !bit;
+            let text = if left != 0 {
+                format!("{name},")
+            } else {
+                name.to_string()
+            };
+            out.element(name, &text);
+        }
+    }
+    if left != 0 {
+        let hex = format!("{left:x}");
+        out.element(&hex, &hex);
+    }
+    if lower_down {
+        out.element("M-DOWN", ",M-DOWN");
+    }
+    out.close_array();
+    out.text("> ");
+}
+
+/// The mode word after the MTU (`xdp_dump` without details), or the `xdp` JSON
+/// object.
+fn print_xdp_mode(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve) {
+    let xdp = &link.xdp;
+    if !link.xdp_reported || xdp.attached == XdpAttached::None {
+        return;
+    }
+    if out.is_json() {
+        let mode = attached_code(xdp.attached);
+        out.open_object(Some("xdp"));
+        out.json_uint("mode", u64::from(mode));
+        if let Some(id) = xdp.prog_id.filter(|&id| id != 0) {
+            print_prog(out, id, resolve);
+        }
+        out.open_array("attached");
+        let per_mode = [
+            (xdp.skb_prog_id, 2u8),
+            (xdp.drv_prog_id, 1u8),
+            (xdp.hw_prog_id, 3u8),
+        ];
+        if per_mode.iter().any(|(id, _)| id.is_some()) {
+            for (id, mode) in per_mode {
+                if let Some(id) = id {
+                    print_attached_json(out, id, mode, resolve);
+                }
+            }
+        } else if let Some(id) = xdp.prog_id {
+            print_attached_json(out, id, mode, resolve);
+        }
+        out.close_array();
+        out.close_object();
+        return;
+    }
+    let word = match xdp.attached {
+        XdpAttached::Driver => "xdp".to_string(),
+        XdpAttached::Generic => "xdpgeneric".to_string(),
+        XdpAttached::Offload => "xdpoffload".to_string(),
+        XdpAttached::Multi => "xdpmulti".to_string(),
+        XdpAttached::Other(code) => format!("xdp[{code}]"),
+        XdpAttached::None => return,
+    };
+    out.text(&format!("{word} "));
+}
+
+/// One element of the JSON `attached` array.
+fn print_attached_json(out: &mut Out, id: u32, mode: u8, resolve: &mut dyn LinkResolve) {
+    out.open_object(None);
+    out.json_uint("mode", u64::from(mode));
+    print_prog(out, id, resolve);
+    out.close_object();
+}
+
+/// The `prog/xdp ...` lines (`xdp_dump` with details, text only).
+fn print_xdp_programs(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve) {
+    let xdp = &link.xdp;
+    if out.is_json() || !link.xdp_reported || xdp.attached == XdpAttached::None {
+        return;
+    }
+    let mut line = |id: Option<u32>, suffix: &str, out: &mut Out| {
+        if let Some(id) = id.filter(|&id| id != 0) {
+            out.text(&format!("\n    prog/xdp{suffix} "));
+            print_prog(out, id, resolve);
+        }
+    };
+    line(xdp.prog_id, "", out);
+    if xdp.attached == XdpAttached::Multi {
+        line(xdp.skb_prog_id, "generic", out);
+        line(xdp.drv_prog_id, "drv", out);
+        line(xdp.hw_prog_id, "offload", out);
+    }
+}
+
+/// `id N name X tag T jited ` / `"prog": {...}` (`bpf_dump_prog_info` without details).
+fn print_prog(out: &mut Out, id: u32, resolve: &mut dyn LinkResolve) {
+    out.open_object(Some("prog"));
+    out.uint("id", u64::from(id), &format!("id {id} "));
+    if let Some(prog) = resolve.prog(id) {
+        let tag: String = prog.tag.iter().map(|b| format!("{b:02x}")).collect();
+        out.string("name", &prog.name, &format!("name {} ", prog.name));
+        out.string("tag", &tag, &format!("tag {tag} "));
+        out.json_uint("jited", u64::from(prog.jited));
+        if prog.jited {
+            out.text("jited ");
+        }
+    }
+    out.close_object();
+}
+
+/// The `IFLA_XDP_ATTACHED` value of a mode.
+fn attached_code(attached: XdpAttached) -> u8 {
+    match attached {
+        XdpAttached::None => 0,
+        XdpAttached::Driver => 1,
+        XdpAttached::Generic => 2,
+        XdpAttached::Offload => 3,
+        XdpAttached::Multi => 4,
+        XdpAttached::Other(code) => code,
+    }
+}
+
+/// The second line: `    link/TYPE ADDR brd BRD [permaddr P]`.
+fn print_addresses(out: &mut Out, link: &LinkEntry) {
+    out.text("\n");
+    let kind = link_type_name(link.device_type);
+    out.string("link_type", &kind, &format!("    link/{kind} "));
+    if let Some(address) = &link.address {
+        let text = address_text(address, link.device_type);
+        out.string("address", &text, &text);
+    }
+    if let Some(broadcast) = &link.broadcast {
+        if link.flags & IFF_POINTOPOINT != 0 {
+            out.text(" peer ");
+            out.json_bool("link_pointtopoint", true);
+        } else {
+            out.text(" brd ");
+        }
+        let text = address_text(broadcast, link.device_type);
+        out.string("broadcast", &text, &text);
+    }
+    if let Some(perm) = &link.perm_address {
+        if link.address.as_ref() != Some(perm) {
+            out.text(" permaddr ");
+            let text = address_text(perm, link.device_type);
+            out.string("permaddr", &text, &text);
+        }
+    }
+}
+
+/// `ll_type_n2a`: the name of an `ARPHRD_*` type, `[N]` when unknown.
+fn link_type_name(device_type: u16) -> String {
+    LINK_TYPES
+        .iter()
+        .find(|(code, _)| *code == device_type)
+        .map_or_else(|| format!("[{device_type}]"), |(_, name)| name.to_string())
+}
+
+/// `ll_addr_n2a`: IP addresses for IP tunnels, colon-separated hex otherwise.
+fn address_text(address: &[u8], device_type: u16) -> String {
+    if let Ok(v4) = <[u8; 4]>::try_from(address) {
+        if matches!(device_type, ARPHRD_TUNNEL | ARPHRD_SIT | ARPHRD_IPGRE) {
+            return std::net::Ipv4Addr::from(v4).to_string();
+        }
+    }
+    if let Ok(v6) = <[u8; 16]>::try_from(address) {
+        if matches!(device_type, ARPHRD_TUNNEL6 | ARPHRD_IP6GRE) {
+            return std::net::Ipv6Addr::from(v6).to_string();
+        }
+    }
+    address
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// `ll_index_to_name`: a device's name, `if<N>` when it cannot be found, `*` for 0.
+fn index_to_name(ifindex: u32, resolve: &mut dyn LinkResolve) -> String {
+    if ifindex == 0 {
+        return "*".to_string();
+    }
+    resolve
+        .link(ifindex)
+        .map_or_else(|| format!("if{ifindex}"), |(name, _)| name)
+}
+
+/// Text or JSON output of a listing, with the few value kinds `ip link` uses.
+struct Out {
+    text: String,
+    json: Option<JsonWriter>,
+    pretty: bool,
+}
+
+impl Out {
+    fn new(json: bool, pretty: bool) -> Self {
+        let json = json.then(|| {
+            let mut writer = JsonWriter::new(pretty);
+            writer.start_array();
+            writer
+        });
+        Out {
+            text: String::new(),
+            json,
+            pretty,
+        }
+    }
+
+    fn is_json(&self) -> bool {
+        self.json.is_some()
+    }
+
+    fn text(&mut self, text: &str) {
+        if self.json.is_none() {
+            self.text.push_str(text);
+        }
+    }
+
+    fn string(&mut self, key: &str, value: &str, text: &str) {
+        self.json_string(key, value);
+        self.text(text);
+    }
+
+    fn uint(&mut self, key: &str, value: u64, text: &str) {
+        self.json_uint(key, value);
+        self.text(text);
+    }
+
+    fn json_string(&mut self, key: &str, value: &str) {
+        if let Some(json) = &mut self.json {
+            json.name(key);
+            json.string(value);
+        }
+    }
+
+    fn json_uint(&mut self, key: &str, value: u64) {
+        if let Some(json) = &mut self.json {
+            json.name(key);
+            json.uint(value);
+        }
+    }
+
+    fn json_bool(&mut self, key: &str, value: bool) {
+        if let Some(json) = &mut self.json {
+            json.name(key);
+            json.bool(value);
+        }
+    }
+
+    /// A signed number. The shared writer knows only unsigned numbers, so a
+    /// negative one is written as a member of a link object (the only place ip
+    /// prints one), right after another member.
+    fn json_int(&mut self, key: &str, value: i64) {
+        match u64::try_from(value) {
+            Ok(value) => self.json_uint(key, value),
+            Err(_) => self.link_member(key, &value.to_string()),
+        }
+    }
+
+    /// `"key": null`, written like [`Out::json_int`]'s negative numbers.
+    fn json_null(&mut self, key: &str) {
+        self.link_member(key, "null");
+    }
+
+    /// A member of a link object (depth 2: the listing's array, then the link)
+    /// that follows another member, with a literal value.
+    fn link_member(&mut self, key: &str, literal: &str) {
+        let pretty = self.pretty;
+        if let Some(json) = &mut self.json {
+            if pretty {
+                json.raw(&format!(",\n        \"{key}\": {literal}"));
+            } else {
+                json.raw(&format!(",\"{key}\":{literal}"));
+            }
+        }
+    }
+
+    /// A string element of the innermost JSON array, `text` in text mode.
+    fn element(&mut self, value: &str, text: &str) {
+        match &mut self.json {
+            Some(json) => json.string(value),
+            None => self.text.push_str(text),
+        }
+    }
+
+    fn open_object(&mut self, key: Option<&str>) {
+        if let Some(json) = &mut self.json {
+            if let Some(key) = key {
+                json.name(key);
+            }
+            json.start_object();
+        }
+    }
+
+    fn close_object(&mut self) {
+        if let Some(json) = &mut self.json {
+            json.end_object();
+        }
+    }
+
+    fn open_array(&mut self, key: &str) {
+        if let Some(json) = &mut self.json {
+            json.name(key);
+            json.start_array();
+        }
+    }
+
+    fn close_array(&mut self) {
+        if let Some(json) = &mut self.json {
+            json.end_array();
+        }
+    }
+
+    fn finish(self) -> String {
+        match self.json {
+            Some(mut json) => {
+                json.end_array();
+                let mut out = json.into_string();
+                out.push('\n');
+                out
+            }
+            None => self.text,
+        }
+    }
+}
