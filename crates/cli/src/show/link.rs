@@ -788,3 +788,118 @@ impl Out {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Link messages and ip's output for them, captured together from the real ip
+    //! 6.1 (`testdata/ip-link-6.1.txt`).
+
+    use super::*;
+
+    const CAPTURE: &str = include_str!("../../testdata/ip-link-6.1.txt");
+
+    /// The lines of block `name` (`== name`), each followed by a newline.
+    fn block(name: &str) -> String {
+        let header = format!("== {name}\n");
+        let start = CAPTURE.find(&header).expect("block exists") + header.len();
+        let end = CAPTURE[start..].find("\n== ").expect("block ends") + start;
+        format!("{}\n", &CAPTURE[start..end])
+    }
+
+    fn message(name: &str) -> LinkEntry {
+        let hex = block(&format!("message {name}"));
+        let hex = hex.trim();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+            .collect();
+        decode_link(&bytes).expect("a link message")
+    }
+
+    /// What the capture's system answered.
+    struct Captured {
+        d1: LinkEntry,
+    }
+
+    impl LinkResolve for Captured {
+        fn prog(&mut self, id: u32) -> Option<ProgSummary> {
+            let tag = [0x61, 0x4b, 0x43, 0x4c, 0xd8, 0x32, 0x4e, 0xcc];
+            (id == 7586).then(|| ProgSummary {
+                name: "xdp_pass".into(),
+                tag,
+                jited: true,
+                ..ProgSummary::default()
+            })
+        }
+        fn link(&mut self, ifindex: u32) -> Option<(String, u32)> {
+            let name = self
+                .d1
+                .name
+                .clone()
+                .filter(|_| ifindex == self.d1.ifindex)?;
+            Some((name, self.d1.flags))
+        }
+        fn netns_name(&mut self, nsid: i32) -> Option<String> {
+            (nsid == 0).then(|| "rtcx-d".to_string())
+        }
+        fn group_name(&mut self, group: u32) -> Option<String> {
+            (group == 0).then(|| "default".to_string())
+        }
+    }
+
+    fn render(name: &str, json: bool, pretty: bool) -> String {
+        let mut system = Captured { d1: message("d1") };
+        render_links(&[message(name)], false, json, pretty, &mut system)
+    }
+
+    #[test]
+    fn decodes_the_xdp_attachment() {
+        let va = message("va");
+        assert_eq!(va.name.as_deref(), Some("va"));
+        assert_eq!(va.xdp.attached, XdpAttached::Generic);
+        assert_eq!(va.xdp.prog_id, Some(7586));
+        assert_eq!(va.xdp.skb_prog_id, Some(7586));
+        assert_eq!(va.link_netnsid, Some(0));
+        assert!(va.xdp_reported);
+    }
+
+    #[test]
+    fn text_and_json_are_ips() {
+        for name in ["va", "d0"] {
+            assert_eq!(
+                render(name, false, false),
+                block(&format!("text {name}")),
+                "{name}"
+            );
+            assert_eq!(
+                render(name, true, false),
+                block(&format!("json {name}")),
+                "{name}"
+            );
+            assert_eq!(
+                render(name, true, true),
+                block(&format!("pretty {name}")),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn up_filters_links_that_are_down() {
+        let mut system = Captured { d1: message("d1") };
+        assert_eq!(
+            render_links(&[message("d1")], true, false, false, &mut system),
+            ""
+        );
+        assert_eq!(render_links(&[], false, true, false, &mut system), "[]\n");
+    }
+
+    #[test]
+    fn addresses_and_unknown_types() {
+        assert_eq!(address_text(&[10, 0, 0, 1], ARPHRD_SIT), "10.0.0.1");
+        assert_eq!(address_text(&[10, 0, 0, 1], 1), "0a:00:00:01");
+        assert_eq!(link_type_name(1), "ether");
+        assert_eq!(link_type_name(65534), "none");
+        assert_eq!(link_type_name(4242), "[4242]");
+    }
+}
