@@ -123,7 +123,14 @@ struct OpenMap {
 
 fn execute(args: &MapArgs, out: &mut Output) -> CliResult<()> {
     match args.verb {
-        MapVerb::Help => Err(usage()),
+        // bpftool prints its usage for `help` (`null` with -j) and exits 0.
+        MapVerb::Help => match &mut out.json {
+            Some(json) => {
+                json.literal("null");
+                Ok(())
+            }
+            None => Err(CliError::help(usage().message)),
+        },
         MapVerb::Show => match &args.map {
             None => show_all(out),
             Some(map) => {
@@ -358,7 +365,19 @@ fn dump_one(out: &mut Output, map: &OpenMap, header: bool, cpus: usize) -> CliRe
     let mut value = value_buffer(info)?;
     let mut count = 0;
     let mut first = true;
+    // A hash map that keeps changing can send getnext back to its first key; stop
+    // after more keys than the map can hold several times over.
+    let limit = u64::from(info.max_entries)
+        .saturating_mul(4)
+        .saturating_add(64);
+    let mut walked = 0u64;
     let result = loop {
+        walked += 1;
+        if walked > limit {
+            break Err(error(format!(
+                "map keeps changing: stopped after {limit} keys"
+            )));
+        }
         let prev = (!first).then_some(key.as_slice());
         match bpf_sys::map_get_next_key(map.fd.as_fd(), prev, &mut next) {
             Ok(true) => {}
