@@ -11,6 +11,7 @@ mod classic;
 mod cmd;
 mod device;
 mod error;
+mod explain;
 mod global;
 mod netns;
 mod object;

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use elf_loader::{LoadError, LoadOptions, LoadedProgram, NoObserver, Object};
+use elf_loader::{LoadError, LoadOptions, LoadedProgram, Object, Observer};
 
 use crate::error::{CliError, CliResult};
 
@@ -39,12 +39,16 @@ pub fn read_object(path: &str) -> CliResult<Object> {
 
 /// Loads the program `req` names from `object` (parsed from `req.file`); on success
 /// prints the verifier log if `verbose`. Every failure is exit 1 naming the file.
-pub fn load_program(object: &Object, req: &ProgramRequest<'_>) -> CliResult<LoadedProgram> {
+pub fn load_program(
+    object: &Object,
+    req: &ProgramRequest<'_>,
+    observer: &dyn Observer,
+) -> CliResult<LoadedProgram> {
     let mut options = LoadOptions::new(req.prog_type);
     if req.verbose {
         options.log_level = 1;
     }
-    let loaded = elf_loader::load(object, req.section, req.function, &options, &NoObserver)
+    let loaded = elf_loader::load(object, req.section, req.function, &options, observer)
         .map_err(|e| load_failure(req, &e))?;
     if req.verbose && !loaded.log.is_empty() {
         let mut stderr = std::io::stderr().lock();

@@ -8,6 +8,7 @@ use elf_loader::Object;
 use netlink_tc::Netlink;
 
 use crate::error::{CliError, CliResult};
+use crate::explain::{Narrator, NetlinkNarrator};
 use crate::global::GlobalOptions;
 
 /// State shared by the commands of one invocation.
@@ -18,15 +19,19 @@ pub struct Session {
     /// Object files already read and parsed, by the path the user wrote: a batch
     /// that attaches one object to many devices reads it once.
     objects: HashMap<String, Rc<Object>>,
+    /// The `--explain` narrator, when asked for.
+    narrator: Option<Rc<Narrator>>,
 }
 
 impl Session {
     /// A session with these options and no socket yet.
     pub fn new(options: GlobalOptions) -> Self {
+        let narrator = options.explain.then(|| Rc::new(Narrator::default()));
         Session {
             options,
             netlink: None,
             objects: HashMap::new(),
+            narrator,
         }
     }
 
@@ -43,8 +48,11 @@ impl Session {
     /// The rtnetlink socket, opened the first time it is needed.
     pub fn netlink(&mut self) -> CliResult<&mut Netlink> {
         if self.netlink.is_none() {
-            let nl = Netlink::open()
+            let mut nl = Netlink::open()
                 .map_err(|e| CliError::failed(format!("Cannot open netlink socket: {e}")))?;
+            if let Some(narrator) = &self.narrator {
+                nl.set_observer(Box::new(NetlinkNarrator::new(Rc::clone(narrator))));
+            }
             self.netlink = Some(nl);
         }
         Ok(self.netlink.as_mut().expect("opened above"))
@@ -56,7 +64,26 @@ impl Session {
             return Ok(Rc::clone(object));
         }
         let object = Rc::new(crate::object::read_object(path)?);
+        if let Some(narrator) = &self.narrator {
+            let size = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
+            narrator.object_parsed(path, size, &object);
+        }
         self.objects.insert(path.to_string(), Rc::clone(&object));
         Ok(object)
+    }
+
+    /// What the loader reports to: the narrator under `--explain`, else nobody.
+    pub fn loader_observer(&self) -> &dyn elf_loader::Observer {
+        match &self.narrator {
+            Some(narrator) => narrator.as_ref(),
+            None => &elf_loader::NoObserver,
+        }
+    }
+
+    /// Narrates a step of the CLI's own (device lookups and the like) under `--explain`.
+    pub fn narrate(&self, title: &str) {
+        if let Some(narrator) = &self.narrator {
+            narrator.step(title);
+        }
     }
 }

@@ -60,6 +60,11 @@ fn base_spec(args: &FilterArgs, ifindex: u32) -> CliResult<FilterSpec> {
 
 fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<()> {
     let ifindex = device::optional_ifindex(args.dev.as_deref())?;
+    if let Some(dev) = &args.dev {
+        session.narrate(&format!(
+            "device {dev} has interface index {ifindex} (if_nametoindex)"
+        ));
+    }
     let mut spec = base_spec(args, ifindex)?;
     // The program must stay loaded until the kernel has taken its own reference.
     let mut _program = None;
@@ -94,6 +99,7 @@ fn filter_code(
                 prog_type: prog_type::SCHED_CLS,
                 verbose: source.verbose,
             },
+            session.loader_observer(),
         )?;
         let code = BpfCode::Program {
             fd: program.fd.as_fd().as_raw_fd() as u32,

@@ -85,12 +85,17 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
                     prog_type: prog_type::XDP,
                     verbose: source.verbose,
                 },
+                session.loader_observer(),
             )
             .map_err(ip_exit)?;
             Some(Program::Loaded(loaded))
         }
     };
     let ifindex = device::ifindex(&args.dev)?;
+    session.narrate(&format!(
+        "device {} has interface index {ifindex} (if_nametoindex)",
+        args.dev
+    ));
     let mut spec = XdpSpec {
         ifindex,
         fd: program.as_ref().map(Program::raw_fd),
@@ -98,15 +103,25 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
         force: session.options.force,
         expected_fd: None,
     };
-    let netlink = session.netlink()?;
     // -force replacing a program: expect the one attached now (see module docs).
     let expected = if spec.force && program.is_some() {
-        let expected = Expected::read(netlink, ifindex, xdp.mode)?;
+        let expected = Expected::read(session.netlink()?, ifindex, xdp.mode)?;
         spec.expected_fd = Some(expected.raw_fd());
+        session.narrate(&match expected.id {
+            Some(id) => format!(
+                "-force: program id {id} is attached at that hook; replace only it \
+                 (XDP_FLAGS_REPLACE, IFLA_XDP_EXPECTED_FD = fd {})",
+                expected.raw_fd()
+            ),
+            None => "-force: nothing is attached at that hook; attach only if that is still \
+                     so (XDP_FLAGS_REPLACE, IFLA_XDP_EXPECTED_FD = -1)"
+                .to_string(),
+        });
         Some(expected)
     } else {
         None
     };
+    let netlink = session.netlink()?;
     let error = match netlink.set_xdp(&spec) {
         Ok(_) => return Ok(()),
         Err(error) => error,

@@ -1,0 +1,302 @@
+//! `--explain`: narrates on stderr, step by step, what rtc does while it does it: the
+//! ELF sections found, each map created or reused, each relocation, the
+//! `BPF_PROG_LOAD` attributes and the verifier's verdict, and every netlink message
+//! decoded field by field, then as bytes, with the kernel's answer.
+//!
+//! The libraries only report to observers; this module is the observer that renders.
+//! Without `--explain` no observer is installed and nothing here runs.
+
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use bpf_sys::{Insn, ProgLoadAttr};
+use elf_loader::{MapDef, Object, Program};
+
+/// Numbers the steps of one run; shared by the loader and netlink narrators.
+#[derive(Debug, Default)]
+pub struct Narrator {
+    step: Cell<u32>,
+}
+
+impl Narrator {
+    /// Starts the next numbered step with a title line.
+    pub fn step(&self, title: &str) {
+        self.step.set(self.step.get() + 1);
+        eprintln!("\n[{}] {title}", self.step.get());
+    }
+
+    /// A detail line under the current step.
+    pub fn detail(&self, text: &str) {
+        for line in text.lines() {
+            eprintln!("    {line}");
+        }
+    }
+
+    /// The object file was read and parsed: every section and what it is for.
+    pub fn object_parsed(&self, path: &str, size: usize, object: &Object) {
+        self.step(&format!("read {path}: {size} bytes, an ELF BPF object"));
+        let mut text = String::new();
+        for section in object.sections() {
+            if section.name.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                text,
+                "section {:<24} {:>6} bytes  {}",
+                section.name, section.size, section.role
+            );
+        }
+        let _ = writeln!(text, "license: {}", object.license().unwrap_or("(none)"));
+        for program in object.programs() {
+            let _ = writeln!(
+                text,
+                "program {} in section {}: {} instructions",
+                program.name,
+                program.section,
+                program.insns.len()
+            );
+        }
+        for map in object.maps() {
+            let _ = writeln!(text, "map {}: {}", map.name, describe_def(&map.def));
+        }
+        self.detail(&text);
+    }
+}
+
+/// A map definition in one line, with the kernel's names for the numbers.
+fn describe_def(def: &MapDef) -> String {
+    format!(
+        "type {} ({}), key {} bytes, value {} bytes, max_entries {}, flags {:#x}, pinning {}",
+        def.map_type,
+        map_type_name(def.map_type),
+        def.key_size,
+        def.value_size,
+        def.max_entries,
+        def.map_flags,
+        def.pinning
+    )
+}
+
+/// `BPF_MAP_TYPE_*` names for the common types.
+fn map_type_name(map_type: u32) -> &'static str {
+    use bpf_sys::consts::map_type::*;
+    match map_type {
+        HASH => "hash",
+        ARRAY => "array",
+        PROG_ARRAY => "prog_array",
+        PERF_EVENT_ARRAY => "perf_event_array",
+        PERCPU_HASH => "percpu_hash",
+        PERCPU_ARRAY => "percpu_array",
+        LRU_HASH => "lru_hash",
+        LPM_TRIE => "lpm_trie",
+        ARRAY_OF_MAPS => "array_of_maps",
+        HASH_OF_MAPS => "hash_of_maps",
+        RINGBUF => "ringbuf",
+        _ => "other",
+    }
+}
+
+/// One instruction as its fields (and bytes), for before/after views of a rewrite.
+fn describe_insn(insn: &Insn) -> String {
+    let bytes: Vec<String> = insn.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "code {:#04x} dst r{} src {} off {} imm {}  [{}]",
+        insn.code,
+        insn.dst_reg(),
+        insn.src_reg(),
+        insn.off,
+        insn.imm,
+        bytes.join(" ")
+    )
+}
+
+impl elf_loader::Observer for Narrator {
+    fn program_selected(&self, program: &Program) {
+        self.step(&format!(
+            "chose program {} (section {}, {} instructions)",
+            program.name,
+            program.section,
+            program.insns.len()
+        ));
+    }
+
+    fn function_linked(&self, program: &str, function: &str, start: usize) {
+        self.detail(&format!(
+            "appended subprogram {function} to {program} at instruction {start}"
+        ));
+    }
+
+    fn btf_loaded(&self, fd: i32, size: usize) {
+        self.step(&format!(
+            "BPF_BTF_LOAD: {size} bytes of type information -> fd {fd}"
+        ));
+    }
+
+    fn btf_refused(&self, reason: &str) {
+        self.step("BPF_BTF_LOAD refused; going on without BTF");
+        self.detail(reason);
+    }
+
+    fn bpffs_mounted(&self, path: &Path) {
+        self.step(&format!(
+            "mounted a bpffs at {} for pinning",
+            path.display()
+        ));
+    }
+
+    fn map_created(&self, name: &str, def: &MapDef, fd: i32) {
+        self.step(&format!("BPF_MAP_CREATE {name} -> fd {fd}"));
+        self.detail(&describe_def(def));
+    }
+
+    fn map_reused(&self, name: &str, path: &Path, fd: i32) {
+        self.step(&format!(
+            "reused pinned map {name} from {} -> fd {fd}",
+            path.display()
+        ));
+    }
+
+    fn map_pinned(&self, name: &str, path: &Path, fd: i32) {
+        self.detail(&format!(
+            "BPF_OBJ_PIN fd {fd} ({name}) at {}",
+            path.display()
+        ));
+    }
+
+    fn map_filled(&self, name: &str, bytes: usize, frozen: bool) {
+        let frozen = if frozen {
+            ", then BPF_MAP_FREEZE (read-only)"
+        } else {
+            ""
+        };
+        self.detail(&format!(
+            "BPF_MAP_UPDATE_ELEM {name}: {bytes} bytes of initial data{frozen}"
+        ));
+    }
+
+    fn map_slot_set(&self, map: &str, key: u32, what: &str) {
+        self.detail(&format!("BPF_MAP_UPDATE_ELEM {map}[{key}] = {what}"));
+    }
+
+    fn relocated(&self, insn_index: usize, symbol: &str, before: Insn, after: Insn) {
+        self.step(&format!(
+            "relocation: instruction {insn_index} refers to {symbol}"
+        ));
+        self.detail(&format!(
+            "before: {}\nafter:  {}",
+            describe_insn(&before),
+            describe_insn(&after)
+        ));
+    }
+
+    fn prog_loading(&self, attr: &ProgLoadAttr<'_>) {
+        self.step("BPF_PROG_LOAD");
+        self.detail(&format!(
+            "prog_type {} ({}), insn_cnt {}, license \"{}\", prog_name \"{}\"\n\
+             kern_version {:#x}, log_level {}, prog_btf_fd {}, func_info {} records, line_info {} records",
+            attr.prog_type,
+            prog_type_name(attr.prog_type),
+            attr.insns.len(),
+            attr.license,
+            attr.name,
+            attr.kern_version,
+            attr.log_level,
+            attr.prog_btf_fd.map_or("none".to_string(), |fd| {
+                use std::os::fd::AsRawFd;
+                fd.as_raw_fd().to_string()
+            }),
+            attr.func_info_cnt,
+            attr.line_info_cnt
+        ));
+    }
+
+    fn prog_loaded(&self, name: &str, fd: i32, log: &str) {
+        self.detail(&format!("the verifier accepted {name} -> fd {fd}"));
+        if !log.is_empty() {
+            self.detail(log);
+        }
+    }
+}
+
+/// `BPF_PROG_TYPE_*` names for the types rtc loads.
+fn prog_type_name(prog_type: u32) -> &'static str {
+    use bpf_sys::consts::prog_type::*;
+    match prog_type {
+        SCHED_CLS => "sched_cls: a tc classifier",
+        SCHED_ACT => "sched_act",
+        XDP => "xdp",
+        SOCKET_FILTER => "socket_filter",
+        _ => "other",
+    }
+}
+
+/// Narrates netlink traffic: each message decoded, then its bytes.
+#[derive(Debug, Default)]
+pub struct NetlinkNarrator {
+    steps: std::rc::Rc<Narrator>,
+}
+
+impl NetlinkNarrator {
+    /// A netlink narrator numbering its steps with `steps`.
+    pub fn new(steps: std::rc::Rc<Narrator>) -> Self {
+        NetlinkNarrator { steps }
+    }
+}
+
+impl netlink_tc::Observer for NetlinkNarrator {
+    fn sent(&self, message: &[u8]) {
+        self.steps.step(&format!(
+            "netlink request to the kernel ({} bytes)",
+            message.len()
+        ));
+        self.steps.detail(&netlink_tc::explain::describe(message));
+        self.steps.detail(&hex_dump(message));
+    }
+
+    fn received(&self, message: &[u8]) {
+        self.steps.step(&format!(
+            "netlink answer from the kernel ({} bytes)",
+            message.len()
+        ));
+        self.steps.detail(&netlink_tc::explain::describe(message));
+    }
+}
+
+/// Bytes as rows of 16, grouped in 4-byte words like the captures in the tests.
+fn hex_dump(bytes: &[u8]) -> String {
+    let mut out = String::from("bytes:");
+    for (row, chunk) in bytes.chunks(16).enumerate() {
+        let _ = write!(out, "\n{:04x}:", row * 16);
+        for word in chunk.chunks(4) {
+            out.push(' ');
+            for b in word {
+                let _ = write!(out, "{b:02x}");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_rows_of_sixteen_in_words() {
+        let bytes: Vec<u8> = (0u8..20).collect();
+        assert_eq!(
+            hex_dump(&bytes),
+            "bytes:\n0000: 00010203 04050607 08090a0b 0c0d0e0f\n0010: 10111213"
+        );
+    }
+
+    #[test]
+    fn instructions_show_fields_and_bytes() {
+        let insn = Insn::new(0x18, 1, 1, 0, 7);
+        assert_eq!(
+            describe_insn(&insn),
+            "code 0x18 dst r1 src 1 off 0 imm 7  [18 11 00 00 07 00 00 00]"
+        );
+    }
+}
