@@ -7,6 +7,8 @@ pub mod link_args;
 pub mod link_lookup;
 pub mod map;
 pub mod map_args;
+pub mod obj;
+pub mod obj_args;
 pub mod qdisc;
 pub mod qdisc_args;
 
@@ -28,6 +30,8 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
         link::run(session, rest)
     } else if matches(object, "map") {
         map::run(session, rest)
+    } else if matches(object, "obj") {
+        obj::run(session, rest)
     } else if matches(object, "help") {
         Err(CliError::help(usage_text()))
     } else {

@@ -135,6 +135,7 @@ pub struct Line {
     pub text: String,
     /// Absolute index a jump, bpf-to-bpf call or function address points at
     /// (may lie outside the instructions, or be negative, in a broken program).
+    /// `None` for a call whose target a relocation gives (see the notes).
     pub target: Option<i64>,
     /// Notes: from the annotations first, then the disassembler's own (jump targets,
     /// fields the kernel would refuse).
@@ -233,8 +234,19 @@ pub fn disassemble(insns: &[Insn], options: &Options, annotations: &Annotations)
             _ => None,
         };
         let text = format::insn_text(insn, op, second.as_ref(), options.origin);
-        let target = target_of(index, insn, op, options.origin);
         let mut notes = annotations.notes_of(index).to_vec();
+        // A call or function address with a relocation still holds clang's
+        // placeholder: the relocation, not the immediate, says where it goes.
+        let placeholder = !notes.is_empty()
+            && matches!(
+                op,
+                Op::Call {
+                    kind: opcode::CALL_PSEUDO
+                } | Op::LoadImm64 {
+                    pseudo: opcode::PSEUDO_FUNC
+                }
+            );
+        let target = target_of(index, insn, op, options.origin).filter(|_| !placeholder);
         notes.extend(own_notes(insn, op, second.as_ref(), target, insns.len()));
         lines.push(Line {
             index,

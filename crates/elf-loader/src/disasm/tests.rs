@@ -209,3 +209,16 @@ fn targets_and_annotations_appear_after_the_instruction() {
         ]
     );
 }
+
+#[test]
+fn a_relocated_call_has_no_target_of_its_own() {
+    // clang leaves `call -1` for the linker; the relocation names the callee.
+    let insns = [Insn::new(0x85, 0, 1, 0, -1), Insn::new(0x95, 0, 0, 0, 0)];
+    let plain = disassemble(&insns, &Options::default(), &Annotations::new());
+    assert_eq!(plain.lines[0].target, Some(0));
+    let mut annotations = Annotations::new();
+    annotations.note(0, "calls helper");
+    let annotated = disassemble(&insns, &Options::default(), &annotations);
+    assert_eq!(annotated.lines[0].target, None);
+    assert_eq!(annotated.lines[0].notes, ["calls helper"]);
+}
