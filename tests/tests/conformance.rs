@@ -618,9 +618,7 @@ fn state(ns: &Netns) -> String {
             run.stderr
         ));
     }
-    // KNOWN GAP, listed in the report: rtc does not load program BTF yet, so its
-    // programs have no btf_id. Remove this line once elf-loader loads BTF.
-    normalise(&out).replace(",\"btf_id\":N", "")
+    normalise(&out)
 }
 
 /// Replaces numbers that differ between two identical loads: program ids, load
@@ -763,9 +761,6 @@ fn rtc_matches_tc_row_by_row() {
         }
         failed += usize::from(!outcome.differences.is_empty());
     }
-    report.push_str(
-        "known gap: kernel state compared without btf_id (rtc does not load program BTF yet)\n",
-    );
     let on_purpose = outcomes.iter().filter(|o| o.expect != Expect::Same).count();
     report.push_str(&format!(
         "conformance: {} rows, {} match, {} differ ({} with a listed, intentional difference)\n",
