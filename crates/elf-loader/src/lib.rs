@@ -47,7 +47,9 @@ mod testutil;
 pub use btf_info::ProgramBtfInfo;
 pub use disasm::{Listing, disassemble};
 pub use error::{BtfError, FieldDifference, LoadError, ParseError, RelocError, SelectError};
-pub use load::{CreatedMap, ExtraProgram, LoadOptions, LoadedProgram, load};
+pub use load::{
+    CreatedMap, ExtraProgram, LoadOptions, LoadPlan, LoadedProgram, PlannedExtra, load, plan_load,
+};
 pub use maps::{
     BPF_ELF_MAP_SIZE, InitialSlot, MIN_LEGACY_ENTRY_SIZE, Map, MapDef, MapSource, Pinning,
     SlotTarget, object_name_of,

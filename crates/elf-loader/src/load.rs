@@ -107,6 +107,71 @@ pub struct LoadedProgram {
     pub with_btf: bool,
 }
 
+/// What [`load`] would create, worked out without any syscall.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadPlan {
+    /// The chosen program's name.
+    pub program: String,
+    /// Its instruction count once linked with the functions it calls.
+    pub insns: usize,
+    /// The functions linked into it, in order (the program itself first).
+    pub functions: Vec<String>,
+    /// Programs loaded with it to fill program arrays.
+    pub extra_programs: Vec<PlannedExtra>,
+    /// The maps it needs, in creation order, by object name.
+    pub maps: Vec<String>,
+}
+
+/// A program that [`load`] would load to store in program arrays.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlannedExtra {
+    /// Its section.
+    pub section: String,
+    /// Its function name.
+    pub name: String,
+    /// The (program array, key) slots it would be stored in.
+    pub slots: Vec<(String, u32)>,
+}
+
+/// Plans loading one program (see [`load`]) and reports what would be created, or why
+/// the load cannot succeed; no syscall is made, so this runs without privileges.
+pub fn plan_load(
+    object: &Object,
+    section: &str,
+    function: Option<&str>,
+) -> Result<LoadPlan, LoadError> {
+    if object.byte_order() != ByteOrder::host() {
+        return Err(LoadError::ForeignByteOrder {
+            object: object.byte_order(),
+            host: ByteOrder::host(),
+        });
+    }
+    let program = object.find_program(section, function)?;
+    let plan = plan(object, program, &crate::observer::NoObserver)?;
+    let name = |index: usize| object.maps()[index].name.clone();
+    Ok(LoadPlan {
+        program: program.name.clone(),
+        insns: plan.main.linked.insns.len(),
+        functions: plan
+            .main
+            .linked
+            .placed
+            .iter()
+            .map(|p| p.function.name.clone())
+            .collect(),
+        extra_programs: plan
+            .extras
+            .iter()
+            .map(|e| PlannedExtra {
+                section: e.planned.program.section.clone(),
+                name: e.planned.program.name.clone(),
+                slots: e.stores.iter().map(|s| (name(s.map), s.key)).collect(),
+            })
+            .collect(),
+        maps: plan.maps.iter().map(|&i| name(i)).collect(),
+    })
+}
+
 /// Loads one program of `object`: the first in `section` (the first global function,
 /// as tc chooses), or the function named `function` in it.
 pub fn load(

@@ -523,3 +523,30 @@ fn func_and_line_info_reach_the_kernel_for_subprograms() {
         assert!(json["btf_id"].as_u64().unwrap_or(0) > 0);
     }
 }
+
+#[test]
+fn fixed_up_btf_is_accepted_by_the_kernel_even_with_externs() {
+    if !privileged() {
+        return;
+    }
+    for file in [
+        "kfunc.c",
+        "kconfig.c",
+        "globals.c",
+        "btf-init.c",
+        "btf-map.c",
+    ] {
+        let Some(bytes) = build(file, Target::Host) else {
+            return;
+        };
+        let object = Object::parse(&bytes).unwrap();
+        let raw = object.btf().unwrap().raw();
+        let fixed = object.kernel_btf().unwrap();
+        assert_eq!(raw.len(), fixed.len(), "{file}: fix-ups change no sizes");
+        // clang's own BTF is refused (data sections of size 0, extern linkage).
+        assert!(bpf_sys::btf_load(raw, 0).is_err(), "{file}: raw BTF loaded");
+        if let Err(e) = bpf_sys::btf_load(fixed, 1) {
+            panic!("{file}: {e}\n{}", e.verifier_log().unwrap_or(""));
+        }
+    }
+}

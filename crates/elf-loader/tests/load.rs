@@ -158,3 +158,30 @@ fn tail_call_key_out_of_range_is_refused() {
         "tail-call section \"1/5\": key 5 is out of range for program array \"jumps\" (max_entries 2)"
     );
 }
+
+#[test]
+fn plan_load_reports_what_would_be_created() {
+    let Some(bytes) = build("btf-init.c", Target::Host) else {
+        return;
+    };
+    let object = Object::parse(&bytes).unwrap();
+    let plan = elf_loader::plan_load(&object, "tc", Some("entry")).unwrap();
+    assert_eq!(plan.program, "entry");
+    assert_eq!(plan.functions, ["entry"]);
+    assert_eq!(plan.maps, ["inner", "jumps", "outer"]);
+    assert_eq!(plan.extra_programs.len(), 1);
+    assert_eq!(plan.extra_programs[0].name, "tail");
+    assert_eq!(plan.extra_programs[0].slots, [("jumps".to_string(), 1)]);
+
+    let Some(bytes) = build("subprog.c", Target::Host) else {
+        return;
+    };
+    let object = Object::parse(&bytes).unwrap();
+    let plan = elf_loader::plan_load(&object, "ingress", None).unwrap();
+    assert_eq!(plan.functions, ["drop_arp", "is_arp"]);
+    let program = object.find_program("ingress", None).unwrap();
+    assert_eq!(
+        plan.insns,
+        program.insns.len() + object.subprograms()[0].insns.len()
+    );
+}

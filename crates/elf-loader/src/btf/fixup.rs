@@ -5,8 +5,15 @@
 //! from the ELF section headers and symbol table, then sorts each section's
 //! variables by offset, as the kernel requires.
 //!
-//! Sections that exist only in BTF (`.kconfig`, `.ksyms`: externs) are left as they
-//! are; the kernel may then refuse the BTF, and the loader carries on without it.
+//! Externs are described in BTF too, in ways the kernel refuses: `FUNC`s and `VAR`s
+//! with extern linkage, `void` ksym variables, and data sections that exist only in
+//! BTF (`.kconfig`, `.ksyms`). Programs using externs are refused before loading, but
+//! the other programs of such an object still deserve their source lines, so those
+//! types are neutralised in place, without changing any record's size or any type
+//! id: extern functions become typedefs of their prototype, extern variables global and `int`-typed, and
+//! a BTF-only data section becomes an anonymous union of `int`s. (Only if the object
+//! has no `int` to borrow is the BTF left as it is; the kernel may then refuse it,
+//! and the loader carries on without it.)
 
 use crate::btf::{Btf, BtfKind, TypeDetail, VarSecinfo};
 use crate::bytes::write_u32;
@@ -22,6 +29,7 @@ pub fn for_kernel(
 ) -> Result<Vec<u8>, BtfError> {
     let order = btf.byte_order();
     let mut out = btf.raw().to_vec();
+    neutralise_externs(btf, &mut out, &section_size)?;
     for (id, ty) in btf.types() {
         let TypeDetail::Datasec(vars) = &ty.detail else {
             continue;
@@ -71,6 +79,70 @@ pub fn for_kernel(
         }
     }
     Ok(out)
+}
+
+/// `BTF_FUNC_EXTERN`, `BTF_VAR_GLOBAL_ALLOCATED`, `BTF_VAR_GLOBAL_EXTERN`.
+const FUNC_EXTERN: u16 = 2;
+const VAR_GLOBAL: u32 = 1;
+const VAR_EXTERN: u32 = 2;
+/// `BTF_KIND_UNION` and `BTF_KIND_TYPEDEF`.
+const KIND_UNION: u32 = 5;
+const KIND_TYPEDEF: u32 = 8;
+
+/// Rewrites extern functions, extern variables and BTF-only data sections into forms
+/// the kernel accepts (see the module documentation).
+fn neutralise_externs(
+    btf: &Btf,
+    out: &mut [u8],
+    section_size: &impl Fn(&str) -> Option<u64>,
+) -> Result<(), BtfError> {
+    let order = btf.byte_order();
+    let int = btf
+        .types()
+        .find(|(_, t)| t.kind == BtfKind::Int && t.size_or_type == 4)
+        .map(|(id, _)| id);
+    let broken = |id: u32, offset: usize| BtfError::Type {
+        id,
+        offset,
+        reason: "record outside the BTF section".to_string(),
+    };
+    for (id, ty) in btf.types() {
+        let at = ty.record_offset;
+        let info = |kind: u32, vlen: usize| (kind << 24) | vlen as u32;
+        let written = match (&ty.kind, &ty.detail) {
+            // A typedef of the prototype: same record size, same name, nothing for
+            // the kernel to check against a function body.
+            (BtfKind::Func, _) if ty.vlen == FUNC_EXTERN => {
+                write_u32(out, at + 4, info(KIND_TYPEDEF, 0), order)
+            }
+            (BtfKind::Var, TypeDetail::Var { linkage }) if *linkage == VAR_EXTERN => {
+                let retyped = match (ty.size_or_type, int) {
+                    (0, Some(int)) => write_u32(out, at + 8, int, order),
+                    _ => true,
+                };
+                retyped && write_u32(out, at + 12, VAR_GLOBAL, order)
+            }
+            (BtfKind::Datasec, TypeDetail::Datasec(vars))
+                if !vars.is_empty() && section_size(btf.string(ty.name_off)?).is_none() =>
+            {
+                let Some(int) = int else { continue };
+                write_u32(out, at, 0, order)
+                    && write_u32(out, at + 4, info(KIND_UNION, vars.len()), order)
+                    && write_u32(out, at + 8, 4, order)
+                    && (0..vars.len()).all(|i| {
+                        let member = at + 12 + i * 12;
+                        write_u32(out, member, 0, order)
+                            && write_u32(out, member + 4, int, order)
+                            && write_u32(out, member + 8, 0, order)
+                    })
+            }
+            _ => true,
+        };
+        if !written {
+            return Err(broken(id, at));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -129,8 +201,71 @@ mod tests {
         };
         let order: Vec<(u32, u32)> = vars.iter().map(|v| (v.type_id, v.offset)).collect();
         assert_eq!(order, [(3, 0), (2, 4)]);
-        // Unknown sections are left alone.
-        let untouched = for_kernel(&btf, |_| None, |_, _| None).unwrap();
-        assert_eq!(untouched, data);
+        // Variables without a symbol keep their offset.
+        let unplaced = for_kernel(&btf, |s| (s == ".data").then_some(8), |_, _| None).unwrap();
+        let unplaced = Btf::parse(&unplaced, ByteOrder::Little).unwrap();
+        let TypeDetail::Datasec(vars) = &unplaced.type_by_id(4).unwrap().detail else {
+            panic!("not a datasec");
+        };
+        assert!(vars.iter().all(|v| v.offset == 0));
+    }
+
+    #[test]
+    fn externs_are_neutralised_in_place() {
+        let info = |kind: u32, vlen: u32| (kind << 24) | vlen;
+        // int (1); FUNC_PROTO int(void) (2); FUNC kf extern (3); VAR ks void extern (4);
+        // DATASEC .ksyms { kf, ks } (5), a section the ELF file does not have.
+        let strings = b"\0int\0kf\0ks\0.ksyms\0";
+        let data = blob(
+            &[
+                1,
+                info(1, 0),
+                4,
+                32,
+                0,
+                info(13, 0),
+                1,
+                5,
+                info(12, 2),
+                2,
+                8,
+                info(14, 0),
+                0,
+                2,
+                11,
+                info(15, 2),
+                0,
+                3,
+                0,
+                0,
+                4,
+                0,
+                0,
+            ],
+            strings,
+        );
+        let btf = Btf::parse(&data, ByteOrder::Little).unwrap();
+        let fixed = for_kernel(&btf, |_| None, |_, _| None).unwrap();
+        assert_eq!(fixed.len(), data.len(), "no record changes size");
+        let fixed = Btf::parse(&fixed, ByteOrder::Little).unwrap();
+        let kf = fixed.type_by_id(3).unwrap();
+        assert_eq!((kf.kind, kf.size_or_type), (BtfKind::Typedef, 2));
+        assert_eq!(fixed.type_name(3).unwrap(), "kf");
+        let ks = fixed.type_by_id(4).unwrap();
+        assert_eq!(ks.size_or_type, 1, "void extern variable typed int");
+        assert_eq!(ks.detail, TypeDetail::Var { linkage: 1 });
+        let ksyms = fixed.type_by_id(5).unwrap();
+        assert_eq!(
+            (ksyms.kind, ksyms.name_off, ksyms.size_or_type),
+            (BtfKind::Union, 0, 4)
+        );
+        let TypeDetail::Members(members) = &ksyms.detail else {
+            panic!("not a union");
+        };
+        assert!(
+            members
+                .iter()
+                .all(|m| (m.name_off, m.type_id, m.offset) == (0, 1, 0))
+        );
     }
 }
