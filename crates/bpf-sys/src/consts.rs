@@ -82,6 +82,8 @@ pub mod map_type {
     pub const ARRAY_OF_MAPS: u32 = 12;
     /// Hash of maps.
     pub const HASH_OF_MAPS: u32 = 13;
+    /// Per-CPU cgroup storage.
+    pub const PERCPU_CGROUP_STORAGE: u32 = 21;
     /// Ring buffer.
     pub const RINGBUF: u32 = 27;
 
