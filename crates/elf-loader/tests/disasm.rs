@@ -58,24 +58,41 @@ fn corpus_dir() -> PathBuf {
     repo_dir().join("../shared/corpus")
 }
 
-fn temp_dir(what: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "rtc-disasm-{what}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A temporary directory, removed with its contents when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(what: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "rtc-disasm-{what}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
 }
 
-/// `tests/disasm/every-insn.c` built with clang-19 for -mcpu=v4.
-fn every_insn_object() -> Option<PathBuf> {
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `tests/disasm/every-insn.c` built with clang-19 for -mcpu=v4 (in a directory
+/// that lives as long as the returned guard).
+fn every_insn_object() -> Option<(TempDir, PathBuf)> {
     if !have(CLANG) {
         return skip(&format!("{CLANG} is not installed"));
     }
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/disasm/every-insn.c");
-    let out = temp_dir("every").join("every-insn.o");
+    let dir = TempDir::new("every");
+    let out = dir.join("every-insn.o");
     let status = Command::new(CLANG)
         .args(["-O2", "-g", "-target", "bpf", "-mcpu=v4", "-c"])
         .arg(&source)
@@ -84,20 +101,21 @@ fn every_insn_object() -> Option<PathBuf> {
         .status()
         .unwrap();
     assert!(status.success(), "{CLANG} failed on {}", source.display());
-    Some(out)
+    Some((dir, out))
 }
 
-/// The objects of `bpf-src/`, freshly built by its Makefile into a temporary directory.
-fn bpf_src_objects() -> Option<Vec<PathBuf>> {
+/// The objects of `bpf-src/`, freshly built by its Makefile into a temporary
+/// directory (that lives as long as the returned guard).
+fn bpf_src_objects() -> Option<(TempDir, Vec<PathBuf>)> {
     if !have(CLANG) {
         return skip(&format!("{CLANG} is not installed"));
     }
-    let out = temp_dir("bpf-src");
+    let out = TempDir::new("bpf-src");
     let output = Command::new("make")
         .arg("-s")
         .arg("-C")
         .arg(repo_dir().join("bpf-src"))
-        .arg(format!("OUT={}", out.display()))
+        .arg(format!("OUT={}", out.0.display()))
         .output()
         .expect("run make");
     assert!(
@@ -105,14 +123,14 @@ fn bpf_src_objects() -> Option<Vec<PathBuf>> {
         "make -C bpf-src failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let mut objects: Vec<PathBuf> = std::fs::read_dir(&out)
+    let mut objects: Vec<PathBuf> = std::fs::read_dir(&out.0)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "o"))
         .collect();
     objects.sort();
     assert!(!objects.is_empty(), "bpf-src built nothing");
-    Some(objects)
+    Some((out, objects))
 }
 
 /// Every object file of the corpus.
@@ -372,7 +390,7 @@ fn llvm_decodes_every_insn_c_the_same() {
         skip::<()>(&format!("{OBJDUMP} is not installed"));
         return;
     }
-    let Some(path) = every_insn_object() else {
+    let Some((_dir, path)) = every_insn_object() else {
         return;
     };
     let object = parse(&path);
@@ -387,7 +405,7 @@ fn llvm_decodes_bpf_src_the_same() {
         skip::<()>(&format!("{OBJDUMP} is not installed"));
         return;
     }
-    let Some(objects) = bpf_src_objects() else {
+    let Some((_dir, objects)) = bpf_src_objects() else {
         return;
     };
     for path in objects {
@@ -521,7 +539,7 @@ fn the_verifier_prints_every_insn_c_as_we_do() {
     if !privileged() {
         return;
     }
-    let Some(path) = every_insn_object() else {
+    let Some((_dir, path)) = every_insn_object() else {
         return;
     };
     let object = parse(&path);
@@ -682,7 +700,7 @@ fn bpftool_dumps_the_translated_bpf_src_programs_as_we_do() {
     if !have("bpftool") && skip::<()>("bpftool is not installed").is_none() {
         return;
     }
-    let Some(objects) = bpf_src_objects() else {
+    let Some((_dir, objects)) = bpf_src_objects() else {
         return;
     };
     let mut programs = 0;

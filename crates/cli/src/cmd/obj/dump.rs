@@ -85,6 +85,9 @@ pub fn listing(object: &Object, program: &Program, opcodes: bool) -> Listing {
 
 /// The dump as text: a header per function, then its listing.
 pub fn render_text(object: &Object, file: &str, chosen: &[Chosen<'_>], opcodes: bool) -> String {
+    if chosen.is_empty() {
+        return format!("{file}: no code to disassemble (the object has no functions)\n");
+    }
     let mut out = String::new();
     for (i, c) in chosen.iter().enumerate() {
         if i > 0 {

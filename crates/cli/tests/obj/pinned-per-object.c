@@ -1,0 +1,38 @@
+/* Input for crates/cli/tests/obj.rs: iproute2's legacy map definition asking for
+ * PIN_OBJECT_NS, pinned in a directory named after the object file's SHA-1. */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+struct bpf_elf_map {
+	__u32 type;
+	__u32 size_key;
+	__u32 size_value;
+	__u32 max_elem;
+	__u32 flags;
+	__u32 id;
+	__u32 pinning;
+	__u32 inner_id;
+	__u32 inner_idx;
+};
+
+struct bpf_elf_map SEC("maps") rtc_obj_ns = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.size_key = sizeof(__u32),
+	.size_value = sizeof(__u64),
+	.max_elem = 1,
+	.pinning = 1, /* PIN_OBJECT_NS */
+};
+
+SEC("ingress")
+int count(struct __sk_buff *skb)
+{
+	__u32 key = 0;
+	__u64 *value = bpf_map_lookup_elem(&rtc_obj_ns, &key);
+
+	if (value)
+		__sync_fetch_and_add(value, 1);
+	return TC_ACT_OK;
+}
+
+char _license[] SEC("license") = "GPL";
