@@ -182,16 +182,18 @@ fn by_symbol(program: &Program, reloc: &Relocation) -> String {
 
 /// REL semantics for data: the symbol's value plus the addend clang left in `imm`.
 fn offset_in_section(value: u64, insn: &Insn) -> i64 {
-    value as i64 + i64::from(insn.imm)
+    // Wrapping: a hostile symbol value must not overflow (the result only labels).
+    (value as i64).wrapping_add(i64::from(insn.imm))
 }
 
 /// The byte offset of the function a section-relative call or `ld_imm64` names: a
 /// call's immediate counts instructions from the next one, an `ld_imm64`'s counts
 /// bytes (libbpf reads them the same way).
 fn callee_offset(value: u64, insn: &Insn, is_call: bool) -> i64 {
-    if is_call {
-        value as i64 + (i64::from(insn.imm) + 1) * Insn::SIZE as i64
+    let relative = if is_call {
+        (i64::from(insn.imm) + 1) * Insn::SIZE as i64
     } else {
-        value as i64 + i64::from(insn.imm)
-    }
+        i64::from(insn.imm)
+    };
+    (value as i64).wrapping_add(relative)
 }

@@ -163,6 +163,7 @@ pub fn program_type_label(section: &str) -> String {
 /// LLVM's conventions), or `None` if the name says nothing.
 pub fn other_section_purpose(name: &str) -> Option<&'static str> {
     Some(match name {
+        "" => "the null section (index 0, always empty)",
         ".strtab" | ".shstrtab" => "string table (section and symbol names)",
         ".symtab" => "symbol table (functions, maps, variables)",
         ".llvm_addrsig" => "LLVM address-significance table (unused here)",
