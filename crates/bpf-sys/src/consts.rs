@@ -52,6 +52,47 @@ pub mod prog_type {
     pub const TRACEPOINT: u32 = 5;
     /// XDP: what `ip link set ... xdp` loads.
     pub const XDP: u32 = 6;
+
+    /// Names as libbpf and bpftool spell them, indexed by `BPF_PROG_TYPE_*`.
+    const NAMES: &[&str] = &[
+        "unspec",
+        "socket_filter",
+        "kprobe",
+        "sched_cls",
+        "sched_act",
+        "tracepoint",
+        "xdp",
+        "perf_event",
+        "cgroup_skb",
+        "cgroup_sock",
+        "lwt_in",
+        "lwt_out",
+        "lwt_xmit",
+        "sock_ops",
+        "sk_skb",
+        "cgroup_device",
+        "sk_msg",
+        "raw_tracepoint",
+        "cgroup_sock_addr",
+        "lwt_seg6local",
+        "lirc_mode2",
+        "sk_reuseport",
+        "flow_dissector",
+        "cgroup_sysctl",
+        "raw_tracepoint_writable",
+        "cgroup_sockopt",
+        "tracing",
+        "struct_ops",
+        "ext",
+        "lsm",
+        "sk_lookup",
+        "syscall",
+    ];
+
+    /// The name libbpf and bpftool use for a program type (`sched_cls`), if known.
+    pub fn name(prog_type: u32) -> Option<&'static str> {
+        NAMES.get(prog_type as usize).copied()
+    }
 }
 
 /// Map types (`enum bpf_map_type`).
@@ -86,6 +127,49 @@ pub mod map_type {
     pub const PERCPU_CGROUP_STORAGE: u32 = 21;
     /// Ring buffer.
     pub const RINGBUF: u32 = 27;
+
+    /// Names as libbpf and bpftool spell them, indexed by `BPF_MAP_TYPE_*`.
+    const NAMES: &[&str] = &[
+        "unspec",
+        "hash",
+        "array",
+        "prog_array",
+        "perf_event_array",
+        "percpu_hash",
+        "percpu_array",
+        "stack_trace",
+        "cgroup_array",
+        "lru_hash",
+        "lru_percpu_hash",
+        "lpm_trie",
+        "array_of_maps",
+        "hash_of_maps",
+        "devmap",
+        "sockmap",
+        "cpumap",
+        "xskmap",
+        "sockhash",
+        "cgroup_storage",
+        "reuseport_sockarray",
+        "percpu_cgroup_storage",
+        "queue",
+        "stack",
+        "sk_storage",
+        "devmap_hash",
+        "struct_ops",
+        "ringbuf",
+        "inode_storage",
+        "task_storage",
+        "bloom_filter",
+        "user_ringbuf",
+        "cgrp_storage",
+        "arena",
+    ];
+
+    /// The name libbpf and bpftool use for a map type (`percpu_array`), if known.
+    pub fn name(map_type: u32) -> Option<&'static str> {
+        NAMES.get(map_type as usize).copied()
+    }
 
     /// True for map types whose values are stored once per possible CPU.
     pub fn is_per_cpu(map_type: u32) -> bool {

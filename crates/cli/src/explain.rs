@@ -69,32 +69,13 @@ fn describe_def(def: &MapDef) -> String {
     format!(
         "type {} ({}), key {} bytes, value {} bytes, max_entries {}, flags {:#x}, pinning {}",
         def.map_type,
-        map_type_name(def.map_type),
+        bpf_sys::consts::map_type::name(def.map_type).unwrap_or("unknown"),
         def.key_size,
         def.value_size,
         def.max_entries,
         def.map_flags,
         def.pinning
     )
-}
-
-/// `BPF_MAP_TYPE_*` names for the common types.
-fn map_type_name(map_type: u32) -> &'static str {
-    use bpf_sys::consts::map_type::*;
-    match map_type {
-        HASH => "hash",
-        ARRAY => "array",
-        PROG_ARRAY => "prog_array",
-        PERF_EVENT_ARRAY => "perf_event_array",
-        PERCPU_HASH => "percpu_hash",
-        PERCPU_ARRAY => "percpu_array",
-        LRU_HASH => "lru_hash",
-        LPM_TRIE => "lpm_trie",
-        ARRAY_OF_MAPS => "array_of_maps",
-        HASH_OF_MAPS => "hash_of_maps",
-        RINGBUF => "ringbuf",
-        _ => "other",
-    }
 }
 
 /// One instruction as its fields (and bytes), for before/after views of a rewrite.
@@ -196,7 +177,7 @@ impl elf_loader::Observer for Narrator {
             "prog_type {} ({}), insn_cnt {}, license \"{}\", prog_name \"{}\"\n\
              kern_version {:#x}, log_level {}, prog_btf_fd {}, func_info {} records, line_info {} records",
             attr.prog_type,
-            prog_type_name(attr.prog_type),
+            bpf_sys::consts::prog_type::name(attr.prog_type).unwrap_or("unknown"),
             attr.insns.len(),
             attr.license,
             attr.name,
@@ -216,18 +197,6 @@ impl elf_loader::Observer for Narrator {
         if !log.is_empty() {
             self.detail(log);
         }
-    }
-}
-
-/// `BPF_PROG_TYPE_*` names for the types rtc loads.
-fn prog_type_name(prog_type: u32) -> &'static str {
-    use bpf_sys::consts::prog_type::*;
-    match prog_type {
-        SCHED_CLS => "sched_cls: a tc classifier",
-        SCHED_ACT => "sched_act",
-        XDP => "xdp",
-        SOCKET_FILTER => "socket_filter",
-        _ => "other",
     }
 }
 

@@ -9,79 +9,6 @@
 
 use bpf_sys::MapInfo;
 
-/// Map type names as libbpf 1.1 spells them, indexed by `BPF_MAP_TYPE_*`.
-const MAP_TYPES: &[&str] = &[
-    "unspec",
-    "hash",
-    "array",
-    "prog_array",
-    "perf_event_array",
-    "percpu_hash",
-    "percpu_array",
-    "stack_trace",
-    "cgroup_array",
-    "lru_hash",
-    "lru_percpu_hash",
-    "lpm_trie",
-    "array_of_maps",
-    "hash_of_maps",
-    "devmap",
-    "sockmap",
-    "cpumap",
-    "xskmap",
-    "sockhash",
-    "cgroup_storage",
-    "reuseport_sockarray",
-    "percpu_cgroup_storage",
-    "queue",
-    "stack",
-    "sk_storage",
-    "devmap_hash",
-    "struct_ops",
-    "ringbuf",
-    "inode_storage",
-    "task_storage",
-    "bloom_filter",
-    "user_ringbuf",
-    "cgrp_storage",
-];
-
-/// Program type names as libbpf 1.1 spells them, indexed by `BPF_PROG_TYPE_*`.
-const PROG_TYPES: &[&str] = &[
-    "unspec",
-    "socket_filter",
-    "kprobe",
-    "sched_cls",
-    "sched_act",
-    "tracepoint",
-    "xdp",
-    "perf_event",
-    "cgroup_skb",
-    "cgroup_sock",
-    "lwt_in",
-    "lwt_out",
-    "lwt_xmit",
-    "sock_ops",
-    "sk_skb",
-    "cgroup_device",
-    "sk_msg",
-    "raw_tracepoint",
-    "cgroup_sock_addr",
-    "lwt_seg6local",
-    "lirc_mode2",
-    "sk_reuseport",
-    "flow_dissector",
-    "cgroup_sysctl",
-    "raw_tracepoint_writable",
-    "cgroup_sockopt",
-    "tracing",
-    "struct_ops",
-    "ext",
-    "lsm",
-    "sk_lookup",
-    "syscall",
-];
-
 /// `BPF_MAP_TYPE_PROG_ARRAY`.
 const PROG_ARRAY: u32 = 3;
 
@@ -126,7 +53,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn type_name(map_type: u32) -> Option<&'static str> {
-    MAP_TYPES.get(map_type as usize).copied()
+    bpf_sys::consts::map_type::name(map_type)
 }
 
 /// `ID: TYPE  name NAME  flags 0xF` and its newline (`show_map_header_plain`).
@@ -159,7 +86,7 @@ pub fn show_plain(map: &MapDescription) -> String {
             out.push_str("\n\t");
         }
         if let Some(kind) = map.owner_prog_type {
-            match PROG_TYPES.get(kind as usize) {
+            match bpf_sys::consts::prog_type::name(kind) {
                 Some(name) => out.push_str(&format!("owner_prog_type {name}  ")),
                 None => out.push_str(&format!("owner_prog_type {kind}  ")),
             }
@@ -217,7 +144,7 @@ pub fn show_json(w: &mut BpftoolJson, map: &MapDescription) {
     }
     if info.map_type == PROG_ARRAY {
         if let Some(kind) = map.owner_prog_type {
-            match PROG_TYPES.get(kind as usize) {
+            match bpf_sys::consts::prog_type::name(kind) {
                 Some(name) => w.string_field("owner_prog_type", name),
                 None => w.uint_field("owner_prog_type", u64::from(kind)),
             }

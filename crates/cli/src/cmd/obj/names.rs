@@ -172,49 +172,10 @@ pub fn other_section_purpose(name: &str) -> Option<&'static str> {
     })
 }
 
-/// Map type names as libbpf spells them, indexed by `BPF_MAP_TYPE_*`.
-const MAP_TYPES: &[&str] = &[
-    "unspec",
-    "hash",
-    "array",
-    "prog_array",
-    "perf_event_array",
-    "percpu_hash",
-    "percpu_array",
-    "stack_trace",
-    "cgroup_array",
-    "lru_hash",
-    "lru_percpu_hash",
-    "lpm_trie",
-    "array_of_maps",
-    "hash_of_maps",
-    "devmap",
-    "sockmap",
-    "cpumap",
-    "xskmap",
-    "sockhash",
-    "cgroup_storage",
-    "reuseport_sockarray",
-    "percpu_cgroup_storage",
-    "queue",
-    "stack",
-    "sk_storage",
-    "devmap_hash",
-    "struct_ops",
-    "ringbuf",
-    "inode_storage",
-    "task_storage",
-    "bloom_filter",
-    "user_ringbuf",
-    "cgrp_storage",
-    "arena",
-];
-
 /// A map type's name (`array`), or its number for a type this table lacks.
 pub fn map_type_name(map_type: u32) -> String {
-    MAP_TYPES
-        .get(map_type as usize)
-        .map_or_else(|| format!("type {map_type}"), |name| (*name).to_string())
+    bpf_sys::consts::map_type::name(map_type)
+        .map_or_else(|| format!("type {map_type}"), str::to_string)
 }
 
 /// `R_BPF_*` relocation type names (LLVM's `ELFRelocs/BPF.def`).
