@@ -78,11 +78,15 @@ fn describe_def(def: &MapDef) -> String {
     )
 }
 
-/// One instruction as its fields (and bytes), for before/after views of a rewrite.
+/// One instruction in the verifier's notation, then its fields and bytes, for
+/// before/after views of a rewrite (an `ld_imm64`'s second half is taken as zero).
 fn describe_insn(insn: &Insn) -> String {
+    let pair = [*insn, Insn::default()];
+    let text = elf_loader::disasm::insn_text(&pair, 0, elf_loader::disasm::Origin::Loader)
+        .unwrap_or_default();
     let bytes: Vec<String> = insn.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
     format!(
-        "code {:#04x} dst r{} src {} off {} imm {}  [{}]",
+        "{text:<22} code {:#04x} dst r{} src {} off {} imm {}  [{}]",
         insn.code,
         insn.dst_reg(),
         insn.src_reg(),
@@ -265,7 +269,7 @@ mod tests {
         let insn = Insn::new(0x18, 1, 1, 0, 7);
         assert_eq!(
             describe_insn(&insn),
-            "code 0x18 dst r1 src 1 off 0 imm 7  [18 11 00 00 07 00 00 00]"
+            "r1 = map[fd:7]         code 0x18 dst r1 src 1 off 0 imm 7  [18 11 00 00 07 00 00 00]"
         );
     }
 }

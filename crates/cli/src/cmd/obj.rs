@@ -3,7 +3,7 @@
 //! `dump` disassembles its programs in the kernel verifier's notation.
 
 mod dump;
-mod names;
+pub(crate) mod names;
 mod report;
 
 use elf_loader::Object;

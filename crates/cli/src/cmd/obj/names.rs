@@ -2,7 +2,7 @@
 //! libbpf infers from a section name, map type names, relocation types, and what a
 //! map's `pinning` value asks for.
 
-use elf_loader::{Map, MapSource, Pinning};
+use elf_loader::{Map, MapSource, Object, Pinning, Section, SectionRole};
 
 /// libbpf's table of section names (`section_defs` in libbpf 1.x `libbpf.c`), in
 /// its matching order, with the program type each gives. A name ending in `+`
@@ -156,6 +156,24 @@ pub fn program_type_label(section: &str) -> String {
     match libbpf_program_type(section) {
         Some(ty) => ty.to_string(),
         None => "sched_cls (tc default)".to_string(),
+    }
+}
+
+/// What a section is for, in words: its role, the section a relocation section
+/// applies to, or for other sections what their name says.
+pub fn section_purpose(object: &Object, section: &Section) -> String {
+    match section.role {
+        SectionRole::Relocations { target } => {
+            let name = object
+                .sections()
+                .get(target)
+                .map_or("?", |t| t.name.as_str());
+            format!("relocations for [{target}] {name}")
+        }
+        SectionRole::Other => other_section_purpose(&section.name)
+            .unwrap_or("other data")
+            .to_string(),
+        ref role => role.to_string(),
     }
 }
 

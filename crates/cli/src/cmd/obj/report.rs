@@ -4,11 +4,11 @@
 use serde::Serialize;
 
 use elf_loader::disasm::describe_relocation;
-use elf_loader::{MapSource, Object, Program, SectionRole};
+use elf_loader::{MapSource, Object, Program};
 
 use super::names::{
-    libbpf_program_type, map_type_name, other_section_purpose, pinning_meaning, program_type_label,
-    relocation_type_name,
+    libbpf_program_type, map_type_name, pinning_meaning, program_type_label, relocation_type_name,
+    section_purpose,
 };
 
 /// Everything `obj show` prints.
@@ -166,19 +166,7 @@ pub fn build(file: &str, bytes: &[u8], object: &Object) -> ObjectReport {
             index: s.index,
             name: s.name.clone(),
             size: s.size,
-            role: match s.role {
-                SectionRole::Relocations { target } => {
-                    let name = object
-                        .sections()
-                        .get(target)
-                        .map_or("?", |t| t.name.as_str());
-                    format!("relocations for [{target}] {name}")
-                }
-                SectionRole::Other => other_section_purpose(&s.name)
-                    .unwrap_or("other data")
-                    .to_string(),
-                ref role => role.to_string(),
-            },
+            role: section_purpose(object, s),
         })
         .collect();
     let program = |p: &Program| ProgramReport {
