@@ -41,10 +41,11 @@ impl Narrator {
             if section.name.is_empty() {
                 continue;
             }
+            let purpose = crate::cmd::obj::names::section_purpose(object, section);
             let _ = writeln!(
                 text,
-                "section {:<24} {:>6} bytes  {}",
-                section.name, section.size, section.role
+                "section {:<24} {:>6} bytes  {purpose}",
+                section.name, section.size
             );
         }
         let _ = writeln!(text, "license: {}", object.license().unwrap_or("(none)"));
