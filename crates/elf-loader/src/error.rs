@@ -334,7 +334,7 @@ pub enum RelocError {
     #[error(
         "program \"{program}\": instruction {insn} refers to \"{symbol}\" in {section}: {feature} is not supported"
     )]
-    NotSupportedYet {
+    NotSupported {
         /// Program (function) name.
         program: String,
         /// Instruction index within the program.
@@ -489,11 +489,22 @@ pub enum LoadError {
     Reloc(#[from] RelocError),
     /// A map asks for something this loader cannot do (custom pinning, arena, ...).
     #[error("map \"{map}\": {feature} is not supported")]
-    MapNotSupportedYet {
+    MapNotSupported {
         /// Map name.
         map: String,
         /// What it asks for.
         feature: String,
+    },
+    /// The program type needs an attach target (a kernel function or another
+    /// program's BTF id), which this loader cannot give.
+    #[error(
+        "program type {prog_type} ({name}) needs an attach target (attach_btf_id), which this loader does not set"
+    )]
+    NeedsAttachTarget {
+        /// `BPF_PROG_TYPE_*`.
+        prog_type: u32,
+        /// Its name.
+        name: &'static str,
     },
     /// A tail-call section's key does not fit in its program array.
     #[error(

@@ -187,6 +187,7 @@ pub fn load(
             host: ByteOrder::host(),
         });
     }
+    check_prog_type(options.prog_type)?;
     let program = object.find_program(section, function)?;
     observer.program_selected(program);
     let plan = plan(object, program, observer)?;
@@ -284,6 +285,19 @@ pub fn load(
         extra_programs,
         with_btf: btf.is_some() && plan.main.btf_info.is_some(),
     })
+}
+
+/// Refuses program types that cannot load without an attach target (fentry/fexit,
+/// freplace, LSM, struct_ops): the kernel would answer with a bare EPERM or ENOTSUPP.
+fn check_prog_type(prog_type: u32) -> Result<(), LoadError> {
+    let name = match prog_type {
+        26 => "tracing",
+        27 => "struct_ops",
+        28 => "ext (freplace)",
+        29 => "lsm",
+        _ => return Ok(()),
+    };
+    Err(LoadError::NeedsAttachTarget { prog_type, name })
 }
 
 impl Object {

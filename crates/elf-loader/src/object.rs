@@ -1,7 +1,7 @@
 //! The parse entry point: [`Object::parse`] reads a BPF ELF object from bytes into
-//! programs, map definitions, relocations and licence, and records what else the object
-//! holds (BTF, `.maps`, global data, subprograms) so that later steps can say what is
-//! not supported yet. No syscalls: everything here can be tested without privileges.
+//! programs and subprograms, map definitions (legacy `maps`, BTF-defined `.maps`,
+//! global data sections), relocations, BTF and its function/line records, licence
+//! and version. No syscalls: everything here can be tested without privileges.
 //!
 //! Every offset, size and index read from the file is checked before use; a broken
 //! file gives a [`ParseError`] naming the section, symbol or offset, never a panic.
@@ -155,7 +155,8 @@ impl Object {
         &self.programs
     }
 
-    /// Functions of `.text`: bpf-to-bpf call targets (recorded, not linked yet).
+    /// Functions of `.text`: targets of bpf-to-bpf calls, linked into the programs
+    /// that call them.
     pub fn subprograms(&self) -> &[Program] {
         &self.subprograms
     }

@@ -114,7 +114,7 @@ pub fn pin_path(
     name: &str,
 ) -> Result<Option<PathBuf>, LoadError> {
     if name.is_empty() || name.contains('/') || name == "." || name == ".." {
-        return Err(LoadError::MapNotSupportedYet {
+        return Err(LoadError::MapNotSupported {
             map: name.to_string(),
             feature: "pinning under a name that is not a plain file name".to_string(),
         });
@@ -132,7 +132,7 @@ pub fn pin_path(
             dir
         }
         Pinning::Custom(id) => {
-            return Err(LoadError::MapNotSupportedYet {
+            return Err(LoadError::MapNotSupported {
                 map: name.to_string(),
                 feature: format!("custom pinning (pinning = {id})"),
             });

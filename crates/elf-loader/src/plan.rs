@@ -219,7 +219,7 @@ pub(crate) fn plan<'o>(
                 .iter()
                 .any(|&t| is_map_in_map(map_at(object, t).def.map_type))
         {
-            return Err(LoadError::MapNotSupportedYet {
+            return Err(LoadError::MapNotSupported {
                 map: map.name.clone(),
                 feature: "a map-in-map whose inner template is itself a map-in-map".to_string(),
             });
@@ -388,7 +388,7 @@ fn c_integer(text: &str) -> Option<(u32, &str)> {
 /// Refuses maps this loader cannot create faithfully, before anything is created.
 fn check_map_supported(map: &Map) -> Result<(), LoadError> {
     let refuse = |feature: String| {
-        Err(LoadError::MapNotSupportedYet {
+        Err(LoadError::MapNotSupported {
             map: map.name.clone(),
             feature,
         })

@@ -117,7 +117,7 @@ pub fn resolve(
         .unwrap_or_default();
     let is_call = insn.code == BPF_JMP | BPF_CALL;
     let symbol = &reloc.symbol;
-    let unsupported = |feature| RelocError::NotSupportedYet {
+    let unsupported = |feature| RelocError::NotSupported {
         program: program_label(program),
         insn: reloc.insn_index,
         symbol: symbol.name.clone(),

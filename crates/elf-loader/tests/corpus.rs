@@ -66,7 +66,7 @@ fn features(object: &Object) -> Vec<&'static str> {
 }
 
 /// Relocates every program with stand-in map fds: how many succeed, and the first
-/// refusal's message (each must be a clear "not supported yet"-style error).
+/// refusal's message (each must name the program).
 fn try_relocation(object: &Object) -> (usize, Option<String>) {
     let mut ok = 0;
     let mut first = None;

@@ -1,4 +1,4 @@
-/* A BTF-defined map in ".maps" (not supported yet). */
+/* A BTF-defined map in ".maps". */
 #include "legacy.h"
 
 struct {

@@ -1,4 +1,4 @@
-/* A global variable: needs .bss support (not there yet). */
+/* A global variable, in .bss. */
 #include "legacy.h"
 
 __u64 hits;

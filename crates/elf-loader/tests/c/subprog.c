@@ -1,4 +1,4 @@
-/* A bpf-to-bpf call into .text (subprogram linking: not supported yet). */
+/* A bpf-to-bpf call into .text: the loader links is_arp in after the program. */
 #include "legacy.h"
 
 __noinline int is_arp(struct __sk_buff *skb)
