@@ -1,0 +1,714 @@
+//! The benchmark suite of issue 7: rtc against the real tc (and ip) on the same
+//! objects and devices, in one run, so that only the ratios matter. Run as root,
+//! through scripts/bench:
+//!
+//! ```text
+//! bench [--rounds N] [CASE...]    (default: every case, each with its own round count)
+//! ```
+//!
+//! `RTC_BIN`, `TC_BIN` and `IP_BIN` choose the binaries. Each case runs in a
+//! throwaway network namespace that this process enters, so the timed commands are
+//! the plain `tc filter replace dev ...` a user types (no `-n`). For each case:
+//!
+//! - warm-up rounds (not counted), then rounds in A B B A order: even rounds run
+//!   the reference tool first, odd rounds rtc first, so both see the same machine;
+//! - a reset between commands where the command is not repeatable (`-batch` of
+//!   adds, an XDP attach), run untimed;
+//! - both medians and the median of the per-round ratios reference/rtc (above 1:
+//!   rtc is faster);
+//! - a same-state check: after one more run of each tool, the kernel state the
+//!   real tc/ip show (program ids masked) or, for `show`, the printed text, must be
+//!   the same; otherwise the suite fails.
+//!
+//! Besides wall time: peak RSS (`ru_maxrss`, read by `/usr/bin/time -f %M`) of both
+//! tools for attach-small and show-1k, and for attach-large each tool's own time:
+//! its median wall time minus the median time the kernel spent in the
+//! BPF_PROG_LOAD of the large program, timed by `strace -T` in a separate
+//! interleaved pass (strace slows everything else down, so the wall times come
+//! from the untraced rounds).
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sched::{CloneFlags, setns};
+use rtc_tests::{Netns, bpf_obj_arg, rtc_bin, run};
+
+/// Number of devices and filters in the show and batch cases.
+const SHOW_FILTERS: usize = 1000;
+const BATCH_DEVICES: usize = 100;
+const BATCH_FILTERS_PER_DEVICE: usize = 10;
+/// Runs of each tool for peak RSS, and traced runs for the kernel's load time.
+const RSS_RUNS: usize = 10;
+const STRACE_RUNS: usize = 10;
+/// A BPF_PROG_LOAD with at least this many instructions is the large program's
+/// (libbpf's feature probes load 2-instruction programs).
+const LARGE_PROGRAM_MIN_INSNS: u64 = 1000;
+
+/// The binaries compared.
+struct Tools {
+    rtc: PathBuf,
+    tc: PathBuf,
+    ip: PathBuf,
+}
+
+/// One command line: a binary and its arguments.
+#[derive(Clone)]
+struct Cmd {
+    bin: PathBuf,
+    args: Vec<String>,
+}
+
+impl Cmd {
+    fn new(bin: &Path, args: &[&str]) -> Self {
+        Cmd {
+            bin: bin.to_path_buf(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.bin);
+        command.args(&self.args);
+        command
+    }
+
+    /// Wall time of one run with stdout discarded; panics if the command fails,
+    /// since a failing command would be timed doing something else.
+    fn time(&self) -> Duration {
+        let mut command = self.command();
+        command.stdout(Stdio::null());
+        let start = Instant::now();
+        let status = command
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.bin.display()));
+        let elapsed = start.elapsed();
+        assert!(status.success(), "{self} failed: {status}");
+        elapsed
+    }
+
+    /// Runs once and returns what it printed on stdout.
+    fn stdout(&self) -> String {
+        let out = self
+            .command()
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.bin.display()));
+        assert!(
+            out.status.success(),
+            "{self} failed: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Peak resident set size in KiB (`ru_maxrss` of the command, as
+    /// `/usr/bin/time -f %M` reports it).
+    fn peak_rss_kib(&self) -> u64 {
+        let out = Command::new("/usr/bin/time")
+            .args(["-f", "%M"])
+            .arg(&self.bin)
+            .args(&self.args)
+            .stdout(Stdio::null())
+            .output()
+            .expect("run /usr/bin/time");
+        assert!(out.status.success(), "{self} failed under /usr/bin/time");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        stderr
+            .lines()
+            .last()
+            .and_then(|line| line.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no RSS in /usr/bin/time's output: {stderr}"))
+    }
+
+    /// Time the kernel spent in the BPF_PROG_LOAD calls of a program of at least
+    /// [`LARGE_PROGRAM_MIN_INSNS`] instructions, as `strace -T` reports it.
+    fn kernel_load_time(&self) -> Duration {
+        let log = std::env::temp_dir().join(format!("rtc-bench-strace-{}", std::process::id()));
+        let status = Command::new("strace")
+            .args(["-f", "-T", "-e", "trace=bpf", "-o"])
+            .arg(&log)
+            .arg(&self.bin)
+            .args(&self.args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run strace");
+        assert!(status.success(), "{self} failed under strace");
+        let text = std::fs::read_to_string(&log).expect("read strace log");
+        let _ = std::fs::remove_file(&log);
+        let total: f64 = text
+            .lines()
+            .filter(|line| line.contains("bpf(BPF_PROG_LOAD"))
+            .filter(|line| insn_cnt(line).is_some_and(|n| n >= LARGE_PROGRAM_MIN_INSNS))
+            .filter_map(syscall_seconds)
+            .sum();
+        assert!(total > 0.0, "no large BPF_PROG_LOAD traced for {self}");
+        Duration::from_secs_f64(total)
+    }
+}
+
+impl std::fmt::Display for Cmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.bin.display(), self.args.join(" "))
+    }
+}
+
+/// `insn_cnt=N` of a traced `bpf(BPF_PROG_LOAD, ...)` line.
+fn insn_cnt(line: &str) -> Option<u64> {
+    let rest = &line[line.find("insn_cnt=")? + "insn_cnt=".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// The `<seconds>` strace -T appends to a finished call.
+fn syscall_seconds(line: &str) -> Option<f64> {
+    let start = line.rfind('<')?;
+    line[start + 1..].strip_suffix('>')?.parse().ok()
+}
+
+/// How a case proves that both tools did the same thing.
+enum Check {
+    /// After one more run of each tool, this (run in the case's namespace) prints
+    /// the same kernel state for both.
+    State(Box<dyn Fn() -> String>),
+    /// Both tools print the same text.
+    Output,
+}
+
+/// Extra measurements of a case.
+#[derive(Default, Clone, Copy)]
+struct Extras {
+    /// Peak RSS of both tools.
+    rss: bool,
+    /// Each tool's own time, without the kernel's BPF_PROG_LOAD.
+    own_time: bool,
+}
+
+/// One benchmark case, set up in its namespace and ready to run.
+struct Case {
+    name: &'static str,
+    what: String,
+    reference: Cmd,
+    rtc: Cmd,
+    /// Untimed, before each timed command.
+    reset: Option<Box<dyn Fn()>>,
+    check: Check,
+    rounds: usize,
+    extras: Extras,
+    /// The namespace lives as long as the case.
+    _netns: Netns,
+    _files: Vec<TempFile>,
+}
+
+/// A file deleted on drop.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// What one case measured.
+struct Outcome {
+    name: &'static str,
+    reference_tool: String,
+    rounds: usize,
+    reference: Duration,
+    rtc: Duration,
+    ratio: f64,
+    rss: Option<(u64, u64)>,
+    /// Reference and rtc: median kernel load time.
+    kernel_load: Option<(Duration, Duration)>,
+}
+
+const CASES: &[&str] = &[
+    "attach-small",
+    "attach-maps",
+    "attach-large",
+    "show-1k",
+    "batch-1k",
+    "xdp-attach",
+];
+
+fn main() {
+    let mut rounds_override = None;
+    let mut selected = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--rounds" => {
+                let n = args.next().and_then(|n| n.parse::<usize>().ok());
+                rounds_override = Some(n.filter(|&n| n > 0).expect("--rounds needs a number > 0"));
+            }
+            name => match CASES.iter().find(|case| **case == name) {
+                Some(case) => selected.push(*case),
+                None => {
+                    eprintln!(
+                        "unknown argument {name:?}\nusage: bench [--rounds N] [CASE...]\ncases: {}",
+                        CASES.join(" ")
+                    );
+                    std::process::exit(2);
+                }
+            },
+        }
+    }
+    if selected.is_empty() {
+        selected = CASES.to_vec();
+    }
+    let tools = Tools {
+        rtc: rtc_bin(),
+        tc: binary("TC_BIN", "tc"),
+        ip: binary("IP_BIN", "ip"),
+    };
+    println!("rtc: {}", tools.rtc.display());
+    println!("tc:  {}", tools.tc.display());
+    println!("ip:  {}", tools.ip.display());
+
+    let home = File::open("/proc/self/ns/net").expect("open own network namespace");
+    let mut outcomes = Vec::new();
+    for name in selected {
+        let case = set_up(name, &tools, rounds_override);
+        outcomes.push(measure(&case));
+        setns(&home, CloneFlags::CLONE_NEWNET).expect("setns back");
+        drop(case);
+    }
+    report(&outcomes);
+}
+
+fn binary(var: &str, default: &str) -> PathBuf {
+    PathBuf::from(std::env::var_os(var).unwrap_or_else(|| default.into()))
+}
+
+/// Builds the case's world in a fresh namespace and enters it.
+fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
+    let ns = Netns::new();
+    let netns_file = File::open(format!("/run/netns/{}", ns.name())).expect("open netns");
+    setns(&netns_file, CloneFlags::CLONE_NEWNET).expect("setns");
+    let tc = tools.tc.clone();
+    let both = |args: &[&str]| (Cmd::new(&tools.tc, args), Cmd::new(&tools.rtc, args));
+    let mut files = Vec::new();
+    let plan = match name {
+        "attach-small" | "attach-maps" | "attach-large" => {
+            let (object, rounds) = match name {
+                "attach-small" => ("drop-arp", 200),
+                "attach-maps" => ("many-maps", 100),
+                _ => ("large-prog", 30),
+            };
+            veth(&ns, "bench0", "bench1");
+            ok(&tc, &["qdisc", "add", "dev", "bench0", "clsact"]);
+            let obj = bpf_obj_arg(object);
+            let args = [
+                "filter", "replace", "dev", "bench0", "ingress", "pref", "1", "handle", "1", "bpf",
+                "da", "obj", &obj, "sec", "ingress",
+            ];
+            let with_maps = name == "attach-maps";
+            Plan::new(
+                format!("filter replace of {object}.o"),
+                both(&args),
+                None,
+                Check::State(Box::new(move || attached_filter_state(&tc, with_maps))),
+                rounds,
+                Extras {
+                    rss: name == "attach-small",
+                    own_time: name == "attach-large",
+                },
+            )
+        }
+        "show-1k" => {
+            veth(&ns, "bench0", "bench1");
+            ok(&tc, &["qdisc", "add", "dev", "bench0", "clsact"]);
+            let obj = bpf_obj_arg("drop-arp");
+            let lines: String = (1..=SHOW_FILTERS)
+                .map(|pref| {
+                    format!(
+                        "filter add dev bench0 ingress pref {pref} handle 1 bpf da obj {obj} sec ingress\n"
+                    )
+                })
+                .collect();
+            let setup = temp_file("show-setup", &lines);
+            ok(&tc, &["-batch", &setup.0.to_string_lossy()]);
+            Plan::new(
+                format!("filter show of {SHOW_FILTERS} bpf filters on one device"),
+                both(&["filter", "show", "dev", "bench0", "ingress"]),
+                None,
+                Check::Output,
+                100,
+                Extras {
+                    rss: true,
+                    own_time: false,
+                },
+            )
+        }
+        "batch-1k" => {
+            for pair in 0..BATCH_DEVICES / 2 {
+                veth(
+                    &ns,
+                    &format!("d{}", 2 * pair),
+                    &format!("d{}", 2 * pair + 1),
+                );
+            }
+            let devices: Vec<String> = (0..BATCH_DEVICES).map(|d| format!("d{d}")).collect();
+            let qdiscs: String = devices
+                .iter()
+                .map(|d| format!("qdisc add dev {d} clsact\n"))
+                .collect();
+            let qdiscs = temp_file("batch-qdiscs", &qdiscs);
+            ok(&tc, &["-batch", &qdiscs.0.to_string_lossy()]);
+            let obj = bpf_obj_arg("drop-arp");
+            let mut adds = String::new();
+            for d in &devices {
+                for pref in 1..=BATCH_FILTERS_PER_DEVICE {
+                    adds.push_str(&format!(
+                        "filter add dev {d} ingress pref {pref} handle 1 bpf da obj {obj} sec ingress\n"
+                    ));
+                }
+            }
+            let adds = temp_file("batch-adds", &adds);
+            let dels: String = devices
+                .iter()
+                .map(|d| format!("filter del dev {d} ingress\n"))
+                .collect();
+            let dels = temp_file("batch-dels", &dels);
+            let shows: String = devices
+                .iter()
+                .map(|d| format!("filter show dev {d} ingress\n"))
+                .collect();
+            let shows = temp_file("batch-shows", &shows);
+            let adds_path = adds.0.to_string_lossy().into_owned();
+            let dels_path = dels.0.to_string_lossy().into_owned();
+            let shows_path = shows.0.to_string_lossy().into_owned();
+            files.extend([qdiscs, adds, dels, shows]);
+            let tc_reset = tc.clone();
+            let expected = BATCH_DEVICES * BATCH_FILTERS_PER_DEVICE;
+            Plan::new(
+                format!(
+                    "-batch of {expected} filter adds over {BATCH_DEVICES} devices (filters deleted between runs)"
+                ),
+                both(&["-batch", &adds_path]),
+                Some(Box::new(move || ok(&tc_reset, &["-batch", &dels_path]))),
+                Check::State(Box::new(move || {
+                    let text = Cmd::new(&tc, &["-batch", &shows_path]).stdout();
+                    let filters = text.lines().filter(|l| l.contains(" handle ")).count();
+                    assert_eq!(filters, expected, "{expected} filters expected");
+                    mask_ids(&text)
+                })),
+                15,
+                Extras::default(),
+            )
+        }
+        "xdp-attach" => {
+            veth(&ns, "bench0", "bench1");
+            let obj = bpf_obj_arg("xdp-pass");
+            let args = ["link", "set", "dev", "bench0", "xdpgeneric", "obj", &obj];
+            let ip = tools.ip.clone();
+            let ip_reset = tools.ip.clone();
+            Plan::new(
+                "link set dev bench0 xdpgeneric obj xdp-pass.o (detached between runs)".to_string(),
+                (Cmd::new(&tools.ip, &args), Cmd::new(&tools.rtc, &args)),
+                Some(Box::new(move || {
+                    ok(
+                        &ip_reset,
+                        &["link", "set", "dev", "bench0", "xdpgeneric", "off"],
+                    )
+                })),
+                Check::State(Box::new(move || {
+                    let text = Cmd::new(&ip, &["link", "show", "dev", "bench0"]).stdout();
+                    assert!(text.contains("prog/xdp id "), "no XDP program:\n{text}");
+                    mask_ids(&text)
+                })),
+                200,
+                Extras::default(),
+            )
+        }
+        other => unreachable!("unknown case {other}"),
+    };
+    Case {
+        name,
+        what: plan.what,
+        reference: plan.commands.0,
+        rtc: plan.commands.1,
+        reset: plan.reset,
+        check: plan.check,
+        rounds: rounds.unwrap_or(plan.rounds),
+        extras: plan.extras,
+        _netns: ns,
+        _files: files,
+    }
+}
+
+/// What [`set_up`] decides for a case: the description, the commands (reference,
+/// rtc), the reset between runs, the check, the default round count, the extras.
+struct Plan {
+    what: String,
+    commands: (Cmd, Cmd),
+    reset: Option<Box<dyn Fn()>>,
+    check: Check,
+    rounds: usize,
+    extras: Extras,
+}
+
+impl Plan {
+    fn new(
+        what: String,
+        commands: (Cmd, Cmd),
+        reset: Option<Box<dyn Fn()>>,
+        check: Check,
+        rounds: usize,
+        extras: Extras,
+    ) -> Self {
+        Plan {
+            what,
+            commands,
+            reset,
+            check,
+            rounds,
+            extras,
+        }
+    }
+}
+
+/// A veth pair inside the current namespace, `a` up.
+fn veth(ns: &Netns, a: &str, b: &str) {
+    ns.ip(&["link", "add", a, "type", "veth", "peer", "name", b])
+        .ok("ip link add");
+    ns.ip(&["link", "set", a, "up"]).ok("ip link set up");
+}
+
+/// Runs `bin args` (in the current namespace) and panics if it fails.
+fn ok(bin: &Path, args: &[&str]) {
+    run(bin, args).ok(&format!("{} {}", bin.display(), args.join(" ")));
+}
+
+fn temp_file(what: &str, contents: &str) -> TempFile {
+    let path = std::env::temp_dir().join(format!("rtc-bench-{}-{what}", std::process::id()));
+    std::fs::write(&path, contents).expect("write temporary file");
+    TempFile(path)
+}
+
+/// The filter on bench0 ingress as tc shows it, program id masked, and with
+/// `with_maps` the number of maps the program uses (from bpftool).
+fn attached_filter_state(tc: &Path, with_maps: bool) -> String {
+    let text = Cmd::new(tc, &["filter", "show", "dev", "bench0", "ingress"]).stdout();
+    let filters = text.lines().filter(|l| l.contains(" handle ")).count();
+    assert_eq!(filters, 1, "exactly one filter expected:\n{text}");
+    let mut state = mask_ids(&text);
+    if with_maps {
+        let id = text
+            .split(" id ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .expect("program id in tc's output");
+        let prog = rtc_tests::prog_info(id.parse().expect("numeric id"));
+        let maps = prog["map_ids"].as_array().map_or(0, Vec::len);
+        state.push_str(&format!("maps used by the program: {maps}\n"));
+    }
+    state
+}
+
+/// `text` with the number after every word `id` replaced by `N` (program ids
+/// differ on every load).
+fn mask_ids(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let mut words: Vec<&str> = line.split(' ').collect();
+            for i in 1..words.len() {
+                if words[i - 1] == "id" {
+                    words[i] = "N";
+                }
+            }
+            words.join(" ") + "\n"
+        })
+        .collect()
+}
+
+/// Runs one case: timed rounds, the extras, and the same-state check.
+fn measure(case: &Case) -> Outcome {
+    let warmup = (case.rounds / 10).clamp(1, 10);
+    let reset = || {
+        if let Some(reset) = &case.reset {
+            reset();
+        }
+    };
+    let timed = |cmd: &Cmd| {
+        reset();
+        cmd.time()
+    };
+    let mut reference_times = Vec::with_capacity(case.rounds);
+    let mut rtc_times = Vec::with_capacity(case.rounds);
+    let mut ratios = Vec::with_capacity(case.rounds);
+    for round in 0..warmup + case.rounds {
+        // ABBA order: even rounds run the reference first, odd rounds rtc first.
+        let (reference, rtc) = if round % 2 == 0 {
+            let reference = timed(&case.reference);
+            (reference, timed(&case.rtc))
+        } else {
+            let rtc = timed(&case.rtc);
+            (timed(&case.reference), rtc)
+        };
+        if round >= warmup {
+            reference_times.push(reference);
+            rtc_times.push(rtc);
+            ratios.push(reference.as_secs_f64() / rtc.as_secs_f64());
+        }
+    }
+
+    let rss = case.extras.rss.then(|| {
+        let (mut reference, mut rtc) = (Vec::new(), Vec::new());
+        for _ in 0..RSS_RUNS {
+            reset();
+            reference.push(case.reference.peak_rss_kib());
+            reset();
+            rtc.push(case.rtc.peak_rss_kib());
+        }
+        (median(&mut reference), median(&mut rtc))
+    });
+    let kernel_load = case.extras.own_time.then(|| {
+        let (mut reference, mut rtc) = (Vec::new(), Vec::new());
+        for round in 0..STRACE_RUNS {
+            if round % 2 == 0 {
+                reference.push(case.reference.kernel_load_time());
+                rtc.push(case.rtc.kernel_load_time());
+            } else {
+                rtc.push(case.rtc.kernel_load_time());
+                reference.push(case.reference.kernel_load_time());
+            }
+        }
+        (median(&mut reference), median(&mut rtc))
+    });
+
+    let (reference_state, rtc_state) = match &case.check {
+        Check::State(state) => {
+            reset();
+            case.reference.time();
+            let reference = state();
+            reset();
+            case.rtc.time();
+            (reference, state())
+        }
+        Check::Output => (case.reference.stdout(), case.rtc.stdout()),
+    };
+    if reference_state != rtc_state {
+        eprintln!(
+            "{}: different results!\n--- {} ---\n{reference_state}--- rtc ---\n{rtc_state}",
+            case.name, case.reference
+        );
+        std::process::exit(1);
+    }
+    let outcome = Outcome {
+        name: case.name,
+        reference_tool: tool_name(&case.reference.bin),
+        rounds: case.rounds,
+        reference: median(&mut reference_times),
+        rtc: median(&mut rtc_times),
+        ratio: median_f64(&mut ratios),
+        rss,
+        kernel_load,
+    };
+    println!(
+        "{:<13} {}: {} rounds ({warmup} warm-up), same {} left by both ({} lines)",
+        case.name,
+        case.what,
+        case.rounds,
+        match case.check {
+            Check::State(_) => "kernel state",
+            Check::Output => "output",
+        },
+        rtc_state.lines().count()
+    );
+    outcome
+}
+
+fn tool_name(bin: &Path) -> String {
+    bin.file_name().map_or_else(
+        || bin.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Prints the table of medians, ratios and targets, then RSS and own time.
+fn report(outcomes: &[Outcome]) {
+    println!();
+    println!(
+        "{:<13} {:>6} {:>13} {:>11} {:>9}  target",
+        "case", "rounds", "tc|ip median", "rtc median", "tc/rtc"
+    );
+    for o in outcomes {
+        let target = match o.name {
+            "attach-small" | "show-1k" => verdict(o.ratio, 3.0),
+            "batch-1k" => verdict(o.ratio, 5.0),
+            _ => String::new(),
+        };
+        println!(
+            "{:<13} {:>6} {:>10.3} ms {:>8.3} ms {:>9.2}  {target}",
+            o.name,
+            o.rounds,
+            ms(o.reference),
+            ms(o.rtc),
+            o.ratio
+        );
+    }
+    println!("(tc/rtc: median of the per-round ratios; reference is ip for xdp-attach)");
+    for o in outcomes {
+        if let Some((reference, rtc)) = o.rss {
+            println!(
+                "peak RSS {:<13} {} {reference} KiB, rtc {rtc} KiB  {}",
+                o.name,
+                o.reference_tool,
+                if rtc <= reference {
+                    "(rtc <= tc: met)"
+                } else {
+                    "(rtc > tc: MISSED)"
+                }
+            );
+        }
+    }
+    for o in outcomes {
+        if let Some((reference_kernel, rtc_kernel)) = o.kernel_load {
+            let reference_own = ms(o.reference) - ms(reference_kernel);
+            let rtc_own = ms(o.rtc) - ms(rtc_kernel);
+            let share = 100.0 * rtc_own / reference_own;
+            println!(
+                "own time {}: wall minus the kernel's BPF_PROG_LOAD (median of {STRACE_RUNS} strace -T runs)",
+                o.name
+            );
+            println!(
+                "  {}: {:.3} - {:.3} = {reference_own:.3} ms; rtc: {:.3} - {:.3} = {rtc_own:.3} ms; rtc/tc {share:.0}%  {}",
+                o.reference_tool,
+                ms(o.reference),
+                ms(reference_kernel),
+                ms(o.rtc),
+                ms(rtc_kernel),
+                if share <= 10.0 {
+                    "(<= 10%: met)"
+                } else {
+                    "(> 10%: MISSED)"
+                }
+            );
+        }
+    }
+}
+
+fn verdict(ratio: f64, target: f64) -> String {
+    if ratio >= target {
+        format!(">= {target:.1}: met")
+    } else {
+        format!(">= {target:.1}: MISSED")
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median<T: Ord + Copy>(values: &mut [T]) -> T {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn median_f64(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
