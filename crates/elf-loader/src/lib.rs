@@ -54,7 +54,7 @@ pub use maps::{
     BPF_ELF_MAP_SIZE, InitialSlot, MIN_LEGACY_ENTRY_SIZE, Map, MapDef, MapSource, Pinning,
     SlotTarget, object_name_of,
 };
-pub use object::{ByteOrder, EM_BPF, MAX_NAME_LEN, Object};
+pub use object::{ByteOrder, EM_BPF, MAX_NAME_LEN, Object, sha1_hex};
 pub use observer::{NoObserver, Observer};
 pub use plan::parse_tail_call_section;
 pub use program::Program;

@@ -379,7 +379,7 @@ fn make_map(
         context.bpffs,
         context.prog_type,
         map.pinning(),
-        &object.sha1_hex(),
+        object.sha1_hex().unwrap_or_default(),
         &map.name,
     )?;
     let (fd, reused) = match &pin {

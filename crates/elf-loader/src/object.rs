@@ -19,7 +19,7 @@ use crate::btf_maps::{DataRelocation, parse_btf_maps};
 use crate::error::{ParseError, SelectError};
 use crate::global_data::{DataSection, data_map};
 use crate::license::{parse_license, parse_version};
-use crate::maps::{Map, MapSource, parse_legacy_maps};
+use crate::maps::{Map, MapSource, Pinning, parse_legacy_maps};
 use crate::program::{FunctionSymbol, Program, decode_insns, split_functions};
 use crate::reloc::{Relocation, is_map_symbol};
 use crate::section::{Section, SectionRole};
@@ -27,6 +27,14 @@ use crate::symbol::{SymbolKind, SymbolRef, SymbolSection};
 
 /// `e_machine` of BPF objects.
 pub const EM_BPF: u16 = 247;
+
+/// SHA-1 of `bytes` in lowercase hex, as `sha1sum` prints it (the name of an
+/// object's `PIN_OBJECT_NS` directory is that of its file).
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    use sha1::Digest;
+    let digest: [u8; 20] = sha1::Sha1::digest(bytes).into();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// Opcode of `call` (`BPF_JMP | BPF_CALL`).
 const CALL_OPCODE: u8 = 0x85;
@@ -76,7 +84,8 @@ pub struct Object {
     btf: Option<Btf>,
     btf_ext: Option<BtfExt>,
     kernel_btf: Option<Vec<u8>>,
-    sha1: [u8; 20],
+    /// The file's SHA-1 in hex, only when a map is pinned with `PIN_OBJECT_NS`.
+    sha1: Option<String>,
     map_index: BTreeMap<MapKey, usize>,
     functions: BTreeMap<(usize, u64), FunctionRef>,
 }
@@ -122,8 +131,11 @@ impl Object {
             table,
         };
         let mut object = reader.read()?;
-        use sha1::Digest;
-        object.sha1 = sha1::Sha1::digest(bytes).into();
+        // Hashing is the costliest step of parsing a large object, and only
+        // PIN_OBJECT_NS pin paths need it.
+        if object.maps.iter().any(|m| m.pinning() == Pinning::ObjectNs) {
+            object.sha1 = Some(sha1_hex(bytes));
+        }
         Ok(object)
     }
 
@@ -214,10 +226,11 @@ impl Object {
         self.kernel_btf.as_deref()
     }
 
-    /// SHA-1 of the object file's bytes, in hex: iproute2 pins `PIN_OBJECT_NS` maps
-    /// in a directory of this name.
-    pub fn sha1_hex(&self) -> String {
-        self.sha1.iter().map(|b| format!("{b:02x}")).collect()
+    /// SHA-1 of the object file's bytes, in hex, when a map is pinned with
+    /// `PIN_OBJECT_NS` (iproute2 pins those maps in a directory of this name);
+    /// `None` for other objects, which are not hashed ([`sha1_hex`] hashes any bytes).
+    pub fn sha1_hex(&self) -> Option<&str> {
+        self.sha1.as_deref()
     }
 
     /// The `license` section's string, if the object has one.
@@ -492,7 +505,7 @@ impl<'data> Reader<'data> {
             btf,
             btf_ext,
             kernel_btf,
-            sha1: [0; 20],
+            sha1: None,
             map_index,
             functions,
         })

@@ -421,7 +421,7 @@ fn object_pins_use_the_files_sha1_are_reused_and_removed_on_failure() {
     let sha1sum = Command::new("sha1sum").arg(&file).output().unwrap();
     let _ = std::fs::remove_file(&file);
     let hex = String::from_utf8(sha1sum.stdout).unwrap()[..40].to_string();
-    assert_eq!(object.sha1_hex(), hex);
+    assert_eq!(object.sha1_hex(), Some(hex.as_str()));
     let pin = bpffs.path().join("tc").join(&hex).join("per_object");
 
     // A rejected program leaves no pin behind.

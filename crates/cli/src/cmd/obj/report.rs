@@ -157,7 +157,7 @@ pub struct RelocationReport {
 
 /// Gathers the report for `object`, read from `file` (`bytes` long).
 pub fn build(file: &str, bytes: &[u8], object: &Object) -> ObjectReport {
-    let sha1 = object.sha1_hex();
+    let sha1 = elf_loader::sha1_hex(bytes);
     let bpffs = elf_loader::pin::default_bpffs().display().to_string();
     let sections = object
         .sections()
