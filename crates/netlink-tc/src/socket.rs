@@ -4,7 +4,10 @@
 //! [`Observer`] before anything else happens to it.
 //!
 //! Like iproute2, the socket asks for extended acknowledgements (so refusals carry
-//! the kernel's explanation) and does not turn on strict dump checking.
+//! the kernel's explanation) and does not turn on strict dump checking. Unlike
+//! iproute2, it reads each datagram with one `recv` into a buffer kept for the
+//! socket's life (no `MSG_PEEK` for the size first, no allocation per datagram),
+//! except for link requests, whose answers can outgrow the buffer.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -14,7 +17,8 @@ use nix::sys::time::{TimeVal, TimeValLike};
 
 use crate::error::{DecodeError, Error, KernelError};
 use crate::message::{
-    DoneMessage, ErrorMessage, Message, Messages, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, set_seq,
+    DoneMessage, ErrorMessage, Message, Messages, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR,
+    RTM_GETLINK, set_seq,
 };
 
 /// Watches the bytes going to and coming from the kernel, one netlink message per
@@ -77,8 +81,10 @@ impl Dump<Vec<u8>> {
     }
 }
 
-/// Smallest receive buffer, as iproute2 uses.
-const MIN_RECV_BUFFER: usize = 32 * 1024;
+/// Size of the receive buffer. The kernel fills a dump datagram up to 32 KiB, and
+/// an acknowledgement is at most the request plus a header; a link message with a
+/// long VF list can be larger, so link requests peek at the size first.
+const RECV_BUFFER: usize = 64 * 1024;
 /// Default cap on one datagram and on a whole reply or dump.
 pub const DEFAULT_REPLY_LIMIT: usize = 64 * 1024 * 1024;
 /// Default time to wait for each datagram.
@@ -94,6 +100,10 @@ pub struct Netlink {
     timeout: Duration,
     reply_limit: usize,
     observer: Box<dyn Observer>,
+    /// Where datagrams are received, reused for every one.
+    buffer: Vec<u8>,
+    /// The last request asked for links: peek at each answer's size before reading.
+    peek_sizes: bool,
 }
 
 impl std::fmt::Debug for Netlink {
@@ -113,12 +123,12 @@ fn io(op: &'static str) -> impl FnOnce(std::io::Error) -> Error {
 
 impl Netlink {
     /// Opens and binds a socket in the caller's network namespace, with extended
-    /// acknowledgements on, a 1 MiB receive buffer and the default timeout.
+    /// acknowledgements on and the default timeout. The kernel's default receive
+    /// buffer is kept (iproute2 asks for 1 MiB): a dump queues one datagram at a time.
     pub fn open() -> Result<Self, Error> {
         let mut socket = Socket::new(NETLINK_ROUTE).map_err(io("socket"))?;
         // As iproute2: a kernel without extended acks still works, so ignore failure.
         let _ = socket.set_ext_ack(true);
-        let _ = socket.set_rx_buf_sz(1024 * 1024);
         let address = socket.bind_auto().map_err(io("bind"))?;
         let seq = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -131,6 +141,8 @@ impl Netlink {
             timeout: DEFAULT_TIMEOUT,
             reply_limit: DEFAULT_REPLY_LIMIT,
             observer: Box::new(NoObserver),
+            buffer: Vec::with_capacity(RECV_BUFFER),
+            peek_sizes: false,
         };
         netlink.set_timeout(DEFAULT_TIMEOUT)?;
         Ok(netlink)
@@ -174,6 +186,9 @@ impl Netlink {
     fn send(&mut self, request: &mut [u8]) -> Result<u32, Error> {
         self.seq = self.seq.wrapping_add(1);
         set_seq(request, self.seq);
+        self.peek_sizes = request
+            .get(4..6)
+            .is_some_and(|kind| u16::from_ne_bytes([kind[0], kind[1]]) == RTM_GETLINK);
         self.observer.sent(request);
         let kernel = SocketAddr::new(0, 0);
         self.socket
@@ -182,34 +197,47 @@ impl Netlink {
         Ok(self.seq)
     }
 
-    /// Reads one datagram from the kernel, sized by a peek first.
-    fn receive(&mut self, budget: &mut usize) -> Result<Vec<u8>, Error> {
+    /// Reads one datagram from the kernel into `buffer` (left empty when the
+    /// datagram came from elsewhere), with one `recv` unless sizes are peeked at.
+    fn receive(&mut self, buffer: &mut Vec<u8>, budget: &mut usize) -> Result<(), Error> {
         for _ in 0..EINTR_RETRIES {
-            let mut probe = Vec::new();
-            let peeked = self
-                .socket
-                .recv_from(&mut probe, libc::MSG_PEEK | libc::MSG_TRUNC);
-            let size = match peeked {
-                Ok((size, _)) => size,
-                Err(e) => {
-                    self.retry_or_fail(e)?;
-                    continue;
+            buffer.clear();
+            if self.peek_sizes {
+                let peeked = self
+                    .socket
+                    .recv_from(&mut Vec::new(), libc::MSG_PEEK | libc::MSG_TRUNC);
+                match peeked {
+                    Ok((size, _)) if size > *budget => {
+                        return Err(Error::TooLarge {
+                            limit: self.reply_limit,
+                        });
+                    }
+                    Ok((size, _)) => buffer.reserve(size),
+                    Err(e) => {
+                        self.retry_or_fail(e)?;
+                        continue;
+                    }
                 }
-            };
-            if size > *budget {
-                return Err(Error::TooLarge {
-                    limit: self.reply_limit,
-                });
             }
-            let mut buf = Vec::with_capacity(size.max(MIN_RECV_BUFFER));
-            match self.socket.recv_from(&mut buf, 0) {
-                Ok((_, from)) => {
-                    *budget = budget.saturating_sub(buf.len());
+            // MSG_TRUNC: the datagram's full size, even when it did not fit.
+            match self.socket.recv_from(buffer, libc::MSG_TRUNC) {
+                Ok((size, _)) if size > buffer.len() => {
+                    return Err(Error::TooLarge {
+                        limit: buffer.capacity(),
+                    });
+                }
+                Ok((size, _)) if size > *budget => {
+                    return Err(Error::TooLarge {
+                        limit: self.reply_limit,
+                    });
+                }
+                Ok((size, from)) => {
+                    *budget -= size;
                     if from.port_number() != 0 {
                         // Not from the kernel: skip it, as iproute2 does.
-                        buf.clear();
+                        buffer.clear();
                     }
-                    return Ok(buf);
+                    return Ok(());
                 }
                 Err(e) => {
                     self.retry_or_fail(e)?;
@@ -242,19 +270,40 @@ impl Netlink {
         mut handle: impl FnMut(&Message<'_>) -> Result<Option<T>, Error>,
     ) -> Result<T, Error> {
         let mut budget = self.reply_limit;
-        loop {
-            let datagram = self.receive(&mut budget)?;
-            for message in Messages::new(&datagram) {
-                let message = message?;
-                self.observer.received(message.bytes);
-                if message.header.seq != seq || message.header.pid != self.port {
-                    continue;
-                }
-                if let Some(done) = handle(&message)? {
-                    return Ok(done);
-                }
+        let mut buffer = std::mem::take(&mut self.buffer);
+        let result = loop {
+            if let Err(e) = self.receive(&mut buffer, &mut budget) {
+                break Err(e);
+            }
+            match self.handle_datagram(&buffer, seq, &mut handle) {
+                Ok(None) => continue,
+                Ok(Some(done)) => break Ok(done),
+                Err(e) => break Err(e),
+            }
+        };
+        self.buffer = buffer;
+        result
+    }
+
+    /// Shows each message of `datagram` to the observer and calls `handle` on those
+    /// answering request `seq`; `Some` once `handle` is done.
+    fn handle_datagram<T>(
+        &self,
+        datagram: &[u8],
+        seq: u32,
+        handle: &mut impl FnMut(&Message<'_>) -> Result<Option<T>, Error>,
+    ) -> Result<Option<T>, Error> {
+        for message in Messages::new(datagram) {
+            let message = message?;
+            self.observer.received(message.bytes);
+            if message.header.seq != seq || message.header.pid != self.port {
+                continue;
+            }
+            if let Some(done) = handle(&message)? {
+                return Ok(Some(done));
             }
         }
+        Ok(None)
     }
 
     /// Sends a request that carries `NLM_F_ACK` and waits for its acknowledgement.
