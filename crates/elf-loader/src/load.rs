@@ -543,9 +543,11 @@ fn load_program(
     let program = planned.program;
     let mut linked = planned.linked.clone();
     apply_map_references(object, program, &mut linked, fd_of, observer)?;
+    // The running kernel's version cannot change while we run: one uname(2) per process.
+    static KERNEL_VERSION: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     let kern_version = options
         .kern_version
-        .unwrap_or_else(bpf_sys::kernel_version_code);
+        .unwrap_or_else(|| *KERNEL_VERSION.get_or_init(bpf_sys::kernel_version_code));
     let empty = ProgramBtfInfo::default();
     let info = match (btf, &planned.btf_info) {
         (Some(_), Some(info)) => info,
