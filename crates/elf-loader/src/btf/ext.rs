@@ -215,7 +215,7 @@ fn read_table<T>(
         let start = offset + 8;
         let bytes = (count as usize)
             .checked_mul(rec_size)
-            .filter(|&n| start + n <= table.len())
+            .filter(|&n| start.checked_add(n).is_some_and(|end| end <= table.len()))
             .ok_or_else(|| {
                 fail(
                     offset,
