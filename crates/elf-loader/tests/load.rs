@@ -100,7 +100,7 @@ fn externs_are_refused_by_name_before_anything_is_created() {
         println!("{file}: {err}");
         assert!(err.to_string().contains(symbol), "{err}");
         match err {
-            LoadError::Reloc(RelocError::NotSupportedYet { feature: found, .. }) => {
+            LoadError::Reloc(RelocError::NotSupported { feature: found, .. }) => {
                 assert_eq!(found, feature, "{file}")
             }
             other => panic!("{file}: {other}"),
