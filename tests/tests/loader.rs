@@ -280,10 +280,8 @@ fn libbpf_object_gets_the_same_maps_from_rtc_and_tc() {
         let mut maps: Vec<String> = maps_of(prog)
             .iter()
             .map(|m| {
+                // Global data maps are named after the object file, as libbpf does.
                 let name = m["name"].as_str().unwrap_or("");
-                // Compare the section part of global data names (the prefix comes
-                // from the object's file name).
-                let name = name.find('.').map_or(name, |dot| &name[dot..]);
                 format!(
                     "{name} {} key {} value {} max {} flags {} frozen {}",
                     m["type"],

@@ -45,6 +45,8 @@ pub fn load_program(
     observer: &dyn Observer,
 ) -> CliResult<LoadedProgram> {
     let mut options = LoadOptions::new(req.prog_type);
+    // libbpf (and so tc) names global data maps after the object file.
+    options.object_name = Some(req.file.to_string());
     if req.verbose {
         options.log_level = 1;
     }
