@@ -68,8 +68,8 @@ impl Dump<Vec<u8>> {
         mut decode: impl FnMut(&[u8]) -> Result<Option<T>, DecodeError>,
     ) -> Result<Dump<T>, Error> {
         let mut items = Vec::with_capacity(self.items.len());
-        for raw in &self.items {
-            if let Some(item) = decode(raw)? {
+        for raw in self.items {
+            if let Some(item) = decode(&raw)? {
                 items.push(item);
             }
         }
@@ -341,7 +341,18 @@ impl Netlink {
     }
 
     /// Sends a dump request and collects every message up to `NLMSG_DONE`.
-    pub fn dump(&mut self, mut request: Vec<u8>) -> Result<Dump<Vec<u8>>, Error> {
+    pub fn dump(&mut self, request: Vec<u8>) -> Result<Dump<Vec<u8>>, Error> {
+        self.dump_with(request, |message| Ok(Some(message.to_vec())))
+    }
+
+    /// Sends a dump request and hands each message up to `NLMSG_DONE` to `each` as
+    /// it arrives, keeping what it returns: a caller that prints each entry at once
+    /// and keeps nothing holds one datagram in memory, not the whole dump.
+    pub fn dump_with<T>(
+        &mut self,
+        mut request: Vec<u8>,
+        mut each: impl FnMut(&[u8]) -> Result<Option<T>, Error>,
+    ) -> Result<Dump<T>, Error> {
         let seq = self.send(&mut request)?;
         let mut items = Vec::new();
         let mut interrupted = false;
@@ -369,7 +380,9 @@ impl Netlink {
                     }
                 }
                 _ => {
-                    items.push(message.bytes.to_vec());
+                    if let Some(item) = each(message.bytes)? {
+                        items.push(item);
+                    }
                     Ok(None)
                 }
             }

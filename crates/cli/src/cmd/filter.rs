@@ -5,21 +5,26 @@
 //! filters exactly as they were.
 
 use std::collections::HashMap;
+use std::io::{BufWriter, Write};
 use std::os::fd::{AsFd, AsRawFd};
 
 use bpf_sys::consts::prog_type;
+use netlink_tc::filter::{decode_filter, encode_filter_dump};
+use netlink_tc::message::{Message, RTM_DELTFILTER, RTM_GETTFILTER, RTM_NEWTFILTER};
 use netlink_tc::{BpfAttach, BpfCode, Filter, FilterDumpSpec, FilterOp, FilterSpec};
 
 use super::filter_args::{BpfArgs, BytecodeSource, FilterArgs, FilterVerb};
 use crate::error::{CliError, CliResult};
 use crate::object::{ProgramRequest, load_program};
 use crate::session::Session;
-use crate::show::{FilterSelection, ProgSummary};
+use crate::show::{FilterRenderer, FilterSelection, ProgSummary};
 use crate::values::parse_u32;
 use crate::{classic, device};
 
 /// tc's default section for `bpf obj FILE` without `sec`.
 const DEFAULT_SECTION: &str = "classifier";
+/// Bytes of `filter show` output gathered before each write to stdout.
+const OUTPUT_BUFFER: usize = 32 * 1024;
 /// What tc prints after the kernel's own error text when a filter request fails.
 const KERNEL_ERROR_TRAILER: &str = "We have an error talking to the kernel";
 
@@ -160,10 +165,6 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
         protocol: args.protocol.unwrap_or(0),
         chain: args.chain,
     };
-    let dump = session
-        .netlink()?
-        .filters(&spec)
-        .map_err(|e| CliError::failed(format!("{e}\nDump terminated")))?;
     let selection = FilterSelection {
         ifindex: (ifindex != 0).then_some(ifindex),
         parent: args.parent,
@@ -172,8 +173,37 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
         chain: args.chain,
         block: None,
     };
-    let text = render(session, &dump.items, &selection);
-    crate::output::print(&text)
+    // Each filter is printed as it arrives, as tc does: a listing of thousands of
+    // filters never sits in memory whole.
+    let options = session.show_options();
+    let mut renderer = FilterRenderer::new(&selection, &options);
+    let mut cache: HashMap<u32, Option<ProgSummary>> = HashMap::new();
+    let mut lookup = |id: u32| -> Option<ProgSummary> {
+        cache.entry(id).or_insert_with(|| prog_summary(id)).clone()
+    };
+    let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
+    // Write errors (a closed pipe: `rtc filter show | head -1`) are not worth reporting.
+    let dumped = session
+        .netlink()?
+        .dump_with(encode_filter_dump(&spec), |raw| {
+            let message = Message::parse(raw)?;
+            if matches!(
+                message.header.kind,
+                RTM_NEWTFILTER | RTM_DELTFILTER | RTM_GETTFILTER
+            ) {
+                renderer.add(&decode_filter(&message)?, &mut lookup);
+                let _ = out.write_all(renderer.take_output().as_bytes());
+            }
+            Ok(None::<()>)
+        });
+    if let Err(e) = dumped {
+        let _ = out.flush();
+        return Err(CliError::failed(format!("{e}\nDump terminated")));
+    }
+    let _ = out
+        .write_all(renderer.finish().as_bytes())
+        .and_then(|()| out.flush());
+    Ok(())
 }
 
 /// Renders filters as tc does, looking up each program's name and tag once per id.

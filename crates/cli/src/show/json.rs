@@ -33,6 +33,12 @@ impl JsonWriter {
         self.out
     }
 
+    /// Hands out what was written since the last call, keeping the writer's place
+    /// in the document (so a long listing can be printed as it is written).
+    pub fn take_output(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
     /// Appends text that is not JSON (tc lets some plain `fprintf` output through).
     pub fn raw(&mut self, text: &str) {
         self.out.push_str(text);

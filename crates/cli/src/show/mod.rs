@@ -180,9 +180,50 @@ pub fn render_filters(
     options: &ShowOptions,
     resolve: &mut dyn Resolve,
 ) -> String {
-    let mut p = Printer::new(options.json, options.pretty);
+    let mut renderer = FilterRenderer::new(selection, options);
     for entry in filters {
-        filter::print_filter(&mut p, entry, selection, options, resolve);
+        renderer.add(entry, resolve);
     }
-    p.finish()
+    renderer.finish()
+}
+
+/// [`render_filters`] one filter at a time, for printing a dump as it arrives:
+/// [`FilterRenderer::take_output`] hands out what is ready, [`FilterRenderer::finish`]
+/// the rest. The pieces put together are exactly what `render_filters` returns.
+pub struct FilterRenderer<'a> {
+    printer: Printer,
+    selection: &'a FilterSelection,
+    options: &'a ShowOptions,
+}
+
+impl<'a> FilterRenderer<'a> {
+    /// An empty listing for this selection and these options.
+    pub fn new(selection: &'a FilterSelection, options: &'a ShowOptions) -> Self {
+        FilterRenderer {
+            printer: Printer::new(options.json, options.pretty),
+            selection,
+            options,
+        }
+    }
+
+    /// Renders one more filter.
+    pub fn add(&mut self, filter: &Filter, resolve: &mut dyn Resolve) {
+        filter::print_filter(
+            &mut self.printer,
+            filter,
+            self.selection,
+            self.options,
+            resolve,
+        );
+    }
+
+    /// The output rendered since the last call.
+    pub fn take_output(&mut self) -> String {
+        self.printer.take_output()
+    }
+
+    /// The rest of the output (for JSON, the end of the array).
+    pub fn finish(self) -> String {
+        self.printer.finish()
+    }
 }

@@ -113,6 +113,15 @@ impl Printer {
         }
     }
 
+    /// Hands out the output since the last call; what follows continues it (the
+    /// JSON array stays open until [`Printer::finish`]).
+    pub fn take_output(&mut self) -> String {
+        match &mut self.json {
+            Some(json) => json.take_output(),
+            None => std::mem::take(&mut self.text),
+        }
+    }
+
     /// The finished output: the text, or the JSON array followed by a newline.
     pub fn finish(self) -> String {
         match self.json {
