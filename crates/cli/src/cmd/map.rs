@@ -14,10 +14,11 @@ use super::map_args::{
 };
 use crate::error::{CliError, CliResult};
 use crate::session::Session;
+use crate::show::json::JsonWriter;
 use crate::show::map::{
-    BpftoolJson, MapDescription, entry_error_json, entry_error_plain, entry_json, entry_plain,
-    found_line, getnext_json, getnext_plain, header_json, header_plain, is_per_cpu,
-    not_found_plain, show_json, show_plain,
+    MapDescription, entry_error_json, entry_error_plain, entry_json, entry_plain, found_line,
+    getnext_json, getnext_plain, header_json, header_plain, is_per_cpu, not_found_plain, show_json,
+    show_plain,
 };
 
 /// `BPF_MAP_TYPE_PROG_ARRAY`, `ARRAY_OF_MAPS`, `HASH_OF_MAPS`: values are fds.
@@ -39,14 +40,14 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
 /// What a command writes: text, or one bpftool JSON document.
 struct Output {
     text: String,
-    json: Option<BpftoolJson>,
+    json: Option<JsonWriter>,
 }
 
 impl Output {
     fn new(json: bool, pretty: bool) -> Self {
         Output {
             text: String::new(),
-            json: json.then(|| BpftoolJson::new(pretty)),
+            json: json.then(|| JsonWriter::bpftool(pretty)),
         }
     }
 

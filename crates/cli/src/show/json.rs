@@ -5,6 +5,19 @@
 //!
 //! Strings are escaped only for `\t \n \r \f \b \\ "`, other bytes go out as they
 //! are, as tc does.
+//!
+//! bpftool carries its own copy of that writer, with two differences, so the same
+//! type serves `rtc map` in the [`Dialect::Bpftool`] dialect: arrays are not padded
+//! with spaces, and strings are escaped as bpftool's `jsonw_puts` escapes them.
+
+/// Whose JSON layout to reproduce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// iproute2 (`tc -j`, `ip -j`).
+    Iproute2,
+    /// bpftool (`bpftool -j`).
+    Bpftool,
+}
 
 /// Writes one JSON document into a `String`.
 #[derive(Debug)]
@@ -12,20 +25,37 @@ pub struct JsonWriter {
     out: String,
     depth: usize,
     pretty: bool,
+    dialect: Dialect,
     /// Whether the next element needs a comma before it (a value was written at
     /// the current level).
     separate: bool,
 }
 
 impl JsonWriter {
-    /// An empty writer; `pretty` selects tc's `-p` layout.
+    /// An empty writer in iproute2's layout; `pretty` selects tc's `-p` layout.
     pub fn new(pretty: bool) -> Self {
+        JsonWriter::with_dialect(pretty, Dialect::Iproute2)
+    }
+
+    /// An empty writer in bpftool's layout; `pretty` selects bpftool's `-p` layout.
+    pub fn bpftool(pretty: bool) -> Self {
+        JsonWriter::with_dialect(pretty, Dialect::Bpftool)
+    }
+
+    fn with_dialect(pretty: bool, dialect: Dialect) -> Self {
         JsonWriter {
             out: String::new(),
             depth: 0,
             pretty,
+            dialect,
             separate: false,
         }
+    }
+
+    /// The document with bpftool's closing newline.
+    pub fn finish(mut self) -> String {
+        self.out.push('\n');
+        self.out
     }
 
     /// Everything written so far.
@@ -89,17 +119,19 @@ impl JsonWriter {
     /// `[` (followed by a space when pretty).
     pub fn start_array(&mut self) {
         self.open('[');
-        if self.pretty {
+        if self.pretty && self.dialect == Dialect::Iproute2 {
             self.out.push(' ');
         }
     }
 
     /// `]` (preceded by a space when pretty and the array is not empty).
     pub fn end_array(&mut self) {
-        if self.pretty && self.separate {
-            self.out.push(' ');
+        if self.dialect == Dialect::Iproute2 {
+            if self.pretty && self.separate {
+                self.out.push(' ');
+            }
+            self.separate = false;
         }
-        self.separate = false;
         self.close(']');
     }
 
@@ -117,8 +149,12 @@ impl JsonWriter {
 
     fn quoted(&mut self, text: &str) {
         self.out.push('"');
+        let bpftool = self.dialect == Dialect::Bpftool;
         for c in text.chars() {
             match c {
+                // bpftool's jsonw_puts writes a backslash as `\n` and escapes `'`.
+                '\\' | '\n' if bpftool => self.out.push_str("\\n"),
+                '\'' if bpftool => self.out.push_str("\\'"),
                 '\t' => self.out.push_str("\\t"),
                 '\n' => self.out.push_str("\\n"),
                 '\r' => self.out.push_str("\\r"),
@@ -148,6 +184,41 @@ impl JsonWriter {
     pub fn bool(&mut self, value: bool) {
         self.comma();
         self.out.push_str(if value { "true" } else { "false" });
+    }
+
+    /// A value written as given (`null`, a signed number, pre-quoted text).
+    pub fn literal(&mut self, text: &str) {
+        self.comma();
+        self.out.push_str(text);
+    }
+
+    /// `"name": "value"`.
+    pub fn string_field(&mut self, name: &str, value: &str) {
+        self.name(name);
+        self.string(value);
+    }
+
+    /// `"name": N`.
+    pub fn uint_field(&mut self, name: &str, value: u64) {
+        self.name(name);
+        self.uint(value);
+    }
+
+    /// Bytes as an array of `"0x%02x"` strings (bpftool's `print_hex_data_json`).
+    pub fn hex_bytes(&mut self, bytes: &[u8]) {
+        self.start_array();
+        for byte in bytes {
+            self.literal(&format!("\"0x{byte:02x}\""));
+        }
+        self.end_array();
+    }
+
+    /// `{"error":"MESSAGE"}`: bpftool writes the message between quotes unescaped.
+    pub fn error(&mut self, message: &str) {
+        self.start_object();
+        self.name("error");
+        self.literal(&format!("\"{message}\""));
+        self.end_object();
     }
 }
 

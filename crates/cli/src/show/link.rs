@@ -8,9 +8,7 @@
 //! what ip looks up elsewhere (program names and tags, the peer's name and flags,
 //! network namespace names, group names).
 //!
-//! Not rendered: `-d` details, `-s` statistics, VF lists, the protodown reason;
-//! `"link": null` in JSON for a link whose `IFLA_LINK` is 0 is written as ip does
-//! only for the first-level objects of a listing (which is where ip writes it).
+//! Not rendered: `-d` details, `-s` statistics, VF lists, the protodown reason.
 
 use netlink_tc::attr::AttrTable;
 use netlink_tc::message::{IFINFOMSG_LEN, IfInfoMsg, Message, RTM_DELLINK, RTM_NEWLINK};
@@ -654,7 +652,6 @@ fn index_to_name(ifindex: u32, resolve: &mut dyn LinkResolve) -> String {
 struct Out {
     text: String,
     json: Option<JsonWriter>,
-    pretty: bool,
 }
 
 impl Out {
@@ -667,7 +664,6 @@ impl Out {
         Out {
             text: String::new(),
             json,
-            pretty,
         }
     }
 
@@ -712,31 +708,21 @@ impl Out {
         }
     }
 
-    /// A signed number. The shared writer knows only unsigned numbers, so a
-    /// negative one is written as a member of a link object (the only place ip
-    /// prints one), right after another member.
+    /// A signed number.
     fn json_int(&mut self, key: &str, value: i64) {
-        match u64::try_from(value) {
-            Ok(value) => self.json_uint(key, value),
-            Err(_) => self.link_member(key, &value.to_string()),
-        }
+        self.json_literal(key, &value.to_string());
     }
 
-    /// `"key": null`, written like [`Out::json_int`]'s negative numbers.
+    /// `"key": null`.
     fn json_null(&mut self, key: &str) {
-        self.link_member(key, "null");
+        self.json_literal(key, "null");
     }
 
-    /// A member of a link object (depth 2: the listing's array, then the link)
-    /// that follows another member, with a literal value.
-    fn link_member(&mut self, key: &str, literal: &str) {
-        let pretty = self.pretty;
+    /// `"key": literal`.
+    fn json_literal(&mut self, key: &str, literal: &str) {
         if let Some(json) = &mut self.json {
-            if pretty {
-                json.raw(&format!(",\n        \"{key}\": {literal}"));
-            } else {
-                json.raw(&format!(",\"{key}\":{literal}"));
-            }
+            json.name(key);
+            json.literal(literal);
         }
     }
 

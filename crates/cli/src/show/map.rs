@@ -9,6 +9,8 @@
 
 use bpf_sys::MapInfo;
 
+use super::json::JsonWriter;
+
 /// `BPF_MAP_TYPE_PROG_ARRAY`.
 const PROG_ARRAY: u32 = 3;
 
@@ -117,7 +119,7 @@ pub fn show_plain(map: &MapDescription) -> String {
 }
 
 /// `"id":N,"type":"T","name":"N","flags":F` (`show_map_header_json`).
-pub fn header_json(w: &mut BpftoolJson, info: &MapInfo) {
+pub fn header_json(w: &mut JsonWriter, info: &MapInfo) {
     w.uint_field("id", u64::from(info.id));
     match type_name(info.map_type) {
         Some(name) => w.string_field("type", name),
@@ -131,7 +133,7 @@ pub fn header_json(w: &mut BpftoolJson, info: &MapInfo) {
 }
 
 /// One map of `map show` in JSON (`show_map_close_json`, without pids and pins).
-pub fn show_json(w: &mut BpftoolJson, map: &MapDescription) {
+pub fn show_json(w: &mut JsonWriter, map: &MapDescription) {
     let info = &map.info;
     w.start_object();
     header_json(w, info);
@@ -219,7 +221,7 @@ pub fn entry_error_plain(info: &MapInfo, key: &[u8], message: &str) -> String {
 }
 
 /// An entry whose value could not be read, in JSON (`print_entry_error`).
-pub fn entry_error_json(w: &mut BpftoolJson, info: &MapInfo, key: &[u8], message: &str) {
+pub fn entry_error_json(w: &mut JsonWriter, info: &MapInfo, key: &[u8], message: &str) {
     w.start_object();
     w.name("key");
     w.hex_bytes(key.get(..info.key_size as usize).unwrap_or(key));
@@ -231,7 +233,7 @@ pub fn entry_error_json(w: &mut BpftoolJson, info: &MapInfo, key: &[u8], message
 }
 
 /// One entry in JSON (`print_entry_json` without BTF).
-pub fn entry_json(w: &mut BpftoolJson, info: &MapInfo, key: &[u8], value: &[u8], cpus: usize) {
+pub fn entry_json(w: &mut JsonWriter, info: &MapInfo, key: &[u8], value: &[u8], cpus: usize) {
     w.start_object();
     w.name("key");
     w.hex_bytes(key);
@@ -269,7 +271,7 @@ pub fn getnext_plain(key: Option<&[u8]>, next: &[u8]) -> String {
 }
 
 /// `map getnext` in JSON.
-pub fn getnext_json(w: &mut BpftoolJson, key: Option<&[u8]>, next: &[u8]) {
+pub fn getnext_json(w: &mut JsonWriter, key: Option<&[u8]>, next: &[u8]) {
     w.start_object();
     w.name("key");
     match key {
@@ -287,159 +289,6 @@ pub fn found_line(count: usize) -> String {
         "Found {count} element{}\n",
         if count == 1 { "" } else { "s" }
     )
-}
-
-/// bpftool's JSON writer: compact, or with `-p` a newline and four spaces per
-/// level before each member and before a closing bracket that follows something;
-/// array elements stay on one line. The document ends with a newline.
-#[derive(Debug)]
-pub struct BpftoolJson {
-    out: String,
-    depth: usize,
-    pretty: bool,
-    /// Whether a comma must precede the next item at this level.
-    separate: bool,
-}
-
-impl BpftoolJson {
-    /// An empty document; `pretty` for `-p`.
-    pub fn new(pretty: bool) -> Self {
-        BpftoolJson {
-            out: String::new(),
-            depth: 0,
-            pretty,
-            separate: false,
-        }
-    }
-
-    /// The document with bpftool's closing newline.
-    pub fn finish(mut self) -> String {
-        self.out.push('\n');
-        self.out
-    }
-
-    fn end_line(&mut self) {
-        if self.pretty {
-            self.out.push('\n');
-            for _ in 0..self.depth {
-                self.out.push_str("    ");
-            }
-        }
-    }
-
-    fn comma(&mut self) {
-        if self.separate {
-            self.out.push(',');
-        }
-        self.separate = true;
-    }
-
-    fn begin(&mut self, bracket: char) {
-        self.comma();
-        self.out.push(bracket);
-        self.depth += 1;
-        self.separate = false;
-    }
-
-    fn end(&mut self, bracket: char) {
-        self.depth = self.depth.saturating_sub(1);
-        if self.separate {
-            self.end_line();
-        }
-        self.out.push(bracket);
-        self.separate = true;
-    }
-
-    /// `{`.
-    pub fn start_object(&mut self) {
-        self.begin('{');
-    }
-
-    /// `}`.
-    pub fn end_object(&mut self) {
-        self.end('}');
-    }
-
-    /// `[`.
-    pub fn start_array(&mut self) {
-        self.begin('[');
-    }
-
-    /// `]`.
-    pub fn end_array(&mut self) {
-        self.end(']');
-    }
-
-    /// A member name; its value must follow.
-    pub fn name(&mut self, name: &str) {
-        self.comma();
-        self.end_line();
-        self.separate = false;
-        self.quoted(name);
-        self.out.push(':');
-        if self.pretty {
-            self.out.push(' ');
-        }
-    }
-
-    /// A value written as given (`null`, a number, `true`).
-    pub fn literal(&mut self, text: &str) {
-        self.comma();
-        self.out.push_str(text);
-    }
-
-    /// A string value, escaped as bpftool escapes it.
-    pub fn string(&mut self, value: &str) {
-        self.comma();
-        self.quoted(value);
-    }
-
-    /// `"name": "value"`.
-    pub fn string_field(&mut self, name: &str, value: &str) {
-        self.name(name);
-        self.string(value);
-    }
-
-    /// `"name": N`.
-    pub fn uint_field(&mut self, name: &str, value: u64) {
-        self.name(name);
-        self.literal(&value.to_string());
-    }
-
-    /// Bytes as an array of `"0x%02x"` strings (`print_hex_data_json`).
-    pub fn hex_bytes(&mut self, bytes: &[u8]) {
-        self.start_array();
-        for byte in bytes {
-            self.literal(&format!("\"0x{byte:02x}\""));
-        }
-        self.end_array();
-    }
-
-    /// `{"error":"MESSAGE"}`: bpftool writes the message between quotes unescaped.
-    pub fn error(&mut self, message: &str) {
-        self.start_object();
-        self.name("error");
-        self.literal(&format!("\"{message}\""));
-        self.end_object();
-    }
-
-    /// bpftool's `jsonw_puts` escaping (which writes a backslash as `\n`).
-    fn quoted(&mut self, text: &str) {
-        self.out.push('"');
-        for c in text.chars() {
-            match c {
-                '\t' => self.out.push_str("\\t"),
-                '\n' | '\\' => self.out.push_str("\\n"),
-                '\r' => self.out.push_str("\\r"),
-                '\u{c}' => self.out.push_str("\\f"),
-                '\u{8}' => self.out.push_str("\\b"),
-                '"' => self.out.push_str("\\\""),
-                '\'' => self.out.push_str("\\'"),
-                other => self.out.push(other),
-            }
-        }
-        self.out.push('"');
-    }
 }
 
 #[cfg(test)]
@@ -486,7 +335,7 @@ mod tests {
                 "[{\n        \"key\": [\"0x0a\",\"0x00\",\"0x00\",\"0x03\"\n        ],\n        \"value\": [\"0xff\",\"0x00\",\"0x00\",\"0x00\",\"0x00\",\"0x00\",\"0x00\",\"0x01\"\n        ]\n    }\n]\n",
             ),
         ] {
-            let mut w = BpftoolJson::new(pretty);
+            let mut w = JsonWriter::bpftool(pretty);
             w.start_array();
             entry_json(&mut w, &hash, &KEY, &VALUE, 2);
             w.end_array();
@@ -502,7 +351,7 @@ mod tests {
             entry_plain(&percpu, &[0; 4], &value, 2),
             "key:\n00 00 00 00\nvalue (CPU 00): 05 00 00 00 00 00 00 00\nvalue (CPU 01): 05 00 00 00 00 00 00 00\n"
         );
-        let mut w = BpftoolJson::new(false);
+        let mut w = JsonWriter::bpftool(false);
         entry_json(&mut w, &percpu, &[0; 4], &value, 2);
         assert_eq!(
             w.finish(),
@@ -537,13 +386,13 @@ mod tests {
             show_plain(&map),
             "119: percpu_array  name rtcx_drops  flags 0x0\n\tkey 4B  value 8B  max_entries 1  memlock 336B\n"
         );
-        let mut w = BpftoolJson::new(false);
+        let mut w = JsonWriter::bpftool(false);
         show_json(&mut w, &map);
         assert_eq!(
             w.finish(),
             "{\"id\":119,\"type\":\"percpu_array\",\"name\":\"rtcx_drops\",\"flags\":0,\"bytes_key\":4,\"bytes_value\":8,\"max_entries\":1,\"bytes_memlock\":336,\"frozen\":0}\n"
         );
-        let mut w = BpftoolJson::new(true);
+        let mut w = JsonWriter::bpftool(true);
         show_json(&mut w, &map);
         assert_eq!(
             w.finish(),
@@ -557,7 +406,7 @@ mod tests {
             getnext_plain(Some(&KEY), &[10, 0, 0, 2]),
             "key:\n0a 00 00 03\nnext key:\n0a 00 00 02\n"
         );
-        let mut w = BpftoolJson::new(false);
+        let mut w = JsonWriter::bpftool(false);
         getnext_json(&mut w, Some(&KEY), &[10, 0, 0, 2]);
         assert_eq!(
             w.finish(),
@@ -567,7 +416,7 @@ mod tests {
             not_found_plain(&[10, 0, 0, 9]),
             "key:\n0a 00 00 09\n\nNot found\n"
         );
-        let mut w = BpftoolJson::new(false);
+        let mut w = JsonWriter::bpftool(false);
         w.error("update failed: No such file or directory");
         assert_eq!(
             w.finish(),

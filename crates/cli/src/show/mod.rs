@@ -25,7 +25,7 @@
 
 mod filter;
 mod format;
-mod json;
+pub mod json;
 pub mod link;
 pub mod map;
 mod printer;
