@@ -192,7 +192,7 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
                 RTM_NEWTFILTER | RTM_DELTFILTER | RTM_GETTFILTER
             ) {
                 renderer.add(&decode_filter(&message)?, &mut lookup);
-                let _ = out.write_all(renderer.take_output().as_bytes());
+                let _ = renderer.drain_to(&mut out);
             }
             Ok(None::<()>)
         });

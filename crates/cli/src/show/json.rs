@@ -63,10 +63,13 @@ impl JsonWriter {
         self.out
     }
 
-    /// Hands out what was written since the last call, keeping the writer's place
-    /// in the document (so a long listing can be printed as it is written).
-    pub fn take_output(&mut self) -> String {
-        std::mem::take(&mut self.out)
+    /// Writes what was written since the last call to `sink` and forgets it,
+    /// keeping the writer's place in the document (so a long listing can be
+    /// printed as it is written) and its buffer.
+    pub fn drain_to(&mut self, sink: &mut impl std::io::Write) -> std::io::Result<()> {
+        let written = sink.write_all(self.out.as_bytes());
+        self.out.clear();
+        written
     }
 
     /// Appends text that is not JSON (tc lets some plain `fprintf` output through).

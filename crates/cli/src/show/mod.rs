@@ -188,8 +188,8 @@ pub fn render_filters(
 }
 
 /// [`render_filters`] one filter at a time, for printing a dump as it arrives:
-/// [`FilterRenderer::take_output`] hands out what is ready, [`FilterRenderer::finish`]
-/// the rest. The pieces put together are exactly what `render_filters` returns.
+/// [`FilterRenderer::drain_to`] writes out what is ready, [`FilterRenderer::finish`]
+/// returns the rest. The pieces put together are exactly what `render_filters` returns.
 pub struct FilterRenderer<'a> {
     printer: Printer,
     selection: &'a FilterSelection,
@@ -217,9 +217,9 @@ impl<'a> FilterRenderer<'a> {
         );
     }
 
-    /// The output rendered since the last call.
-    pub fn take_output(&mut self) -> String {
-        self.printer.take_output()
+    /// Writes the output rendered since the last call to `sink`.
+    pub fn drain_to(&mut self, sink: &mut impl std::io::Write) -> std::io::Result<()> {
+        self.printer.drain_to(sink)
     }
 
     /// The rest of the output (for JSON, the end of the array).

@@ -113,12 +113,16 @@ impl Printer {
         }
     }
 
-    /// Hands out the output since the last call; what follows continues it (the
-    /// JSON array stays open until [`Printer::finish`]).
-    pub fn take_output(&mut self) -> String {
+    /// Writes the output since the last call to `sink` and forgets it; what
+    /// follows continues it (the JSON array stays open until [`Printer::finish`]).
+    pub fn drain_to(&mut self, sink: &mut impl std::io::Write) -> std::io::Result<()> {
         match &mut self.json {
-            Some(json) => json.take_output(),
-            None => std::mem::take(&mut self.text),
+            Some(json) => json.drain_to(sink),
+            None => {
+                let written = sink.write_all(self.text.as_bytes());
+                self.text.clear();
+                written
+            }
         }
     }
 
