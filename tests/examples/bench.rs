@@ -27,6 +27,9 @@
 //! interleaved pass (strace slows everything else down, so the wall times come
 //! from the untraced rounds).
 
+// Under `cargo test` only the smoke test at the end runs; the rest is the benchmark.
+#![cfg_attr(test, allow(dead_code))]
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -184,6 +187,8 @@ struct Extras {
     rss: bool,
     /// Each tool's own time, without the kernel's BPF_PROG_LOAD.
     own_time: bool,
+    /// rtc's start and exit alone (`rtc -V`), the least any rtc command takes.
+    floor: bool,
 }
 
 /// One benchmark case, set up in its namespace and ready to run.
@@ -222,6 +227,8 @@ struct Outcome {
     rss: Option<(u64, u64)>,
     /// Reference and rtc: median kernel load time.
     kernel_load: Option<(Duration, Duration)>,
+    /// Median of `rtc -V`.
+    floor: Option<Duration>,
 }
 
 const CASES: &[&str] = &[
@@ -271,9 +278,16 @@ fn main() {
     let mut outcomes = Vec::new();
     for name in selected {
         let case = set_up(name, &tools, rounds_override);
-        outcomes.push(measure(&case));
+        let outcome = measure(&case);
         setns(&home, CloneFlags::CLONE_NEWNET).expect("setns back");
         drop(case);
+        match outcome {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(difference) => {
+                eprintln!("{difference}");
+                std::process::exit(1);
+            }
+        }
     }
     report(&outcomes);
 }
@@ -314,6 +328,7 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
                 Extras {
                     rss: name == "attach-small",
                     own_time: name == "attach-large",
+                    floor: name == "attach-small",
                 },
             )
         }
@@ -338,7 +353,7 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
                 100,
                 Extras {
                     rss: true,
-                    own_time: false,
+                    ..Extras::default()
                 },
             )
         }
@@ -525,7 +540,7 @@ fn mask_ids(text: &str) -> String {
 }
 
 /// Runs one case: timed rounds, the extras, and the same-state check.
-fn measure(case: &Case) -> Outcome {
+fn measure(case: &Case) -> Result<Outcome, String> {
     let warmup = (case.rounds / 10).clamp(1, 10);
     let reset = || {
         if let Some(reset) = &case.reset {
@@ -579,6 +594,12 @@ fn measure(case: &Case) -> Outcome {
         (median(&mut reference), median(&mut rtc))
     });
 
+    let floor = case.extras.floor.then(|| {
+        let version = Cmd::new(&case.rtc.bin, &["-V"]);
+        let mut times: Vec<Duration> = (0..warmup + case.rounds).map(|_| version.time()).collect();
+        median(&mut times[warmup..])
+    });
+
     let (reference_state, rtc_state) = match &case.check {
         Check::State(state) => {
             reset();
@@ -591,11 +612,10 @@ fn measure(case: &Case) -> Outcome {
         Check::Output => (case.reference.stdout(), case.rtc.stdout()),
     };
     if reference_state != rtc_state {
-        eprintln!(
+        return Err(format!(
             "{}: different results!\n--- {} ---\n{reference_state}--- rtc ---\n{rtc_state}",
             case.name, case.reference
-        );
-        std::process::exit(1);
+        ));
     }
     let outcome = Outcome {
         name: case.name,
@@ -606,6 +626,7 @@ fn measure(case: &Case) -> Outcome {
         ratio: median_f64(&mut ratios),
         rss,
         kernel_load,
+        floor,
     };
     println!(
         "{:<13} {}: {} rounds ({warmup} warm-up), same {} left by both ({} lines)",
@@ -618,7 +639,7 @@ fn measure(case: &Case) -> Outcome {
         },
         rtc_state.lines().count()
     );
-    outcome
+    Ok(outcome)
 }
 
 fn tool_name(bin: &Path) -> String {
@@ -651,6 +672,16 @@ fn report(outcomes: &[Outcome]) {
         );
     }
     println!("(tc/rtc: median of the per-round ratios; reference is ip for xdp-attach)");
+    for o in outcomes {
+        if let Some(floor) = o.floor {
+            println!(
+                "floor {}: rtc -V (start and exit only) {:.3} ms; rtc's command takes {:.2}x that",
+                o.name,
+                ms(floor),
+                ms(o.rtc) / ms(floor)
+            );
+        }
+    }
     for o in outcomes {
         if let Some((reference, rtc)) = o.rss {
             println!(
@@ -711,4 +742,31 @@ fn median<T: Ord + Copy>(values: &mut [T]) -> T {
 fn median_f64(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runner works end to end on the binary under test (`RTC_BIN`, else
+    /// target/debug/rtc): two rounds of attach-small, its extras, the state check.
+    #[test]
+    fn two_rounds_of_attach_small() {
+        if !rtc_tests::require_privileged() {
+            return;
+        }
+        let tools = Tools {
+            rtc: rtc_bin(),
+            tc: "tc".into(),
+            ip: "ip".into(),
+        };
+        let home = File::open("/proc/self/ns/net").expect("open own network namespace");
+        let case = set_up("attach-small", &tools, Some(2));
+        let outcome = measure(&case);
+        setns(&home, CloneFlags::CLONE_NEWNET).expect("setns back");
+        drop(case);
+        let outcome = outcome.unwrap_or_else(|difference| panic!("{difference}"));
+        assert_eq!(outcome.rounds, 2);
+        assert!(outcome.ratio > 0.0 && outcome.rss.is_some() && outcome.floor.is_some());
+    }
 }
