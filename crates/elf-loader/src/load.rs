@@ -190,7 +190,8 @@ pub fn load(
     check_prog_type(options.prog_type)?;
     let program = object.find_program(section, function)?;
     observer.program_selected(program);
-    let plan = plan(object, program, observer)?;
+    let mut plan = plan(object, program, observer)?;
+    let with_btf_info = plan.main.btf_info.is_some();
 
     // From here on the kernel is involved.
     let btf = load_btf(object, observer);
@@ -240,8 +241,14 @@ pub fn load(
     }
 
     let fd_of = |index: usize| created.get(&index).map(|m| m.fd.as_raw_fd());
-    let (main_fd, log, insns) =
-        load_program(object, &plan.main, options, btf.as_ref(), &fd_of, observer)?;
+    let (main_fd, log, insns) = load_program(
+        object,
+        &mut plan.main,
+        options,
+        btf.as_ref(),
+        &fd_of,
+        observer,
+    )?;
     store_program(
         &created,
         &plan.main_stores,
@@ -251,10 +258,10 @@ pub fn load(
     )?;
 
     let mut extra_programs = Vec::with_capacity(plan.extras.len());
-    for extra in &plan.extras {
+    for extra in &mut plan.extras {
         let (fd, _, _) = load_program(
             object,
-            &extra.planned,
+            &mut extra.planned,
             options,
             btf.as_ref(),
             &fd_of,
@@ -283,7 +290,7 @@ pub fn load(
         maps: created.into_values().collect(),
         insns,
         extra_programs,
-        with_btf: btf.is_some() && plan.main.btf_info.is_some(),
+        with_btf: btf.is_some() && with_btf_info,
     })
 }
 
@@ -531,18 +538,19 @@ fn store_program(
     Ok(())
 }
 
-/// Relocates and loads one planned program; returns its fd, log and instructions.
+/// Relocates (in place) and loads one planned program; returns its fd, log and
+/// instructions (taken out of `planned`).
 fn load_program(
     object: &Object,
-    planned: &PlannedProgram<'_>,
+    planned: &mut PlannedProgram<'_>,
     options: &LoadOptions,
     btf: Option<&BtfFd>,
     fd_of: &dyn Fn(usize) -> Option<i32>,
     observer: &dyn Observer,
 ) -> Result<(ProgFd, String, Vec<Insn>), LoadError> {
     let program = planned.program;
-    let mut linked = planned.linked.clone();
-    apply_map_references(object, program, &mut linked, fd_of, observer)?;
+    let linked = &mut planned.linked;
+    apply_map_references(object, program, linked, fd_of, observer)?;
     // The running kernel's version cannot change while we run: one uname(2) per process.
     static KERNEL_VERSION: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     let kern_version = options
@@ -596,5 +604,5 @@ fn load_program(
         },
     })?;
     observer.prog_loaded(&program.name, loaded.fd.as_raw_fd(), &loaded.log);
-    Ok((loaded.fd, loaded.log, linked.insns))
+    Ok((loaded.fd, loaded.log, std::mem::take(&mut linked.insns)))
 }
