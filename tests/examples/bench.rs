@@ -21,11 +21,11 @@
 //!   the same; otherwise the suite fails.
 //!
 //! Besides wall time: peak RSS (`ru_maxrss`, read by `/usr/bin/time -f %M`) of both
-//! tools for attach-small and show-1k, and for attach-large each tool's own time:
-//! its median wall time minus the median time the kernel spent in the
-//! BPF_PROG_LOAD of the large program, timed by `strace -T` in a separate
-//! interleaved pass (strace slows everything else down, so the wall times come
-//! from the untraced rounds).
+//! tools for attach-small and show-1k, `rtc -V` (start and exit only) as rtc's
+//! floor, and for attach-large each tool's own time: per round, its wall time minus
+//! the time the kernel spent in the BPF_PROG_LOAD of the large program, timed by
+//! `strace -T` in a traced run right after the timed one (strace slows everything
+//! else down, so the wall time comes from the untraced run); medians over rounds.
 
 // Under `cargo test` only the smoke test at the end runs; the rest is the benchmark.
 #![cfg_attr(test, allow(dead_code))]
@@ -42,9 +42,8 @@ use rtc_tests::{Netns, bpf_obj_arg, rtc_bin, run};
 const SHOW_FILTERS: usize = 1000;
 const BATCH_DEVICES: usize = 100;
 const BATCH_FILTERS_PER_DEVICE: usize = 10;
-/// Runs of each tool for peak RSS, and traced runs for the kernel's load time.
+/// Runs of each tool for peak RSS.
 const RSS_RUNS: usize = 10;
-const STRACE_RUNS: usize = 10;
 /// A BPF_PROG_LOAD with at least this many instructions is the large program's
 /// (libbpf's feature probes load 2-instruction programs).
 const LARGE_PROGRAM_MIN_INSNS: u64 = 1000;
@@ -225,8 +224,8 @@ struct Outcome {
     rtc: Duration,
     ratio: f64,
     rss: Option<(u64, u64)>,
-    /// Reference and rtc: median kernel load time.
-    kernel_load: Option<(Duration, Duration)>,
+    /// Each tool's own time, for attach-large.
+    own_time: Option<OwnTime>,
     /// Median of `rtc -V`.
     floor: Option<Duration>,
 }
@@ -551,9 +550,16 @@ fn measure(case: &Case) -> Result<Outcome, String> {
         reset();
         cmd.time()
     };
+    // With the traced runs of the own-time measurement (program loads timed by
+    // strace, which slows everything else down), per round and tool.
+    let traced = |cmd: &Cmd| {
+        reset();
+        cmd.kernel_load_time()
+    };
     let mut reference_times = Vec::with_capacity(case.rounds);
     let mut rtc_times = Vec::with_capacity(case.rounds);
     let mut ratios = Vec::with_capacity(case.rounds);
+    let mut own = OwnTimes::default();
     for round in 0..warmup + case.rounds {
         // ABBA order: even rounds run the reference first, odd rounds rtc first.
         let (reference, rtc) = if round % 2 == 0 {
@@ -563,10 +569,21 @@ fn measure(case: &Case) -> Result<Outcome, String> {
             let rtc = timed(&case.rtc);
             (timed(&case.reference), rtc)
         };
-        if round >= warmup {
-            reference_times.push(reference);
-            rtc_times.push(rtc);
-            ratios.push(reference.as_secs_f64() / rtc.as_secs_f64());
+        if round < warmup {
+            continue;
+        }
+        reference_times.push(reference);
+        rtc_times.push(rtc);
+        ratios.push(reference.as_secs_f64() / rtc.as_secs_f64());
+        if case.extras.own_time {
+            let (reference_kernel, rtc_kernel) = if round % 2 == 0 {
+                let rtc_kernel = traced(&case.rtc);
+                (traced(&case.reference), rtc_kernel)
+            } else {
+                let reference_kernel = traced(&case.reference);
+                (reference_kernel, traced(&case.rtc))
+            };
+            own.add(reference, reference_kernel, rtc, rtc_kernel);
         }
     }
 
@@ -580,19 +597,7 @@ fn measure(case: &Case) -> Result<Outcome, String> {
         }
         (median(&mut reference), median(&mut rtc))
     });
-    let kernel_load = case.extras.own_time.then(|| {
-        let (mut reference, mut rtc) = (Vec::new(), Vec::new());
-        for round in 0..STRACE_RUNS {
-            if round % 2 == 0 {
-                reference.push(case.reference.kernel_load_time());
-                rtc.push(case.rtc.kernel_load_time());
-            } else {
-                rtc.push(case.rtc.kernel_load_time());
-                reference.push(case.reference.kernel_load_time());
-            }
-        }
-        (median(&mut reference), median(&mut rtc))
-    });
+    let own_time = case.extras.own_time.then(|| own.medians());
 
     let floor = case.extras.floor.then(|| {
         let version = Cmd::new(&case.rtc.bin, &["-V"]);
@@ -625,7 +630,7 @@ fn measure(case: &Case) -> Result<Outcome, String> {
         rtc: median(&mut rtc_times),
         ratio: median_f64(&mut ratios),
         rss,
-        kernel_load,
+        own_time,
         floor,
     };
     println!(
@@ -697,29 +702,65 @@ fn report(outcomes: &[Outcome]) {
         }
     }
     for o in outcomes {
-        if let Some((reference_kernel, rtc_kernel)) = o.kernel_load {
-            let reference_own = ms(o.reference) - ms(reference_kernel);
-            let rtc_own = ms(o.rtc) - ms(rtc_kernel);
-            let share = 100.0 * rtc_own / reference_own;
+        if let Some(own) = &o.own_time {
             println!(
-                "own time {}: wall minus the kernel's BPF_PROG_LOAD (median of {STRACE_RUNS} strace -T runs)",
+                "own time {}: wall minus the kernel's BPF_PROG_LOAD (strace -T, a traced run after each timed one), medians per round",
                 o.name
             );
+            let verdict = if own.reference <= 0.0 {
+                "(cannot tell: tc's load took as long as its whole run)".to_string()
+            } else {
+                let share = 100.0 * own.rtc / own.reference;
+                let met = if share <= 10.0 { "met" } else { "MISSED" };
+                format!("rtc/{} {share:.0}% (<= 10%: {met})", o.reference_tool)
+            };
             println!(
-                "  {}: {:.3} - {:.3} = {reference_own:.3} ms; rtc: {:.3} - {:.3} = {rtc_own:.3} ms; rtc/tc {share:.0}%  {}",
-                o.reference_tool,
-                ms(o.reference),
-                ms(reference_kernel),
-                ms(o.rtc),
-                ms(rtc_kernel),
-                if share <= 10.0 {
-                    "(<= 10%: met)"
-                } else {
-                    "(> 10%: MISSED)"
-                }
+                "  {}: kernel {:.3} ms, own {:.3} ms; rtc: kernel {:.3} ms, own {:.3} ms; {verdict}",
+                o.reference_tool, own.reference_kernel, own.reference, own.rtc_kernel, own.rtc
             );
         }
     }
+}
+
+/// Per round, each tool's kernel load time and own time (wall minus that).
+#[derive(Default)]
+struct OwnTimes {
+    reference_kernel: Vec<f64>,
+    reference: Vec<f64>,
+    rtc_kernel: Vec<f64>,
+    rtc: Vec<f64>,
+}
+
+impl OwnTimes {
+    fn add(
+        &mut self,
+        reference: Duration,
+        reference_kernel: Duration,
+        rtc: Duration,
+        rtc_kernel: Duration,
+    ) {
+        self.reference_kernel.push(ms(reference_kernel));
+        self.reference.push(ms(reference) - ms(reference_kernel));
+        self.rtc_kernel.push(ms(rtc_kernel));
+        self.rtc.push(ms(rtc) - ms(rtc_kernel));
+    }
+
+    fn medians(mut self) -> OwnTime {
+        OwnTime {
+            reference_kernel: median_f64(&mut self.reference_kernel),
+            reference: median_f64(&mut self.reference),
+            rtc_kernel: median_f64(&mut self.rtc_kernel),
+            rtc: median_f64(&mut self.rtc),
+        }
+    }
+}
+
+/// Medians of [`OwnTimes`], in milliseconds.
+struct OwnTime {
+    reference_kernel: f64,
+    reference: f64,
+    rtc_kernel: f64,
+    rtc: f64,
 }
 
 fn verdict(ratio: f64, target: f64) -> String {
