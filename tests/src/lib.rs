@@ -9,6 +9,24 @@
 //! Nothing here touches the host's own interfaces: all devices and addresses live
 //! inside namespaces the tests created, and the guards delete them on drop, also
 //! when a test panics. Every external command runs under a time limit.
+//!
+//! It is also the test-support library of every crate of the workspace (a
+//! dev-dependency; it depends on none of them): the skip-or-fail policy
+//! ([`skip`]), temporary directories ([`TempDir`]), private bpffs mounts
+//! ([`Bpffs`]), building C test sources with clang-19 ([`clang`]) and the shared
+//! corpus ([`corpus_objects`]).
+
+mod bpffs;
+pub mod clang;
+mod corpus;
+pub mod skip;
+mod tempdir;
+
+pub use bpffs::Bpffs;
+pub use clang::{Target, bpf_src_objects, build_bytes, build_object};
+pub use corpus::{corpus_dir, corpus_objects};
+pub use skip::{has_tool, is_root, require, require_root, require_tools, skip};
+pub use tempdir::TempDir;
 
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener};
@@ -70,24 +88,7 @@ impl std::fmt::Display for Run {
 
 /// Runs `program args...` under `timeout`, so that a hung command cannot hang the suite.
 pub fn run(program: impl AsRef<Path>, args: &[&str]) -> Run {
-    let program = program.as_ref();
-    let output = Command::new("timeout")
-        .arg("--kill-after=2")
-        .arg(COMMAND_TIMEOUT_SECS.to_string())
-        .arg(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    let status = output
-        .status
-        .code()
-        .or_else(|| output.status.signal().map(|s| 128 + s))
-        .unwrap_or(-1);
-    Run {
-        status,
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    run_env(program, args, &[])
 }
 
 /// The workspace's top directory (the parent of this crate).
@@ -108,15 +109,20 @@ pub fn rtc_bin() -> PathBuf {
     }
 }
 
-/// Runs the binary under test with `args`, exactly as a user would type them after `rtc`.
-pub fn rtc(args: &[&str]) -> Run {
+/// [`rtc_bin`], which must exist.
+fn built_rtc_bin() -> PathBuf {
     let bin = rtc_bin();
     assert!(
         bin.exists(),
         "binary under test {} does not exist: run `cargo build` or set RTC_BIN",
         bin.display()
     );
-    run(bin, args)
+    bin
+}
+
+/// Runs the binary under test with `args`, exactly as a user would type them after `rtc`.
+pub fn rtc(args: &[&str]) -> Run {
+    run(built_rtc_bin(), args)
 }
 
 /// Runs the real iproute2 `tc` with `args` (the reference and witness).
@@ -135,33 +141,21 @@ pub fn bpftool(args: &[&str]) -> Run {
 /// into a panic so that CI cannot silently test nothing.
 ///
 /// Kernel tests need root, a working `ip netns add`, and the witness tools.
+#[track_caller]
 pub fn require_privileged() -> bool {
     static VERDICT: OnceLock<Result<(), String>> = OnceLock::new();
-    let verdict = VERDICT.get_or_init(check_privileges);
-    match verdict {
+    match VERDICT.get_or_init(check_privileges) {
         Ok(()) => true,
-        Err(reason) if std::env::var("RTC_REQUIRE_PRIVILEGED").as_deref() == Ok("1") => {
-            panic!("kernel tests cannot run ({reason}) and RTC_REQUIRE_PRIVILEGED=1")
-        }
-        Err(reason) => {
-            eprintln!("skipping kernel test: {reason}");
-            false
-        }
+        Err(reason) => require(false, &format!("kernel tests cannot run: {reason}")),
     }
 }
 
 fn check_privileges() -> Result<(), String> {
-    if !nix::unistd::geteuid().is_root() {
+    if !is_root() {
         return Err("not running as root".into());
     }
-    for tool in REQUIRED_TOOLS {
-        let found = Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !found {
-            return Err(format!("`{tool}` is not installed (run scripts/deps)"));
-        }
+    if let Some(tool) = REQUIRED_TOOLS.iter().find(|tool| !has_tool(tool)) {
+        return Err(format!("`{tool}` is not installed (run scripts/deps)"));
     }
     let probe = format!("{NETNS_PREFIX}{}-probe", std::process::id());
     let added = run("ip", &["netns", "add", &probe]);
@@ -414,22 +408,8 @@ fn link_mac(ns: &Netns, dev: &str) -> String {
 pub fn bpf_obj(name: &str) -> PathBuf {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let dir = BUILT.get_or_init(|| {
-        let root = workspace_root();
-        let out = root.join("target/bpf");
-        let made = run(
-            "make",
-            &[
-                "-s",
-                "-C",
-                &root.join("bpf-src").to_string_lossy(),
-                &format!("OUT={}", out.display()),
-            ],
-        );
-        if made.success() {
-            Ok(out)
-        } else {
-            Err(made.to_string())
-        }
+        let out = workspace_root().join("target/bpf");
+        clang::make_bpf_src(&out).map(|()| out)
     });
     match dir {
         Ok(dir) => {
@@ -531,10 +511,15 @@ pub fn map_lookup_u64(map_id: u64, key: u32) -> u64 {
     args.extend(key_bytes.iter().map(String::as_str));
     let out = bpftool(&args).ok("bpftool map lookup");
     let entry: Value = serde_json::from_str(&out.stdout).expect("bpftool prints JSON");
-    let bytes = entry["value"]
-        .as_array()
-        .unwrap_or_else(|| panic!("map entry has no byte value: {entry}"));
+    le_bytes_u64(&entry["value"])
+}
+
+/// A byte array as bpftool prints it (`["0x01", "0x00", ...]`), decoded as a
+/// little-endian unsigned integer.
+pub fn le_bytes_u64(bytes: &Value) -> u64 {
     bytes
+        .as_array()
+        .unwrap_or_else(|| panic!("not a byte array: {bytes}"))
         .iter()
         .rev()
         .map(|b| {
@@ -542,61 +527,6 @@ pub fn map_lookup_u64(map_id: u64, key: u32) -> u64 {
             u64::from_str_radix(text.trim_start_matches("0x"), 16).expect("hex byte")
         })
         .fold(0, |acc, byte| (acc << 8) | byte)
-}
-
-/// A bpffs of the test's own, mounted on a fresh temporary directory, so that pins
-/// never touch `/sys/fs/bpf`. Point rtc (or tc) at it with `TC_BPF_MNT`
-/// ([`Bpffs::env`]). Dropping it unmounts it, which also drops every pin in it, and
-/// removes the directory, also when the test panics.
-#[derive(Debug)]
-pub struct Bpffs {
-    path: PathBuf,
-}
-
-impl Bpffs {
-    /// Mounts a new bpffs under the system's temporary directory (needs root).
-    pub fn new() -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "rtc-t-bpffs-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).expect("create the bpffs mount point");
-        let dir = path.to_string_lossy().into_owned();
-        run("mount", &["-t", "bpf", "bpf", &dir]).ok("mount -t bpf");
-        Bpffs { path }
-    }
-
-    /// Where it is mounted.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// `TC_BPF_MNT=<path>`, for [`run_env`].
-    pub fn env(&self) -> (String, String) {
-        (
-            "TC_BPF_MNT".to_string(),
-            self.path.to_string_lossy().into_owned(),
-        )
-    }
-}
-
-impl Default for Bpffs {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Drop for Bpffs {
-    fn drop(&mut self) {
-        let dir = self.path.to_string_lossy().into_owned();
-        let unmounted = run("umount", &["-l", &dir]);
-        if !unmounted.success() {
-            eprintln!("warning: could not unmount {dir}:\n{unmounted}");
-        }
-        let _ = std::fs::remove_dir(&self.path);
-    }
 }
 
 /// Like [`run`], with extra environment variables for the child only.
@@ -626,13 +556,7 @@ impl Netns {
     /// Runs the binary under test as `rtc -n NAME args...` with extra environment
     /// variables (such as [`Bpffs::env`]).
     pub fn rtc_env(&self, env: &[(String, String)], args: &[&str]) -> Run {
-        let bin = rtc_bin();
-        assert!(
-            bin.exists(),
-            "binary under test {} does not exist: run `cargo build` or set RTC_BIN",
-            bin.display()
-        );
-        run_env(bin, &with_netns(&self.name, args), env)
+        run_env(built_rtc_bin(), &with_netns(&self.name, args), env)
     }
 }
 
@@ -650,4 +574,14 @@ pub fn pinned_map_id(path: &Path) -> u64 {
 pub fn prog_info(prog_id: u64) -> Value {
     let out = bpftool(&["-j", "prog", "show", "id", &prog_id.to_string()]).ok("bpftool prog show");
     serde_json::from_str(&out.stdout).expect("bpftool prints JSON")
+}
+
+/// The SHA-1 of the file at `path` as coreutils' `sha1sum` prints it (40 hex
+/// digits): the oracle for names iproute2 derives from an object's hash.
+pub fn sha1sum(path: &Path) -> String {
+    let out = run("sha1sum", &[&path.to_string_lossy()]).ok("sha1sum");
+    out.stdout
+        .get(..40)
+        .unwrap_or_else(|| panic!("sha1sum printed no hash: {out}"))
+        .to_string()
 }

@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use rtc_tests::{Netns, Run, bpf_obj_arg, require_privileged, rtc, tc};
+use rtc_tests::{Netns, Run, TempDir, bpf_obj_arg, require_privileged, rtc, tc};
 
 /// What of a row's run must match between tc and rtc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -722,15 +722,13 @@ fn rtc_matches_tc_row_by_row() {
         return;
     }
     assert!(ROWS.len() >= 60, "the suite must keep at least 60 rows");
-    let batch_dir = std::env::temp_dir().join(format!("rtc-conformance-{}", std::process::id()));
-    std::fs::create_dir_all(&batch_dir).expect("batch dir");
-
+    let batch_dir = TempDir::new("conformance");
     let outcomes: Vec<Outcome> = ROWS
         .iter()
         .enumerate()
-        .map(|(i, row)| run_row(i, row, &batch_dir))
+        .map(|(i, row)| run_row(i, row, batch_dir.path()))
         .collect();
-    let _ = std::fs::remove_dir_all(&batch_dir);
+    drop(batch_dir);
 
     let mut report = String::new();
     let mut failed = 0;

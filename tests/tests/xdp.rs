@@ -12,7 +12,8 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use rtc_tests::{
-    Bpffs, Netns, Run, VethPair, bpf_obj_arg, bpftool, require_privileged, rtc, rtc_bin, run_env,
+    Bpffs, Netns, Run, VethPair, bpf_obj_arg, bpftool, le_bytes_u64, require_privileged, rtc,
+    rtc_bin, run_env,
 };
 use serde_json::Value;
 
@@ -69,21 +70,7 @@ fn percpu_sum(path: &Path) -> u64 {
     let values = entry["values"]
         .as_array()
         .unwrap_or_else(|| panic!("a per-CPU entry has values: {entry}"));
-    values
-        .iter()
-        .map(|cpu| {
-            cpu["value"]
-                .as_array()
-                .expect("value bytes")
-                .iter()
-                .rev()
-                .map(|b| {
-                    let text = b.as_str().expect("bytes like \"0x01\"");
-                    u64::from_str_radix(text.trim_start_matches("0x"), 16).expect("hex")
-                })
-                .fold(0, |acc, byte| (acc << 8) | byte)
-        })
-        .sum()
+    values.iter().map(|cpu| le_bytes_u64(&cpu["value"])).sum()
 }
 
 /// `args` run by the binary under test and by the real bpftool must print the same

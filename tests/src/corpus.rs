@@ -1,0 +1,38 @@
+//! The shared corpus of public BPF objects (`../shared/corpus` beside the
+//! repository, read-only): objects this project did not write, which the parser,
+//! the disassembler and the loader must handle or refuse with a reason.
+
+use std::path::PathBuf;
+
+use crate::skip::skip;
+use crate::workspace_root;
+
+/// The corpus directory (it may be missing on a developer's machine).
+pub fn corpus_dir() -> PathBuf {
+    workspace_root().join("../shared/corpus")
+}
+
+/// Every object file (`*.o`, `*.elf`) anywhere below [`corpus_dir`], sorted;
+/// `None` (after printing why) when the corpus is not there.
+pub fn corpus_objects() -> Option<Vec<PathBuf>> {
+    let dir = corpus_dir();
+    if !dir.is_dir() {
+        return skip(&format!("corpus directory {} is missing", dir.display()));
+    }
+    let mut files = Vec::new();
+    let mut pending = vec![dir];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("read a corpus directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "elf" || e == "o") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Some(files)
+}
