@@ -10,38 +10,10 @@ mod common;
 use std::path::PathBuf;
 
 use bpf_sys::consts::prog_type;
-use common::{
-    PrivateBpffs, check_against_llvm, corpus_dir, llvm_available, privileged, require_everything,
-};
+use common::{check_against_llvm, llvm_available, maps_without_data, privileged};
 use elf_loader::reloc::relocate;
 use elf_loader::{ByteOrder, LoadError, LoadOptions, NoObserver, Object, SectionRole};
-
-fn corpus_files() -> Option<Vec<PathBuf>> {
-    let dir = corpus_dir();
-    if !dir.is_dir() {
-        let reason = format!("corpus directory {} is missing", dir.display());
-        assert!(
-            !require_everything(),
-            "RTC_REQUIRE_PRIVILEGED=1 but {reason}"
-        );
-        eprintln!("skipped: {reason}");
-        return None;
-    }
-    let mut files = Vec::new();
-    let mut pending = vec![dir];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "elf" || e == "o") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Some(files)
-}
+use rtc_tests::{Bpffs, corpus_dir, corpus_objects as corpus_files};
 
 /// What the object holds besides programs and legacy maps.
 fn features(object: &Object) -> Vec<&'static str> {
@@ -186,20 +158,9 @@ fn corpus_pairs_decode_alike_in_both_byte_orders() {
                 assert_eq!(le.programs(), be.programs(), "{}", le_path.display());
                 assert_eq!(le.subprograms(), be.subprograms(), "{}", le_path.display());
                 // Global data bytes keep the object's byte order; all else must match.
-                let without_data = |object: &Object| {
-                    object
-                        .maps()
-                        .iter()
-                        .map(|m| {
-                            let mut m = m.clone();
-                            m.initial_data = m.initial_data.map(|d| vec![0; d.len()]);
-                            m
-                        })
-                        .collect::<Vec<_>>()
-                };
                 assert_eq!(
-                    without_data(&le),
-                    without_data(&be),
+                    maps_without_data(&le),
+                    maps_without_data(&be),
                     "{}",
                     le_path.display()
                 );
@@ -272,7 +233,7 @@ fn corpus_programs_load_into_the_kernel_or_say_why_not() {
         return;
     }
     let dir = corpus_dir();
-    let bpffs = PrivateBpffs::new();
+    let bpffs = Bpffs::new();
     let (mut loaded, mut refused) = (0, 0);
     let mut rows = Vec::new();
     for path in &files {

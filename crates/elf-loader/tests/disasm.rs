@@ -22,136 +22,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bpf_sys::Insn;
 use elf_loader::disasm::{Annotations, Op, Options, Origin, disassemble, object_annotations};
 use elf_loader::{LoadOptions, NoObserver, Object, Program};
+use rtc_tests::{
+    Target, TempDir, bpf_src_objects, build_object, corpus_objects, require_root, require_tools,
+};
 
-const CLANG: &str = "clang-19";
 const OBJDUMP: &str = "llvm-objdump-19";
 
 // ---------------------------------------------------------------------------
-// Test plumbing
-
-fn require_everything() -> bool {
-    std::env::var("RTC_REQUIRE_PRIVILEGED").is_ok_and(|v| v == "1")
-}
-
-fn skip<T>(reason: &str) -> Option<T> {
-    if require_everything() {
-        panic!("RTC_REQUIRE_PRIVILEGED=1 but {reason}");
-    }
-    eprintln!("skipped: {reason}");
-    None
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-}
-
-fn repo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn corpus_dir() -> PathBuf {
-    repo_dir().join("../shared/corpus")
-}
-
-/// A temporary directory, removed with its contents when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(what: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "rtc-disasm-{what}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+// Test plumbing (skipping, building, the corpus: see `rtc_tests`)
 
 /// `tests/disasm/every-insn.c` built with clang-19 for -mcpu=v4 (in a directory
 /// that lives as long as the returned guard).
 fn every_insn_object() -> Option<(TempDir, PathBuf)> {
-    if !have(CLANG) {
-        return skip(&format!("{CLANG} is not installed"));
-    }
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/disasm/every-insn.c");
-    let dir = TempDir::new("every");
-    let out = dir.join("every-insn.o");
-    let status = Command::new(CLANG)
-        .args(["-O2", "-g", "-target", "bpf", "-mcpu=v4", "-c"])
-        .arg(&source)
-        .arg("-o")
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success(), "{CLANG} failed on {}", source.display());
-    Some((dir, out))
-}
-
-/// The objects of `bpf-src/`, freshly built by its Makefile into a temporary
-/// directory (that lives as long as the returned guard).
-fn bpf_src_objects() -> Option<(TempDir, Vec<PathBuf>)> {
-    if !have(CLANG) {
-        return skip(&format!("{CLANG} is not installed"));
-    }
-    let out = TempDir::new("bpf-src");
-    let output = Command::new("make")
-        .arg("-s")
-        .arg("-C")
-        .arg(repo_dir().join("bpf-src"))
-        .arg(format!("OUT={}", out.0.display()))
-        .output()
-        .expect("run make");
-    assert!(
-        output.status.success(),
-        "make -C bpf-src failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut objects: Vec<PathBuf> = std::fs::read_dir(&out.0)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "o"))
-        .collect();
-    objects.sort();
-    assert!(!objects.is_empty(), "bpf-src built nothing");
-    Some((out, objects))
-}
-
-/// Every object file of the corpus.
-fn corpus_objects() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![corpus_dir()];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "elf" || e == "o") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
+    build_object(&source, Target::Host, &["-mcpu=v4"])
 }
 
 fn parse(path: &Path) -> Object {
@@ -386,8 +274,7 @@ fn check_against_llvm(path: &Path, object: &Object) -> (usize, usize) {
 
 #[test]
 fn llvm_decodes_every_insn_c_the_same() {
-    if !have(OBJDUMP) {
-        skip::<()>(&format!("{OBJDUMP} is not installed"));
+    if !require_tools(&[OBJDUMP]) {
         return;
     }
     let Some((_dir, path)) = every_insn_object() else {
@@ -401,8 +288,7 @@ fn llvm_decodes_every_insn_c_the_same() {
 
 #[test]
 fn llvm_decodes_bpf_src_the_same() {
-    if !have(OBJDUMP) {
-        skip::<()>(&format!("{OBJDUMP} is not installed"));
+    if !require_tools(&[OBJDUMP]) {
         return;
     }
     let Some((_dir, objects)) = bpf_src_objects() else {
@@ -424,12 +310,10 @@ fn llvm_decodes_bpf_src_the_same() {
 /// agrees with LLVM.
 #[test]
 fn corpus_disassembles_and_agrees_with_llvm() {
-    let files = corpus_objects();
-    if files.is_empty() {
-        skip::<()>("the shared corpus is not there");
+    let Some(files) = corpus_objects() else {
         return;
-    }
-    let llvm = have(OBJDUMP) || skip::<()>(&format!("{OBJDUMP} is not installed")).is_some();
+    };
+    let llvm = require_tools(&[OBJDUMP]);
     let mut total = 0;
     let mut unparsed = Vec::new();
     for path in &files {
@@ -468,13 +352,7 @@ fn corpus_disassembles_and_agrees_with_llvm() {
 // The kernel
 
 fn privileged() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let euid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|ids| ids.split_whitespace().nth(1))
-        .unwrap_or("");
-    euid == "0" || skip::<()>("not running as root (BPF_PROG_LOAD needs CAP_BPF)").is_some()
+    require_root("BPF_PROG_LOAD needs CAP_BPF")
 }
 
 /// The instruction lines of a verifier log (`12: (bf) r6 = r1  ; R1=ctx() ...`), by
@@ -697,7 +575,7 @@ fn bpftool_dumps_the_translated_bpf_src_programs_as_we_do() {
     if !privileged() {
         return;
     }
-    if !have("bpftool") && skip::<()>("bpftool is not installed").is_none() {
+    if !require_tools(&["bpftool"]) {
         return;
     }
     let Some((_dir, objects)) = bpf_src_objects() else {

@@ -15,8 +15,9 @@ use std::process::Command;
 
 use bpf_sys::consts::{BPF_PSEUDO_MAP_FD, prog_type};
 use bpf_sys::{Insn, ProgLoadAttr};
-use common::{PrivateBpffs, Target, build, privileged};
+use common::{Target, build, privileged};
 use elf_loader::{LoadError, LoadOptions, LoadedProgram, MapDef, NoObserver, Object, Observer};
+use rtc_tests::{Bpffs, TempDir, sha1sum};
 
 fn load(
     file: &str,
@@ -410,17 +411,16 @@ fn object_pins_use_the_files_sha1_are_reused_and_removed_on_failure() {
         return;
     };
     let object = Object::parse(&bytes).unwrap();
-    let bpffs = PrivateBpffs::new();
+    let bpffs = Bpffs::new();
     let options = LoadOptions {
         bpffs: Some(bpffs.path().to_path_buf()),
         ..LoadOptions::new(prog_type::SCHED_CLS)
     };
     // The oracle for the directory name: coreutils' sha1sum of the same bytes.
-    let file = std::env::temp_dir().join(format!("object-pin-{}.o", std::process::id()));
+    let dir = TempDir::new("object-pin");
+    let file = dir.join("object-pin.o");
     std::fs::write(&file, &bytes).unwrap();
-    let sha1sum = Command::new("sha1sum").arg(&file).output().unwrap();
-    let _ = std::fs::remove_file(&file);
-    let hex = String::from_utf8(sha1sum.stdout).unwrap()[..40].to_string();
+    let hex = sha1sum(&file);
     assert_eq!(object.sha1_hex(), Some(hex.as_str()));
     let pin = bpffs.path().join("tc").join(&hex).join("per_object");
 
@@ -469,7 +469,7 @@ fn loads_racing_for_a_new_pin_share_one_map() {
     };
     let object = Object::parse(&bytes).unwrap();
     for round in 0..20 {
-        let bpffs = PrivateBpffs::new();
+        let bpffs = Bpffs::new();
         let options = LoadOptions {
             bpffs: Some(bpffs.path().to_path_buf()),
             ..LoadOptions::new(prog_type::SCHED_CLS)

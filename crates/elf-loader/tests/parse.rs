@@ -7,8 +7,9 @@ mod common;
 use std::path::Path;
 
 use bpf_sys::consts::map_type;
-use common::{Target, build, build_with, check_against_llvm, llvm_available};
+use common::{Target, build, build_with, check_against_llvm, llvm_available, maps_without_data};
 use elf_loader::{ByteOrder, MapSource, Object, ParseError, SectionRole, SelectError, SymbolKind};
+use rtc_tests::TempDir;
 
 const SOURCES: &[&str] = &[
     "two-maps.c",
@@ -125,14 +126,12 @@ fn every_test_object_matches_llvm() {
             let Some(bytes) = build(file, target) else {
                 return;
             };
-            let dir = std::env::temp_dir().join(format!("elf-loader-llvm-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
+            let dir = TempDir::new("elf-loader-llvm");
             let path = dir.join(format!("{file}-{target:?}.o"));
             std::fs::write(&path, &bytes).unwrap();
             let object = Object::parse(&bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
             let summary = check_against_llvm(&path, &object);
             println!("{file} ({target:?}): {summary}");
-            let _ = std::fs::remove_file(&path);
         }
     }
 }
@@ -150,18 +149,11 @@ fn big_endian_objects_decode_to_the_same_program() {
         assert_eq!(le.programs(), be.programs(), "{file}: programs differ");
         assert_eq!(le.subprograms(), be.subprograms(), "{file}: .text differs");
         // Global data keeps the object's byte order; everything else must match.
-        let shapes = |object: &Object| {
-            object
-                .maps()
-                .iter()
-                .map(|m| {
-                    let mut m = m.clone();
-                    m.initial_data = m.initial_data.map(|d| vec![0; d.len()]);
-                    m
-                })
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(shapes(&le), shapes(&be), "{file}: maps differ");
+        assert_eq!(
+            maps_without_data(&le),
+            maps_without_data(&be),
+            "{file}: maps differ"
+        );
         assert_eq!(le.license(), be.license());
         assert_eq!(le.kern_version(), be.kern_version());
     }

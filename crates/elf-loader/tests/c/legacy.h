@@ -15,17 +15,9 @@ struct bpf_map_def {
 	__u32 map_flags;
 };
 
-/* iproute2's layout: nine u32, 36 bytes. */
-struct bpf_elf_map {
-	__u32 type;
-	__u32 size_key;
-	__u32 size_value;
-	__u32 max_elem;
-	__u32 flags;
-	__u32 id;
-	__u32 pinning;
-	__u32 inner_id;
-	__u32 inner_idx;
-};
+/* iproute2's layout: nine u32, 36 bytes (struct bpf_elf_map, and the PIN_*
+ * values), from bpf-src/iproute2.h (the test build puts bpf-src/ on the
+ * include path). */
+#include "iproute2.h"
 
 #endif

@@ -1,6 +1,7 @@
-//! Helpers shared by the integration tests: building the C sources (from
-//! `src/testutil.rs`), finding the corpus, and checking a parse against LLVM's own ELF
-//! reader (`llvm-readobj-19` and `llvm-objcopy-19`), which knows nothing of this crate.
+//! Helpers shared by this crate's integration tests: building the C sources (from
+//! `src/testutil.rs`) and checking a parse against LLVM's own ELF reader
+//! (`llvm-readobj-19` and `llvm-objcopy-19`), which knows nothing of this crate.
+//! What every crate's tests need (skipping, bpffs, the corpus) is in `rtc_tests`.
 
 #![allow(dead_code)]
 
@@ -8,19 +9,15 @@
 pub mod testutil;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use elf_loader::{ByteOrder, Object, SectionRole};
+use elf_loader::{ByteOrder, Map, Object, SectionRole};
+use rtc_tests::TempDir;
 use serde_json::Value;
 
 #[allow(unused_imports)]
-pub use testutil::{Target, build, build_with, require_everything, skip};
-
-/// The shared corpus of public BPF objects: `../shared/corpus` beside the repository.
-pub fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-}
+pub use testutil::{Target, build, build_with};
 
 const READOBJ: &str = "llvm-readobj-19";
 const OBJCOPY: &str = "llvm-objcopy-19";
@@ -28,10 +25,28 @@ const OBJCOPY: &str = "llvm-objcopy-19";
 /// True if the LLVM tools the oracle needs are installed (else prints why, or fails
 /// under `RTC_REQUIRE_PRIVILEGED=1`).
 pub fn llvm_available() -> bool {
-    let ok = [READOBJ, OBJCOPY]
+    rtc_tests::require_tools(&[READOBJ, OBJCOPY])
+}
+
+/// True when running as root (effective uid 0), else skips (printing why) or fails
+/// under `RTC_REQUIRE_PRIVILEGED=1`.
+pub fn privileged() -> bool {
+    rtc_tests::require_root("bpf(2) needs CAP_BPF and CAP_NET_ADMIN")
+}
+
+/// The object's maps with the bytes of their initial data zeroed (its length kept):
+/// what must be equal between the two byte orders of one source, since global data
+/// keeps the object's byte order.
+pub fn maps_without_data(object: &Object) -> Vec<Map> {
+    object
+        .maps()
         .iter()
-        .all(|tool| Command::new(tool).arg("--version").output().is_ok());
-    ok || skip::<()>("llvm-readobj-19/llvm-objcopy-19 are not installed").is_some()
+        .map(|m| {
+            let mut m = m.clone();
+            m.initial_data = m.initial_data.map(|d| vec![0; d.len()]);
+            m
+        })
+        .collect()
 }
 
 fn readobj(path: &Path) -> Value {
@@ -50,8 +65,7 @@ fn readobj(path: &Path) -> Value {
 }
 
 fn section_bytes(path: &Path, section: &str) -> Vec<u8> {
-    let dir = std::env::temp_dir().join(format!("elf-loader-oracle-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("llvm-objcopy");
     let dump = dir.join(format!("{}.bin", section.replace('/', "_")));
     let sink = dir.join("sink.o");
     let out = Command::new(OBJCOPY)
@@ -66,10 +80,7 @@ fn section_bytes(path: &Path, section: &str) -> Vec<u8> {
         path.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let bytes = std::fs::read(&dump).unwrap();
-    let _ = std::fs::remove_file(&dump);
-    let _ = std::fs::remove_file(&sink);
-    bytes
+    std::fs::read(&dump).unwrap()
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
@@ -348,59 +359,4 @@ pub fn check_against_llvm(path: &Path, object: &Object) -> String {
         found_relocs.len(),
         insn_count
     )
-}
-
-/// True when running as root (effective uid 0), else skips (printing why) or fails
-/// under `RTC_REQUIRE_PRIVILEGED=1`.
-pub fn privileged() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let euid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|ids| ids.split_whitespace().nth(1))
-        .unwrap_or("");
-    euid == "0"
-        || skip::<()>("not running as root (bpf(2) needs CAP_BPF and CAP_NET_ADMIN)").is_some()
-}
-
-/// A bpffs of the test's own, mounted on a fresh temporary directory so that pins
-/// never touch /sys/fs/bpf; unmounted (with everything pinned in it) and removed on
-/// drop, also when the test panics.
-pub struct PrivateBpffs {
-    path: PathBuf,
-}
-
-impl PrivateBpffs {
-    /// Mounts a new bpffs (needs root).
-    pub fn new() -> PrivateBpffs {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "elf-loader-bpffs-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).expect("create bpffs mount point");
-        nix::mount::mount(
-            Some("bpf"),
-            &path,
-            Some("bpf"),
-            nix::mount::MsFlags::empty(),
-            Some("mode=0700"),
-        )
-        .expect("mount -t bpf");
-        PrivateBpffs { path }
-    }
-
-    /// Where it is mounted.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for PrivateBpffs {
-    fn drop(&mut self) {
-        let _ = nix::mount::umount2(&self.path, nix::mount::MntFlags::MNT_DETACH);
-        let _ = std::fs::remove_dir(&self.path);
-    }
 }
