@@ -18,57 +18,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use rtc_tests::{
+    Bpffs, Target, TempDir, bpf_src_objects, build_object, corpus_dir, require_root, require_tools,
+    sha1sum, skip,
+};
 use serde_json::Value;
-
-const CLANG: &str = "clang-19";
-
-fn require_everything() -> bool {
-    std::env::var("RTC_REQUIRE_PRIVILEGED").is_ok_and(|v| v == "1")
-}
-
-fn skip<T>(reason: &str) -> Option<T> {
-    if require_everything() {
-        panic!("RTC_REQUIRE_PRIVILEGED=1 but {reason}");
-    }
-    eprintln!("skipped: {reason}");
-    None
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
-}
-
-fn repo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A temporary directory, removed with its contents when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(what: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "rtc-obj-{what}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn rtc(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rtc"))
@@ -89,60 +44,11 @@ fn rtc_json(args: &[&str], env: &[(&str, &str)]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// The objects of `bpf-src/`, built by its Makefile into a temporary directory
-/// (that lives as long as the returned guard).
-fn bpf_src_objects() -> Option<(TempDir, Vec<PathBuf>)> {
-    if !have(CLANG) {
-        return skip(&format!("{CLANG} is not installed"));
-    }
-    let out = TempDir::new("bpf-src");
-    let output = Command::new("make")
-        .args(["-s", "-C"])
-        .arg(repo_dir().join("bpf-src"))
-        .arg(format!("OUT={}", out.0.display()))
-        .output()
-        .expect("run make");
-    assert!(
-        output.status.success(),
-        "make -C bpf-src: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let mut objects: Vec<PathBuf> = std::fs::read_dir(&out.0)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "o"))
-        .collect();
-    objects.sort();
-    Some((out, objects))
-}
-
 /// `tests/obj/NAME.c` built with clang-19 (in a directory that lives as long as
 /// the returned guard).
 fn build(name: &str) -> Option<(TempDir, PathBuf)> {
-    if !have(CLANG) {
-        return skip(&format!("{CLANG} is not installed"));
-    }
-    let dir = TempDir::new("c");
-    let out = dir.join(&format!("{name}.o"));
-    let arch = format!("-I/usr/include/{}-linux-gnu", std::env::consts::ARCH);
-    let output = Command::new(CLANG)
-        .args(["-O2", "-g", "-target", "bpf", &arch, "-c"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/obj/{name}.c")))
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{CLANG}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Some((dir, out))
-}
-
-fn sha1sum(path: &Path) -> String {
-    let out = Command::new("sha1sum").arg(path).output().unwrap();
-    String::from_utf8(out.stdout).unwrap()[..40].to_string()
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/obj/{name}.c"));
+    build_object(&source, Target::Host, &[])
 }
 
 fn s(value: &Value) -> String {
@@ -162,11 +68,7 @@ fn n(value: &Value) -> u64 {
 
 #[test]
 fn show_reports_what_llvm_sees() {
-    if !["llvm-readobj-19", "llvm-objcopy-19"]
-        .iter()
-        .all(|t| have(t))
-    {
-        skip::<()>("llvm-readobj-19/llvm-objcopy-19 are not installed");
+    if !require_tools(&["llvm-readobj-19", "llvm-objcopy-19"]) {
         return;
     }
     let Some((_dir, objects)) = bpf_src_objects() else {
@@ -298,8 +200,7 @@ fn show_reports_what_llvm_sees() {
 
 #[test]
 fn dump_shows_every_instruction_llvm_decodes() {
-    if !have("llvm-objdump-19") {
-        skip::<()>("llvm-objdump-19 is not installed");
+    if !require_tools(&["llvm-objdump-19"]) {
         return;
     }
     let Some((_dir, objects)) = bpf_src_objects() else {
@@ -373,7 +274,7 @@ fn dump_shows_every_instruction_llvm_decodes() {
 /// file (exit 1), never crash.
 #[test]
 fn the_corpus_never_crashes_obj() {
-    let corpus = repo_dir().join("../shared/corpus/cilium-ebpf");
+    let corpus = corpus_dir().join("cilium-ebpf");
     let Ok(entries) = std::fs::read_dir(&corpus) else {
         skip::<()>("the shared corpus is not there");
         return;
@@ -448,40 +349,12 @@ fn mistakes_are_named() {
 // Pin paths, proven by loading
 
 fn privileged() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let euid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|ids| ids.split_whitespace().nth(1))
-        .unwrap_or("");
-    euid == "0" || skip::<()>("not running as root (loading and mounting need it)").is_some()
+    require_root("loading and mounting need it")
 }
 
-/// A bpffs of our own, so that nothing is pinned in /sys/fs/bpf; unmounted on drop.
-struct PrivateBpffs(TempDir);
-
-impl PrivateBpffs {
-    fn mount() -> PrivateBpffs {
-        let dir = TempDir::new("bpffs");
-        let status = Command::new("mount")
-            .args(["-t", "bpf", "bpf"])
-            .arg(&dir.0)
-            .status()
-            .unwrap();
-        assert!(status.success(), "mount -t bpf");
-        PrivateBpffs(dir)
-    }
-
-    fn path(&self) -> &str {
-        self.0.0.to_str().unwrap()
-    }
-}
-
-impl Drop for PrivateBpffs {
-    fn drop(&mut self) {
-        // Unmounted first; the directory goes when the TempDir drops.
-        let _ = Command::new("umount").arg(&self.0.0).status();
-    }
+/// Where `bpffs` is mounted, as a string for `TC_BPF_MNT` and messages.
+fn mount_point(bpffs: &Bpffs) -> &str {
+    bpffs.path().to_str().unwrap()
 }
 
 /// Runs `script` in a network namespace of its own (the mount namespace stays ours,
@@ -511,19 +384,19 @@ fn pin_path_of(file: &str, map: &str, env: &[(&str, &str)]) -> String {
 
 #[test]
 fn tc_pins_a_map_where_show_says() {
-    if !privileged() || (!have("tc") && skip::<()>("tc is not installed").is_none()) {
+    if !privileged() || !require_tools(&["tc"]) {
         return;
     }
     let Some((_dir, path)) = build("pinned-by-name") else {
         return;
     };
-    let bpffs = PrivateBpffs::mount();
-    let env = [("TC_BPF_MNT", bpffs.path())];
+    let bpffs = Bpffs::new();
+    let env = [("TC_BPF_MNT", mount_point(&bpffs))];
     let file = path.to_str().unwrap();
     let predicted = pin_path_of(file, "rtc_obj_pinned", &env);
     assert_eq!(
         predicted,
-        format!("{}/tc/globals/rtc_obj_pinned", bpffs.path())
+        format!("{}/tc/globals/rtc_obj_pinned", mount_point(&bpffs))
     );
     assert!(!Path::new(&predicted).exists());
     let out = in_private_netns(
@@ -538,7 +411,7 @@ fn tc_pins_a_map_where_show_says() {
     assert!(
         Path::new(&predicted).exists(),
         "tc pinned elsewhere: {}",
-        list(bpffs.path())
+        list(mount_point(&bpffs))
     );
 }
 
@@ -550,13 +423,13 @@ fn per_object_pins_go_to_the_files_sha1() {
     let Some((_dir, path)) = build("pinned-per-object") else {
         return;
     };
-    let bpffs = PrivateBpffs::mount();
-    let env = [("TC_BPF_MNT", bpffs.path())];
+    let bpffs = Bpffs::new();
+    let env = [("TC_BPF_MNT", mount_point(&bpffs))];
     let file = path.to_str().unwrap();
     let predicted = pin_path_of(file, "rtc_obj_ns", &env);
     assert_eq!(
         predicted,
-        format!("{}/tc/{}/rtc_obj_ns", bpffs.path(), sha1sum(&path))
+        format!("{}/tc/{}/rtc_obj_ns", mount_point(&bpffs), sha1sum(&path))
     );
     // The distro tc refuses legacy `maps` sections: rtc's loader stands in for
     // iproute2's here.
@@ -575,7 +448,7 @@ fn per_object_pins_go_to_the_files_sha1() {
     assert!(
         Path::new(&predicted).exists(),
         "pinned elsewhere: {}",
-        list(bpffs.path())
+        list(mount_point(&bpffs))
     );
 }
 

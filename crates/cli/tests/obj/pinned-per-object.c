@@ -3,25 +3,14 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
-
-struct bpf_elf_map {
-	__u32 type;
-	__u32 size_key;
-	__u32 size_value;
-	__u32 max_elem;
-	__u32 flags;
-	__u32 id;
-	__u32 pinning;
-	__u32 inner_id;
-	__u32 inner_idx;
-};
+#include "iproute2.h" /* struct bpf_elf_map, PIN_OBJECT_NS (bpf-src/) */
 
 struct bpf_elf_map SEC("maps") rtc_obj_ns = {
 	.type = BPF_MAP_TYPE_ARRAY,
 	.size_key = sizeof(__u32),
 	.size_value = sizeof(__u64),
 	.max_elem = 1,
-	.pinning = 1, /* PIN_OBJECT_NS */
+	.pinning = PIN_OBJECT_NS,
 };
 
 SEC("ingress")
