@@ -6,6 +6,7 @@ use std::os::fd::AsFd;
 
 use bpf_sys::consts::{BPF_ANY, BPF_NOEXIST, map_type, prog_type};
 use bpf_sys::*;
+use rtc_tests::{Bpffs, require};
 
 fn privileged() -> bool {
     let probe = map_create(&MapCreateAttr {
@@ -18,13 +19,10 @@ fn privileged() -> bool {
     });
     match probe {
         Ok(_) => true,
-        Err(e) if std::env::var("RTC_REQUIRE_PRIVILEGED").as_deref() == Ok("1") => {
-            panic!("RTC_REQUIRE_PRIVILEGED=1 but bpf(2) is not usable: {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: bpf(2) not usable here ({e}); run as root");
-            false
-        }
+        Err(e) => require(
+            false,
+            &format!("bpf(2) is not usable here ({e}); run as root"),
+        ),
     }
 }
 
@@ -187,22 +185,8 @@ fn pin_and_get_in_a_private_bpffs() {
     if !privileged() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("bpf-sys-pin-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "bpf", "bpf"])
-        .arg(&dir)
-        .status()
-        .unwrap();
-    assert!(mounted.success(), "mount -t bpf failed");
-    struct Unmount(std::path::PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-            let _ = std::fs::remove_dir(&self.0);
-        }
-    }
-    let _guard = Unmount(dir.clone());
+    let bpffs = Bpffs::new();
+    let dir = bpffs.path();
 
     let map = map_create(&MapCreateAttr {
         map_type: map_type::ARRAY,

@@ -15,16 +15,10 @@ use netlink_tc::{
     XdpAttached, XdpMode, XdpSpec, handle,
 };
 use nix::sched::{CloneFlags, unshare};
+use rtc_tests::skip;
 use std::os::fd::AsRawFd;
 
 const LO: u32 = 1;
-
-fn skip_or_fail(reason: &str) {
-    if std::env::var("RTC_REQUIRE_PRIVILEGED").as_deref() == Ok("1") {
-        panic!("live netlink test cannot run: {reason}");
-    }
-    eprintln!("skipping live netlink test: {reason}");
-}
 
 /// Runs `body` on a thread of its own inside a new network namespace.
 fn in_private_netns(body: impl FnOnce() + Send + 'static) {
@@ -38,7 +32,7 @@ fn in_private_netns(body: impl FnOnce() + Send + 'static) {
     .join()
     .expect("live test thread panicked");
     if let Err(reason) = outcome {
-        skip_or_fail(&reason);
+        skip::<()>(&format!("live netlink test cannot run: {reason}"));
     }
 }
 
