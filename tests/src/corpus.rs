@@ -2,7 +2,7 @@
 //! repository, read-only): objects this project did not write, which the parser,
 //! the disassembler and the loader must handle or refuse with a reason.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::skip::skip;
 use crate::workspace_root;
@@ -35,4 +35,13 @@ pub fn corpus_objects() -> Option<Vec<PathBuf>> {
     }
     files.sort();
     Some(files)
+}
+
+/// How a table names a corpus object: its path below [`corpus_dir`]
+/// (`cilium-ebpf/loader-el.elf`), or the whole path for a file elsewhere.
+pub fn corpus_name(path: &Path) -> String {
+    path.strip_prefix(corpus_dir())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }

@@ -13,7 +13,7 @@ use bpf_sys::consts::prog_type;
 use common::{check_against_llvm, llvm_available, maps_without_data, privileged};
 use elf_loader::reloc::relocate;
 use elf_loader::{ByteOrder, LoadError, LoadOptions, NoObserver, Object, SectionRole};
-use rtc_tests::{Bpffs, corpus_dir, corpus_objects as corpus_files};
+use rtc_tests::{Bpffs, corpus_dir, corpus_name, corpus_objects as corpus_files};
 
 /// What the object holds besides programs and legacy maps.
 fn features(object: &Object) -> Vec<&'static str> {
@@ -75,11 +75,7 @@ fn every_corpus_object_parses_or_names_its_problem() {
     let mut refusals = Vec::new();
     let (mut parsed, mut refused) = (0, 0);
     for path in &files {
-        let name = path
-            .strip_prefix(&dir)
-            .unwrap_or(path)
-            .display()
-            .to_string();
+        let name = corpus_name(path);
         let bytes = std::fs::read(path).unwrap();
         match Object::parse(&bytes) {
             Ok(object) => {
@@ -237,11 +233,7 @@ fn corpus_programs_load_into_the_kernel_or_say_why_not() {
     let (mut loaded, mut refused) = (0, 0);
     let mut rows = Vec::new();
     for path in &files {
-        let name = path
-            .strip_prefix(&dir)
-            .unwrap_or(path)
-            .display()
-            .to_string();
+        let name = corpus_name(path);
         let bytes = std::fs::read(path).unwrap();
         let Ok(object) = Object::parse(&bytes) else {
             continue;
