@@ -28,6 +28,7 @@ mod bytes;
 pub mod disasm;
 mod error;
 mod global_data;
+pub mod kernel;
 mod license;
 pub mod link;
 mod load;
@@ -47,8 +48,10 @@ mod testutil;
 pub use btf_info::ProgramBtfInfo;
 pub use disasm::{Listing, disassemble};
 pub use error::{BtfError, FieldDifference, LoadError, ParseError, RelocError, SelectError};
+pub use kernel::KernelInfo;
 pub use load::{
     CreatedMap, ExtraProgram, LoadOptions, LoadPlan, LoadedProgram, PlannedExtra, load, plan_load,
+    plan_load_for,
 };
 pub use maps::{
     BPF_ELF_MAP_SIZE, InitialSlot, MIN_LEGACY_ENTRY_SIZE, Map, MapDef, MapSource, Pinning,
