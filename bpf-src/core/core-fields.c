@@ -30,6 +30,7 @@ __u64 pkt_type, tc_at_ingress;
 __u32 len_offset, len_size, len_exists, future_exists;
 __u32 skb_iif_signed, len_signed;
 __u32 pkt_type_lshift, pkt_type_rshift;
+__u32 cb4_offset, tstamp_offset, mark_offset, mark_size;
 
 SEC("tc")
 int fields(struct __sk_buff *ctx)
@@ -51,6 +52,14 @@ int fields(struct __sk_buff *ctx)
 	len_signed = __builtin_preserve_field_info(skb->len, BPF_FIELD_SIGNED);
 	pkt_type_lshift = __builtin_preserve_field_info(skb->pkt_type, BPF_FIELD_LSHIFT_U64);
 	pkt_type_rshift = __builtin_preserve_field_info(skb->pkt_type, BPF_FIELD_RSHIFT_U64);
+
+	/* Access strings that walk through an array element (cb[4]), an
+	 * anonymous union (tstamp) and anonymous structs and unions nested
+	 * three deep (mark). */
+	cb4_offset = bpf_core_field_offset(skb->cb[4]);
+	tstamp_offset = bpf_core_field_offset(skb->tstamp);
+	mark_offset = bpf_core_field_offset(skb->mark);
+	mark_size = bpf_core_field_size(skb->mark);
 	return TC_ACT_OK;
 }
 

@@ -26,10 +26,13 @@ struct __sk_buff___other {
 	__u32 protocol;
 } __attribute__((preserve_access_index));
 
-/* The kernel's own socket buffer, two fields of it, at made-up offsets. */
+/* The kernel's own socket buffer, three fields of it, at made-up offsets.
+ * `priority` is a __u32 in the kernel: the loader also shrinks the 8-byte
+ * load clang emitted for it to 4 bytes (allowed for unsigned integers). */
 struct sk_buff___mine {
 	struct net_device___mine *dev;
 	unsigned int len;
+	__u64 priority;
 } __attribute__((preserve_access_index));
 
 struct net_device___mine {
@@ -41,7 +44,7 @@ struct net_device___mine {
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
 /* What the program saw, for a reader with bpftool (map "core_fla.bss"). */
-__u64 seen_len, seen_mark, seen_protocol, seen_kern_len, seen_ifindex;
+__u64 seen_len, seen_mark, seen_protocol, seen_kern_len, seen_priority, seen_ifindex;
 
 SEC("tc")
 int flavors(struct __sk_buff *ctx)
@@ -57,6 +60,7 @@ int flavors(struct __sk_buff *ctx)
 	seen_protocol = other->protocol;
 	/* A direct read of the kernel struct through a trusted pointer. */
 	seen_kern_len = kskb->len;
+	seen_priority = kskb->priority;
 	/* BPF_CORE_READ follows a pointer chain with bpf_probe_read_kernel,
 	 * each step at the offset the loader computed: kskb->dev->ifindex. */
 	seen_ifindex = BPF_CORE_READ(kskb, dev, ifindex);
