@@ -76,9 +76,10 @@ const fn case(
 }
 
 /// Every object of `bpf-src/core/` and section that the reference loads (or that
-/// the kernel refuses whoever loads it). The refused section of core-poison is
-/// tested on its own (`..._poisoned_relocation_...`): the reference's message
-/// there is libbpf's, not the kernel's.
+/// the kernel refuses whoever loads it). The refused section of core-poison and
+/// core-ambiguous are tested on their own (`..._poisoned_relocation_...`,
+/// `..._ambiguous_relocation_...`): the reference's messages there are libbpf's,
+/// not the kernel's.
 const CASES: &[Case] = &[
     case(
         "core-drop-arp",
@@ -109,6 +110,12 @@ const CASES: &[Case] = &[
         "tc",
         Hook::TcIngress,
         "type exists/size/matches, type id local/target, enum value exists/value, enum64",
+    ),
+    case(
+        "core-candidates",
+        "tc",
+        Hook::TcIngress,
+        "a flavor with three candidates in kernel BTF that agree",
     ),
     case(
         "core-poison",
@@ -627,6 +634,88 @@ fn rtc_refuses_a_reachable_poisoned_relocation_naming_it() {
     let ns = lab();
     attach_section(&ns, Tool::Rtc, Hook::TcIngress, POISON, "guarded")
         .unwrap_or_else(|failed| panic!("rtc must load the guarded program:\n{failed}"));
+}
+
+/// The candidates of core-ambiguous.c's relocation in the kernel's BTF, read with
+/// `bpftool btf dump`: for each `struct walk_control`, its id and the byte offset
+/// of `stage`.
+fn walk_control_candidates() -> Vec<(u64, u64)> {
+    let dump = bpftool(&["btf", "dump", "file", "/sys/kernel/btf/vmlinux"]).ok("bpftool btf dump");
+    let mut found = Vec::new();
+    let mut rest = dump.stdout.as_str();
+    while let Some(at) = rest.find("STRUCT 'walk_control' size=") {
+        let start = rest[..at].rfind('\n').map_or(0, |n| n + 1);
+        let (id, _, stage) = kernel_struct(&rest[start..], "walk_control", "stage");
+        found.push((id, stage));
+        rest = &rest[at + 1..];
+    }
+    found
+}
+
+#[test]
+fn tc_refuses_an_ambiguous_relocation() {
+    if !require_privileged() {
+        return;
+    }
+    let candidates = walk_control_candidates();
+    println!("struct walk_control (id, offset of stage): {candidates:?}");
+    assert_eq!(
+        candidates.len(),
+        2,
+        "two candidates expected: {candidates:?}"
+    );
+    assert_ne!(candidates[0].1, candidates[1].1, "{candidates:?}");
+    let ns = lab();
+    let refused = attach_section(
+        &ns,
+        Tool::Reference,
+        Hook::TcIngress,
+        "core-ambiguous",
+        "tc",
+    )
+    .expect_err("tc must refuse the ambiguous relocation");
+    println!("{refused}");
+    // libbpf 1.1 names both answers, in bits.
+    for (_, offset) in &candidates {
+        assert!(
+            refused.stderr.contains(&(offset * 8).to_string()),
+            "{refused}"
+        );
+    }
+    assert!(refused.stderr.contains("ambiguity"), "{refused}");
+    // Refused before the verifier: no program was loaded.
+    assert!(!refused.stderr.contains("PROG LOAD LOG"), "{refused}");
+}
+
+#[test]
+fn rtc_refuses_an_ambiguous_relocation_naming_both_candidates() {
+    if !require_privileged() {
+        return;
+    }
+    let candidates = walk_control_candidates();
+    let ns = lab();
+    let refused = attach_section(&ns, Tool::Rtc, Hook::TcIngress, "core-ambiguous", "tc")
+        .expect_err("rtc must refuse the ambiguous relocation");
+    println!("{refused}");
+    assert_eq!(refused.status, 1, "tc's exit status for a refused program");
+    let err = &refused.stderr;
+    assert!(
+        err.contains("walk_control") && err.contains("stage"),
+        "{refused}"
+    );
+    assert!(err.to_lowercase().contains("ambiguous"), "{refused}");
+    // Both candidates named: by their ids in the kernel's BTF, or by the two
+    // offsets they give (in bytes or, as libbpf, in bits).
+    let names_both =
+        |show: &dyn Fn(&(u64, u64)) -> String| candidates.iter().all(|c| err.contains(&show(c)));
+    assert!(
+        names_both(&|c| c.0.to_string())
+            || names_both(&|c| c.1.to_string())
+            || names_both(&|c| (c.1 * 8).to_string()),
+        "both candidates {candidates:?} must be named:\n{refused}"
+    );
+    assert!(!err.contains("not supported"), "{refused}");
+    assert!(tc_filters(&ns, "v0", "ingress").is_empty());
 }
 
 // ---------------------------------------------------------------------------
