@@ -652,19 +652,27 @@ fn walk_control_candidates() -> Vec<(u64, u64)> {
     found
 }
 
+/// [`walk_control_candidates`] when there are two that disagree (btrfs built in,
+/// as here); otherwise skips.
+fn disagreeing_candidates() -> Option<Vec<(u64, u64)>> {
+    let candidates = walk_control_candidates();
+    println!("struct walk_control (id, offset of stage): {candidates:?}");
+    let disagree = candidates.len() == 2 && candidates[0].1 != candidates[1].1;
+    rtc_tests::require(
+        disagree,
+        "this kernel's BTF has not two struct walk_control with `stage` at different offsets",
+    )
+    .then_some(candidates)
+}
+
 #[test]
 fn tc_refuses_an_ambiguous_relocation() {
     if !require_privileged() {
         return;
     }
-    let candidates = walk_control_candidates();
-    println!("struct walk_control (id, offset of stage): {candidates:?}");
-    assert_eq!(
-        candidates.len(),
-        2,
-        "two candidates expected: {candidates:?}"
-    );
-    assert_ne!(candidates[0].1, candidates[1].1, "{candidates:?}");
+    let Some(candidates) = disagreeing_candidates() else {
+        return;
+    };
     let ns = lab();
     let refused = attach_section(
         &ns,
@@ -692,7 +700,9 @@ fn rtc_refuses_an_ambiguous_relocation_naming_both_candidates() {
     if !require_privileged() {
         return;
     }
-    let candidates = walk_control_candidates();
+    let Some(candidates) = disagreeing_candidates() else {
+        return;
+    };
     let ns = lab();
     let refused = attach_section(&ns, Tool::Rtc, Hook::TcIngress, "core-ambiguous", "tc")
         .expect_err("rtc must refuse the ambiguous relocation");
