@@ -886,6 +886,56 @@ fn rtc_core_xdp_pass_count_counts_pings() {
     xdp_pass_count_counts_pings(Tool::Rtc);
 }
 
+/// core-kfunc-xdp attached by `tool` on the `a` end: ARP requests from `b` pass
+/// (arping is answered) and the program, reading them through the dynptr kfuncs,
+/// counts them in its `.bss`.
+fn kfunc_xdp_counts_arp(tool: Tool) {
+    let pair = VethPair::new();
+    let obj = core_obj("core-kfunc-xdp");
+    tool.run(
+        &pair.a,
+        Hook::Xdp,
+        &[
+            "link",
+            "set",
+            "dev",
+            &pair.dev_a,
+            "xdpgeneric",
+            "obj",
+            &obj,
+            "sec",
+            "xdp",
+        ],
+    )
+    .ok("link set xdpgeneric obj core-kfunc-xdp.o");
+    let prog = xdp_prog_id(&pair.a, &pair.dev_a).expect("an XDP program after link set");
+    let maps = prog_map_ids(prog);
+    assert_eq!(maps.len(), 1, "one map (.bss): {maps:?}");
+    assert!(
+        arping_ok(&pair.b, &pair.dev_b, pair.ip_a),
+        "ARP must pass the XDP program"
+    );
+    let frames = rtc_tests::map_lookup_u64(maps[0], 0);
+    println!("{tool:?}: {frames} ARP frames counted");
+    assert!(frames >= 1, "{frames} ARP frames counted");
+}
+
+#[test]
+fn ip_core_kfunc_xdp_counts_arp() {
+    if !require_privileged() {
+        return;
+    }
+    kfunc_xdp_counts_arp(Tool::Reference);
+}
+
+#[test]
+fn rtc_core_kfunc_xdp_counts_arp() {
+    if !require_privileged() {
+        return;
+    }
+    kfunc_xdp_counts_arp(Tool::Rtc);
+}
+
 #[test]
 fn numbering_map_ids_keeps_which_instruction_uses_which_map() {
     let dump = "   1: (18) r1 = map[id:204][0]+24\n   5: (18) r2 = map[id:203][0]+8\n   \
