@@ -729,6 +729,52 @@ fn rtc_refuses_an_ambiguous_relocation_naming_both_candidates() {
 }
 
 // ---------------------------------------------------------------------------
+// Strong externs that the kernel does not have
+
+/// Objects whose one non-`__weak` extern this kernel lacks, with its name: the
+/// loader must refuse each before anything is loaded, naming the extern.
+const MISSING_EXTERNS: &[(&str, &str)] = &[
+    ("core-missing-kconfig", "CONFIG_RTC_NO_SUCH_OPTION"),
+    ("core-missing-ksym", "rtc_no_such_symbol"),
+    ("core-missing-kfunc", "bpf_rtc_no_such_kfunc"),
+];
+
+#[test]
+fn tc_refuses_a_missing_strong_extern() {
+    if !require_privileged() {
+        return;
+    }
+    for (object, name) in MISSING_EXTERNS {
+        let ns = lab();
+        let refused = attach_section(&ns, Tool::Reference, Hook::TcIngress, object, "tc")
+            .expect_err("tc must refuse a missing strong extern");
+        println!("{object}: {}", refused.stderr.trim());
+        assert!(refused.stderr.contains(name), "{refused}");
+        assert!(!refused.stderr.contains("PROG LOAD LOG"), "{refused}");
+    }
+}
+
+#[test]
+fn rtc_refuses_a_missing_strong_extern_naming_it() {
+    if !require_privileged() {
+        return;
+    }
+    for (object, name) in MISSING_EXTERNS {
+        let ns = lab();
+        let refused = attach_section(&ns, Tool::Rtc, Hook::TcIngress, object, "tc")
+            .expect_err("rtc must refuse a missing strong extern");
+        println!("{object}: {}", refused.stderr.trim());
+        assert_eq!(refused.status, 1, "{object}: {refused}");
+        assert!(refused.stderr.contains(name), "{object}: {refused}");
+        assert!(
+            !refused.stderr.contains("not supported"),
+            "{object}: {refused}"
+        );
+        assert!(tc_filters(&ns, "v0", "ingress").is_empty());
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Traffic
 
 /// Attaches `object`'s `section` (a name for `bpf_obj_arg`) to the ingress of the
