@@ -12,11 +12,18 @@
 //! (core-ksym-typed on a kernel built without CONFIG_KALLSYMS_ALL), rtc must be
 //! refused with the kernel's message.
 //!
-//! The tests come in pairs: `tc_...` checks the oracle side alone (it passes as
-//! long as the tools and the kernel are what the table expects), `rtc_...` compares
-//! the binary under test with it. Until rtc's loader resolves CO-RE relocations,
-//! externs and kfuncs, the `rtc_...` tests fail with rtc's "is not supported"
-//! errors.
+//! Besides the table: a relocation no candidate satisfies (poisoned: refused only
+//! where the verifier reaches it), one whose candidates disagree (refused by the
+//! loader), strong externs the kernel lacks (refused, named), and real traffic
+//! through the vmlinux.h drop-arp, the dynptr drop-arp and two XDP counters.
+//!
+//! The tests come in pairs: `tc_...`/`ip_...` check the oracle side alone (they
+//! pass as long as the tools and the kernel are what the tests expect), `rtc_...`
+//! hold the binary under test to the same. Until rtc's loader resolves CO-RE
+//! relocations, externs and kfuncs, the `rtc_...` tests fail with rtc's "is not
+//! supported" errors. With `RTC_BIN=/usr/sbin/tc` the tc rows of the table, the
+//! drop-arp traffic test and the poisoned-relocation test pass, which checks the
+//! tests themselves.
 //!
 //! Each test returns early (and passes) when kernel tests cannot run here, unless
 //! `RTC_REQUIRE_PRIVILEGED=1`; see `rtc_tests::require_privileged`.
