@@ -1002,53 +1002,57 @@ fn numbering_map_ids_keeps_which_instruction_uses_which_map() {
 }
 
 // ---------------------------------------------------------------------------
-// Offline (TODO)
+// Offline: `rtc obj show --btf`
 
-/// From `bpftool btf dump file FILE` (raw): the id and size of struct `name`, and
-/// the byte offset of its member `member`.
-fn kernel_struct(btf_dump: &str, name: &str, member: &str) -> (u64, u64, u64) {
-    let header = format!("STRUCT '{name}' size=");
-    let mut lines = btf_dump.lines();
-    let line = lines
-        .by_ref()
-        .find(|line| line.contains(&header))
-        .unwrap_or_else(|| panic!("no struct {name} in the kernel's BTF"));
-    let id = line
-        .trim_start_matches('[')
-        .split(']')
-        .next()
-        .and_then(|id| id.parse().ok())
-        .expect("[ID] at the start of a bpftool BTF line");
-    let size = line
-        .split("size=")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|size| size.parse().ok())
-        .expect("size=N");
-    let quoted = format!("'{member}' ");
-    let bits: u64 = lines
-        .take_while(|line| line.starts_with('\t'))
-        .find(|line| line.trim_start().starts_with(&quoted))
-        .and_then(|line| line.split("bits_offset=").nth(1))
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|bits| bits.parse().ok())
-        .unwrap_or_else(|| panic!("no member {member} in struct {name}"));
-    (id, size, bits / 8)
+/// What `rtc --explain` says each CO-RE relocation became in a live load:
+/// (instruction, value) or (instruction, None) for a poisoned one.
+fn live_core_values(explain: &str) -> Vec<(u64, Option<u64>)> {
+    let mut out = Vec::new();
+    let mut insn = None;
+    for line in explain.lines() {
+        if let Some(rest) = line.split("CO-RE relocation: instruction ").nth(1) {
+            insn = rest.split_whitespace().next().and_then(|n| n.parse().ok());
+        } else if let (Some(at), Some(value)) = (insn, line.trim().strip_prefix("value: ")) {
+            out.push((
+                at,
+                value.split_whitespace().next().and_then(|v| v.parse().ok()),
+            ));
+            insn = None;
+        }
+    }
+    out
 }
 
-/// TODO(issue 10): `rtc obj show F --btf FILE` is planned to list each CO-RE
-/// relocation of an object with the value it resolves to against FILE. Its output
-/// format is not settled, so this checks only what any format must show: for
-/// core-types.o, struct sk_buff's id and size in the kernel's BTF; for
-/// core-fields.o, the offset of sk_buff's `len`; all three read independently
-/// from `bpftool btf dump`, and all three the values tc's live load wrote into the
-/// instructions. Once the format exists, compare every relocation's value with
-/// the constants in the reference's xlated dump instead.
+/// What `rtc -j obj show OBJ --btf VMLINUX` says each relocation resolves to.
+fn offline_core_values(json: &str) -> Vec<(u64, Option<u64>)> {
+    let report: serde_json::Value = serde_json::from_str(json).expect("obj show -j is JSON");
+    report["core_relocations"]
+        .as_array()
+        .expect("core_relocations")
+        .iter()
+        .map(|r| {
+            let target = &r["target"];
+            let value = if target["poisoned"].is_null() {
+                target["value"].as_u64()
+            } else {
+                None
+            };
+            (r["insn"].as_u64().expect("insn"), value)
+        })
+        .collect()
+}
+
+/// The oracle chain of the offline view: for every single-function object of the
+/// table that loads, `rtc obj show --btf /sys/kernel/btf/vmlinux` resolves each CO-RE
+/// relocation to what the live load computed (as `--explain` narrates it), and that
+/// live load gives the same program as tc/ip (`rtc_loads_every_core_object_as_tc_does`).
+/// For core-types, whose relocations all become constants, the values are also read
+/// straight from the program tc loaded (`bpftool prog dump xlated`).
 #[test]
-#[ignore = "TODO(issue 10): rtc obj show --btf is not implemented yet"]
-fn rtc_obj_show_btf_resolves_offline_what_tc_resolved_live() {
+fn rtc_obj_show_btf_resolves_offline_what_the_live_load_computed() {
     const VMLINUX: &str = "/sys/kernel/btf/vmlinux";
-    if !rtc_tests::require_tools(&["bpftool"])
+    if !require_privileged()
+        || !rtc_tests::require_tools(&["bpftool"])
         || !rtc_tests::require(
             std::path::Path::new(VMLINUX).exists(),
             "the kernel has no BTF",
@@ -1056,23 +1060,74 @@ fn rtc_obj_show_btf_resolves_offline_what_tc_resolved_live() {
     {
         return;
     }
-    let dump = bpftool(&["btf", "dump", "file", VMLINUX]).ok("bpftool btf dump");
-    let (skb_id, skb_size, len_offset) = kernel_struct(&dump.stdout, "sk_buff", "len");
-    println!("kernel BTF: struct sk_buff id {skb_id}, size {skb_size}, len at byte {len_offset}");
-    for (object, expected) in [
-        ("core-types", vec![skb_id, skb_size]),
-        ("core-fields", vec![len_offset]),
-    ] {
-        let obj = core_obj(object);
+    let mut compared = 0;
+    for case in CASES.iter().filter(|c| {
+        matches!(c.expect, Expect::Loads)
+            && matches!(
+                c.object,
+                "core-drop-arp"
+                    | "core-xdp-pass-count"
+                    | "core-types"
+                    | "core-candidates"
+                    | "core-fields"
+                    | "core-flavors"
+            )
+    }) {
+        let obj = core_obj(case.object);
         let shown =
-            rtc_tests::rtc(&["obj", "show", &obj, "--btf", VMLINUX]).ok("rtc obj show --btf");
-        println!("{shown}");
-        assert!(shown.stdout.contains("sk_buff"), "{object}: {shown}");
-        for value in expected {
-            assert!(
-                shown.stdout.contains(&value.to_string()),
-                "{object}: {value} not shown:\n{shown}"
-            );
+            rtc_tests::rtc(&["-j", "obj", "show", &obj, "--btf", VMLINUX]).ok("rtc obj show --btf");
+        let offline = offline_core_values(&shown.stdout);
+        assert!(!offline.is_empty(), "{}: no CO-RE relocations", case.object);
+
+        let ns = lab();
+        let verb: &[&str] = match case.hook {
+            Hook::TcIngress => {
+                ns.rtc(&["qdisc", "add", "dev", "v0", "clsact"])
+                    .ok("qdisc add clsact");
+                &["filter", "add", "dev", "v0", "ingress", "bpf", "da"]
+            }
+            Hook::Xdp => &["link", "set", "dev", "v0", "xdpgeneric"],
+        };
+        let mut args = vec!["--explain"];
+        args.extend_from_slice(verb);
+        args.extend_from_slice(&["obj", &obj, "sec", case.section]);
+        let live = ns.rtc(&args).ok("rtc --explain attach");
+        let live = live_core_values(&live.stderr);
+        assert_eq!(
+            offline, live,
+            "{}: offline (left) and live (right) CO-RE values differ",
+            case.object
+        );
+        println!(
+            "{}: {} relocations, offline == live",
+            case.object,
+            offline.len()
+        );
+        compared += offline.len();
+
+        if case.object == "core-types" {
+            let reference = lab();
+            let id = attach(&reference, Tool::Reference, case).expect("tc loads core-types");
+            let xlated = bpftool(&["prog", "dump", "xlated", "id", &id.to_string()])
+                .ok("bpftool prog dump xlated");
+            for (insn, value) in &offline {
+                let Some(value) = value else { continue };
+                let line = xlated
+                    .stdout
+                    .lines()
+                    .find(|l| l.trim_start().starts_with(&format!("{insn}: ")))
+                    .unwrap_or_else(|| panic!("no instruction {insn} in\n{}", xlated.stdout));
+                let shown_value = line.rsplit(' ').next().unwrap_or("");
+                let matches = shown_value == value.to_string()
+                    || shown_value == format!("{:#x}", value)
+                    || shown_value == (*value as i64).to_string()
+                    || shown_value == (*value as u32 as i32).to_string();
+                assert!(
+                    matches,
+                    "core-types instruction {insn}: offline {value}, tc loaded `{line}`"
+                );
+            }
         }
     }
+    assert!(compared > 40, "only {compared} relocations compared");
 }
