@@ -1004,6 +1004,38 @@ fn numbering_map_ids_keeps_which_instruction_uses_which_map() {
 // ---------------------------------------------------------------------------
 // Offline: `rtc obj show --btf`
 
+/// From `bpftool btf dump file FILE` (raw): the id and size of struct `name`, and
+/// the byte offset of its member `member`.
+fn kernel_struct(btf_dump: &str, name: &str, member: &str) -> (u64, u64, u64) {
+    let header = format!("STRUCT '{name}' size=");
+    let mut lines = btf_dump.lines();
+    let line = lines
+        .by_ref()
+        .find(|line| line.contains(&header))
+        .unwrap_or_else(|| panic!("no struct {name} in the kernel's BTF"));
+    let id = line
+        .trim_start_matches('[')
+        .split(']')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("[ID] at the start of a bpftool BTF line");
+    let size = line
+        .split("size=")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|size| size.parse().ok())
+        .expect("size=N");
+    let quoted = format!("'{member}' ");
+    let bits: u64 = lines
+        .take_while(|line| line.starts_with('\t'))
+        .find(|line| line.trim_start().starts_with(&quoted))
+        .and_then(|line| line.split("bits_offset=").nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|bits| bits.parse().ok())
+        .unwrap_or_else(|| panic!("no member {member} in struct {name}"));
+    (id, size, bits / 8)
+}
+
 /// What `rtc --explain` says each CO-RE relocation became in a live load:
 /// (instruction, value) or (instruction, None) for a poisoned one.
 fn live_core_values(explain: &str) -> Vec<(u64, Option<u64>)> {
