@@ -81,6 +81,7 @@ pub struct Object {
     license: Option<String>,
     kern_version: Option<u32>,
     externs: Vec<String>,
+    extern_symbols: Vec<SymbolRef>,
     btf: Option<Btf>,
     btf_ext: Option<BtfExt>,
     kernel_btf: Option<Vec<u8>>,
@@ -246,6 +247,12 @@ impl Object {
     /// Names of undefined symbols (kfuncs, ksyms, kconfig variables).
     pub fn externs(&self) -> &[String] {
         &self.externs
+    }
+
+    /// The symbols libbpf treats as externs: undefined, untyped (`STT_NOTYPE`), global
+    /// or weak; in symbol-table order. [`crate::externs`] describes them from BTF.
+    pub fn extern_symbols(&self) -> &[SymbolRef] {
+        &self.extern_symbols
     }
 
     /// Names of the sections that hold programs, each once, in object order.
@@ -492,6 +499,17 @@ impl<'data> Reader<'data> {
             .filter(|s| s.index != 0 && s.section == SymbolSection::Undefined && !s.name.is_empty())
             .map(|s| s.name.clone())
             .collect();
+        let extern_symbols = symbols
+            .iter()
+            .filter(|s| {
+                s.index != 0
+                    && s.section == SymbolSection::Undefined
+                    && s.kind == SymbolKind::NoType
+                    && s.global
+                    && !s.name.is_empty()
+            })
+            .cloned()
+            .collect();
 
         Ok(Object {
             byte_order: self.byte_order,
@@ -502,6 +520,7 @@ impl<'data> Reader<'data> {
             license,
             kern_version,
             externs,
+            extern_symbols,
             btf,
             btf_ext,
             kernel_btf,
@@ -680,6 +699,7 @@ impl<'data> Reader<'data> {
                 value: symbol.st_value(self.endian),
                 size: symbol.st_size(self.endian),
                 global: matches!(symbol.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK),
+                weak: symbol.st_bind() == elf::STB_WEAK,
             });
         }
         Ok(symbols)
