@@ -24,6 +24,9 @@ pub struct GlobalOptions {
     pub force: bool,
     /// `--explain`: narrate every step on stderr.
     pub explain: bool,
+    /// `--btf FILE`: resolve CO-RE relocations and externs against this kernel BTF
+    /// file instead of the running kernel's `/sys/kernel/btf/vmlinux`.
+    pub btf: Option<String>,
 }
 
 /// What the global options ask for.
@@ -49,6 +52,10 @@ pub fn parse_global(args: &[String]) -> CliResult<Invocation> {
         let opt = opt.as_str();
         if opt == "-explain" {
             opts.explain = true;
+        } else if opt == "-btf" {
+            i += 1;
+            let file = args.get(i).ok_or_else(crate::words::incomplete)?;
+            opts.btf = Some(file.clone());
         } else if matches(opt, "-stats") || matches(opt, "-statistics") {
             opts.stats += 1;
         } else if matches(opt, "-details") {
@@ -89,7 +96,8 @@ pub fn usage_text() -> String {
      \trtc [-force] -batch filename\n\
      where  OBJECT := { qdisc | filter | link | map | obj }\n\
      \x20      OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -p[retty] |\n\
-     \x20                   -b[atch] [filename] | -n[etns] name | -j[son] | --explain }"
+     \x20                   -b[atch] [filename] | -n[etns] name | -j[son] | --explain |\n\
+     \x20                   --btf FILE }"
         .to_string()
 }
 

@@ -58,6 +58,9 @@ fn run(args: &[String]) -> CliResult<()> {
     if let Some(name) = &options.netns {
         netns::enter(name)?;
     }
+    if let Some(file) = &options.btf {
+        object::use_btf_file(std::path::Path::new(file));
+    }
     let batch = options.batch.clone();
     let mut session = Session::new(options);
     match batch {

@@ -4,9 +4,21 @@
 
 use std::io::Write;
 
-use elf_loader::{LoadError, LoadOptions, LoadedProgram, Object, Observer};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use elf_loader::{KernelInfo, LoadError, LoadOptions, LoadedProgram, Object, Observer};
 
 use crate::error::{CliError, CliResult};
+
+/// The kernel `--btf FILE` describes, for every load of this process.
+static TARGET_KERNEL: OnceLock<Arc<KernelInfo>> = OnceLock::new();
+
+/// Makes every load of this process resolve CO-RE relocations and externs against the
+/// kernel BTF in `path` (read on first use) instead of the running kernel's.
+pub fn use_btf_file(path: &Path) {
+    let _ = TARGET_KERNEL.set(Arc::new(KernelInfo::with_btf_file(path)));
+}
 
 /// Lines of verifier log shown on a rejection when `verbose` was not given.
 const LOG_TAIL_LINES: usize = 40;
@@ -47,6 +59,7 @@ pub fn load_program(
     let mut options = LoadOptions::new(req.prog_type);
     // libbpf (and so tc) names global data maps after the object file.
     options.object_name = Some(req.file.to_string());
+    options.kernel = TARGET_KERNEL.get().cloned();
     if req.verbose {
         options.log_level = 1;
     }

@@ -276,6 +276,14 @@ pub enum BtfError {
         /// What is wrong.
         reason: String,
     },
+    /// A BTF file (a kernel's, or one named by the caller) could not be read.
+    #[error("cannot read BTF from {path}: {reason}")]
+    File {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// A `.BTF.ext` table is malformed.
     #[error("section \".BTF.ext\": {table} table, byte {offset}: {reason}")]
     Ext {

@@ -29,6 +29,7 @@ pub mod disasm;
 mod error;
 pub mod externs;
 mod global_data;
+pub mod kernel;
 mod license;
 pub mod link;
 mod load;
@@ -49,8 +50,10 @@ mod testutil;
 pub use btf_info::ProgramBtfInfo;
 pub use disasm::{Listing, disassemble};
 pub use error::{BtfError, FieldDifference, LoadError, ParseError, RelocError, SelectError};
+pub use kernel::KernelInfo;
 pub use load::{
     CreatedMap, ExtraProgram, LoadOptions, LoadPlan, LoadedProgram, PlannedExtra, load, plan_load,
+    plan_load_for,
 };
 pub use map_fixup::{MachineFacts, MapFixup, count_cpu_list, fix_map_def, ringbuf_size};
 pub use maps::{

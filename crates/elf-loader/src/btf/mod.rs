@@ -14,6 +14,11 @@
 
 pub mod ext;
 pub mod fixup;
+pub mod target;
+mod types;
+
+pub use target::{TargetBtf, essential_name};
+pub use types::BtfTypes;
 
 use crate::bytes::{read_u16, read_u32};
 use crate::error::BtfError;
@@ -24,10 +29,10 @@ pub const BTF_MAGIC: u16 = 0xeb9f;
 /// Size of `struct btf_header`.
 const HEADER_SIZE: usize = 24;
 /// Size of `struct btf_type` (name_off, info, size/type).
-const TYPE_SIZE: usize = 12;
+pub(crate) const TYPE_SIZE: usize = 12;
 /// How deep type chains (typedef -> const -> ...) are followed before giving up: a
 /// hostile file can make them loop.
-const MAX_RESOLVE_DEPTH: usize = 32;
+pub(crate) const MAX_RESOLVE_DEPTH: usize = 32;
 
 /// The kind of a BTF type (`BTF_KIND_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +80,7 @@ pub enum BtfKind {
 }
 
 impl BtfKind {
-    fn from_raw(kind: u32) -> Option<BtfKind> {
+    pub(crate) fn from_raw(kind: u32) -> Option<BtfKind> {
         Some(match kind {
             1 => BtfKind::Int,
             2 => BtfKind::Ptr,
@@ -101,7 +106,7 @@ impl BtfKind {
     }
 
     /// True for kinds whose third word is another type's id rather than a size.
-    fn refers_to_type(self) -> bool {
+    pub(crate) fn refers_to_type(self) -> bool {
         matches!(
             self,
             BtfKind::Ptr
@@ -119,7 +124,7 @@ impl BtfKind {
 
     /// True for the kinds that only qualify another type (skipped when looking for
     /// what a type really is).
-    fn is_modifier(self) -> bool {
+    pub fn is_modifier(self) -> bool {
         matches!(
             self,
             BtfKind::Typedef
@@ -224,67 +229,12 @@ pub struct Btf {
 impl Btf {
     /// Reads a `.BTF` section of an object of byte order `order`.
     pub fn parse(data: &[u8], order: ByteOrder) -> Result<Btf, BtfError> {
-        let header = |reason: String| BtfError::Header {
-            section: ".BTF",
-            reason,
-        };
-        let magic = read_u16(data, 0, order)
-            .ok_or_else(|| header(format!("{} bytes, too short for a header", data.len())))?;
-        if magic != BTF_MAGIC {
-            return Err(header(format!(
-                "magic {magic:#06x} is not {BTF_MAGIC:#06x} in the object's byte order ({order})"
-            )));
-        }
-        let version = data.get(2).copied().unwrap_or(0);
-        if version != 1 {
-            return Err(header(format!("version {version}, only 1 is known")));
-        }
-        let flags = data.get(3).copied().unwrap_or(0);
-        if flags != 0 {
-            return Err(header(format!("flags {flags:#x}, none are known")));
-        }
-        let field = |offset| {
-            read_u32(data, offset, order)
-                .map(|v| v as usize)
-                .ok_or_else(|| header(format!("{} bytes, too short for a header", data.len())))
-        };
-        let hdr_len = field(4)?;
-        let (type_off, type_len) = (field(8)?, field(12)?);
-        let (str_off, str_len) = (field(16)?, field(20)?);
-        if hdr_len < HEADER_SIZE {
-            return Err(header(format!(
-                "header length {hdr_len} is below {HEADER_SIZE}"
-            )));
-        }
-        let region = |what: &str, off: usize, len: usize| {
-            hdr_len
-                .checked_add(off)
-                .and_then(|start| Some((start, start.checked_add(len)?)))
-                .filter(|&(_, end)| end <= data.len())
-                .ok_or_else(|| {
-                    header(format!(
-                        "{what} at offset {off} length {len} (after a {hdr_len}-byte header) runs past the section's {} bytes",
-                        data.len()
-                    ))
-                })
-        };
-        let (types_start, types_end) = region("type section", type_off, type_len)?;
-        let (strings_start, strings_end) = region("string section", str_off, str_len)?;
-        if type_off % 4 != 0 {
-            return Err(header(format!(
-                "type section offset {type_off} is not 4-byte aligned"
-            )));
-        }
-        if types_start < strings_end && strings_start < types_end {
-            return Err(header("type and string sections overlap".to_string()));
-        }
-        let strings = data.get(strings_start..strings_end).unwrap_or_default();
-        if strings.first() != Some(&0) || strings.last() != Some(&0) {
-            return Err(header(
-                "string section does not start and end with a NUL byte".to_string(),
-            ));
-        }
-
+        let Layout {
+            types_start,
+            types_end,
+            strings_start,
+            strings_len,
+        } = Layout::read(data, order, false)?;
         let mut btf = Btf {
             order,
             data: data.to_vec(),
@@ -298,7 +248,7 @@ impl Btf {
                 record_offset: 0,
             }],
             strings_start,
-            strings_len: str_len,
+            strings_len,
         };
         let mut offset = types_start;
         while offset < types_end {
@@ -314,147 +264,7 @@ impl Btf {
     /// Reads the type record at `offset` (type id `id`); returns it and where the next
     /// record starts.
     fn read_type(&self, id: u32, offset: usize, end: usize) -> Result<(BtfType, usize), BtfError> {
-        let data = self.data.get(..end).unwrap_or_default();
-        let order = self.order;
-        let short = |what: &str| BtfError::Type {
-            id,
-            offset,
-            reason: format!("{what} runs past the end of the type section"),
-        };
-        let word = |at: usize| read_u32(data, at, order);
-        let (Some(name_off), Some(info), Some(size_or_type)) =
-            (word(offset), word(offset + 4), word(offset + 8))
-        else {
-            return Err(short("the type record"));
-        };
-        let raw_kind = (info >> 24) & 0x1f;
-        let kind = BtfKind::from_raw(raw_kind).ok_or_else(|| BtfError::Type {
-            id,
-            offset,
-            reason: format!("unknown kind {raw_kind}"),
-        })?;
-        let vlen = (info & 0xffff) as u16;
-        self.check_string(name_off)
-            .map_err(|reason| BtfError::Type {
-                id,
-                offset,
-                reason: format!("name: {reason}"),
-            })?;
-        let body = offset + TYPE_SIZE;
-        let count = usize::from(vlen);
-        // Each entry needs its bytes in the section, which bounds every allocation
-        // below by the section size.
-        let entries = |size: usize, what: &str| {
-            let bytes = count * size;
-            if body + bytes > end {
-                Err(short(what))
-            } else {
-                Ok(body + bytes)
-            }
-        };
-        let (detail, next) = match kind {
-            BtfKind::Int | BtfKind::Var | BtfKind::DeclTag => {
-                let next = entries(0, "")?;
-                if next + 4 > end {
-                    return Err(short("the kind's extra word"));
-                }
-                let detail = match kind {
-                    BtfKind::Var => TypeDetail::Var {
-                        linkage: word(body).unwrap_or(0),
-                    },
-                    _ => TypeDetail::None,
-                };
-                (detail, next + 4)
-            }
-            BtfKind::Array => {
-                let (Some(elem_type), Some(index_type), Some(nelems)) =
-                    (word(body), word(body + 4), word(body + 8))
-                else {
-                    return Err(short("the array description"));
-                };
-                (
-                    TypeDetail::Array {
-                        elem_type,
-                        index_type,
-                        nelems,
-                    },
-                    body + 12,
-                )
-            }
-            BtfKind::Struct | BtfKind::Union => {
-                let next = entries(12, "the members")?;
-                let members = (0..count)
-                    .map(|i| {
-                        let at = body + i * 12;
-                        Member {
-                            name_off: word(at).unwrap_or(0),
-                            type_id: word(at + 4).unwrap_or(0),
-                            offset: word(at + 8).unwrap_or(0),
-                        }
-                    })
-                    .collect();
-                (TypeDetail::Members(members), next)
-            }
-            BtfKind::Enum => {
-                let next = entries(8, "the enum values")?;
-                let values = (0..count)
-                    .map(|i| {
-                        let at = body + i * 8;
-                        (word(at).unwrap_or(0), u64::from(word(at + 4).unwrap_or(0)))
-                    })
-                    .collect();
-                (TypeDetail::Enum(values), next)
-            }
-            BtfKind::Enum64 => {
-                let next = entries(12, "the enum values")?;
-                let values = (0..count)
-                    .map(|i| {
-                        let at = body + i * 12;
-                        let low = u64::from(word(at + 4).unwrap_or(0));
-                        let high = u64::from(word(at + 8).unwrap_or(0));
-                        (word(at).unwrap_or(0), (high << 32) | low)
-                    })
-                    .collect();
-                (TypeDetail::Enum(values), next)
-            }
-            BtfKind::FuncProto => {
-                let next = entries(8, "the parameters")?;
-                let params = (0..count)
-                    .map(|i| {
-                        let at = body + i * 8;
-                        (word(at).unwrap_or(0), word(at + 4).unwrap_or(0))
-                    })
-                    .collect();
-                (TypeDetail::Params(params), next)
-            }
-            BtfKind::Datasec => {
-                let next = entries(12, "the section's variables")?;
-                let vars = (0..count)
-                    .map(|i| {
-                        let at = body + i * 12;
-                        VarSecinfo {
-                            type_id: word(at).unwrap_or(0),
-                            offset: word(at + 4).unwrap_or(0),
-                            size: word(at + 8).unwrap_or(0),
-                        }
-                    })
-                    .collect();
-                (TypeDetail::Datasec(vars), next)
-            }
-            _ => (TypeDetail::None, body),
-        };
-        Ok((
-            BtfType {
-                kind,
-                name_off,
-                vlen,
-                kind_flag: info >> 31 != 0,
-                size_or_type,
-                detail,
-                record_offset: offset,
-            },
-            next,
-        ))
+        decode_type(&self.data, self.order, self.strings_len, id, offset, end)
     }
 
     /// Checks that every type id mentioned anywhere exists, and that every name offset
@@ -521,14 +331,7 @@ impl Btf {
     }
 
     fn check_string(&self, offset: u32) -> Result<(), String> {
-        if (offset as usize) < self.strings_len {
-            Ok(())
-        } else {
-            Err(format!(
-                "string offset {offset} is outside the {}-byte string section",
-                self.strings_len
-            ))
-        }
+        check_string(self.strings_len, offset)
     }
 
     /// The byte order the section is written in.
@@ -558,23 +361,11 @@ impl Btf {
 
     /// The string at `offset` of the string table, up to its NUL.
     pub fn string(&self, offset: u32) -> Result<&str, BtfError> {
-        let bad = |reason: String| BtfError::String { offset, reason };
-        let off = offset as usize;
-        if off >= self.strings_len {
-            return Err(bad(format!(
-                "outside the {}-byte string section",
-                self.strings_len
-            )));
-        }
-        let start = self.strings_start + off;
-        let end = self.strings_start + self.strings_len;
-        let bytes = self.data.get(start..end).unwrap_or_default();
-        let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-        let bytes = bytes.get(..len).unwrap_or_default();
-        if len > crate::object::MAX_NAME_LEN * 8 {
-            return Err(bad(format!("{len} bytes long")));
-        }
-        std::str::from_utf8(bytes).map_err(|e| bad(format!("not UTF-8: {e}")))
+        let table = self
+            .data
+            .get(self.strings_start..self.strings_start + self.strings_len)
+            .unwrap_or_default();
+        string_in(table, offset)
     }
 
     /// The name of a type ("" for anonymous ones).
@@ -583,59 +374,13 @@ impl Btf {
     }
 
     /// Follows typedefs and qualifiers to the type they stand for.
-    pub fn skip_modifiers(&self, mut id: u32) -> Result<u32, BtfError> {
-        for _ in 0..MAX_RESOLVE_DEPTH {
-            let ty = self.type_by_id(id)?;
-            if !ty.kind.is_modifier() {
-                return Ok(id);
-            }
-            id = ty.size_or_type;
-        }
-        Err(BtfError::Resolve {
-            id,
-            reason: format!("more than {MAX_RESOLVE_DEPTH} typedefs and qualifiers in a row"),
-        })
+    pub fn skip_modifiers(&self, id: u32) -> Result<u32, BtfError> {
+        self.skip_mods(id)
     }
 
     /// The size in bytes of a type, as `sizeof` would give it.
     pub fn resolve_size(&self, id: u32) -> Result<u32, BtfError> {
-        self.size_at_depth(id, 0)
-    }
-
-    fn size_at_depth(&self, id: u32, depth: usize) -> Result<u32, BtfError> {
-        let fail = |reason: String| BtfError::Resolve { id, reason };
-        if depth > MAX_RESOLVE_DEPTH {
-            return Err(fail(format!("type chain deeper than {MAX_RESOLVE_DEPTH}")));
-        }
-        let ty = self.type_by_id(id)?;
-        match ty.kind {
-            BtfKind::Int
-            | BtfKind::Struct
-            | BtfKind::Union
-            | BtfKind::Enum
-            | BtfKind::Enum64
-            | BtfKind::Float
-            | BtfKind::Datasec => Ok(ty.size_or_type),
-            BtfKind::Ptr => Ok(8),
-            kind if kind.is_modifier() || kind == BtfKind::Var => {
-                self.size_at_depth(ty.size_or_type, depth + 1)
-            }
-            BtfKind::Array => {
-                let TypeDetail::Array {
-                    elem_type, nelems, ..
-                } = ty.detail
-                else {
-                    return Err(fail("array without element type".to_string()));
-                };
-                let elem = self.size_at_depth(elem_type, depth + 1)?;
-                elem.checked_mul(nelems).ok_or_else(|| {
-                    fail(format!(
-                        "array of {nelems} elements of {elem} bytes overflows 32 bits"
-                    ))
-                })
-            }
-            kind => Err(fail(format!("a {kind:?} has no size"))),
-        }
+        self.size_of(id)
     }
 
     /// The id of the first type of kind `kind` named `name`.
@@ -655,6 +400,271 @@ impl Btf {
             .enumerate()
             .skip(1)
             .map(|(id, ty)| (id as u32, ty))
+    }
+}
+
+/// Where the type records and the string table lie in a `.BTF` blob.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Layout {
+    /// First byte of the type records.
+    pub types_start: usize,
+    /// End of the type records.
+    pub types_end: usize,
+    /// First byte of the string table.
+    pub strings_start: usize,
+    /// Length of the string table.
+    pub strings_len: usize,
+}
+
+impl Layout {
+    /// Checks the header of a BTF blob and returns where its parts lie. `split` is
+    /// true for split BTF, whose string table need not start with a NUL byte.
+    pub(crate) fn read(data: &[u8], order: ByteOrder, split: bool) -> Result<Layout, BtfError> {
+        let header = |reason: String| BtfError::Header {
+            section: ".BTF",
+            reason,
+        };
+        let magic = read_u16(data, 0, order)
+            .ok_or_else(|| header(format!("{} bytes, too short for a header", data.len())))?;
+        if magic != BTF_MAGIC {
+            return Err(header(format!(
+                "magic {magic:#06x} is not {BTF_MAGIC:#06x} in the object's byte order ({order})"
+            )));
+        }
+        let version = data.get(2).copied().unwrap_or(0);
+        if version != 1 {
+            return Err(header(format!("version {version}, only 1 is known")));
+        }
+        let flags = data.get(3).copied().unwrap_or(0);
+        if flags != 0 {
+            return Err(header(format!("flags {flags:#x}, none are known")));
+        }
+        let field = |offset| {
+            read_u32(data, offset, order)
+                .map(|v| v as usize)
+                .ok_or_else(|| header(format!("{} bytes, too short for a header", data.len())))
+        };
+        let hdr_len = field(4)?;
+        let (type_off, type_len) = (field(8)?, field(12)?);
+        let (str_off, str_len) = (field(16)?, field(20)?);
+        if hdr_len < HEADER_SIZE {
+            return Err(header(format!(
+                "header length {hdr_len} is below {HEADER_SIZE}"
+            )));
+        }
+        let region = |what: &str, off: usize, len: usize| {
+            hdr_len
+                .checked_add(off)
+                .and_then(|start| Some((start, start.checked_add(len)?)))
+                .filter(|&(_, end)| end <= data.len())
+                .ok_or_else(|| {
+                    header(format!(
+                        "{what} at offset {off} length {len} (after a {hdr_len}-byte header) runs past the section's {} bytes",
+                        data.len()
+                    ))
+                })
+        };
+        let (types_start, types_end) = region("type section", type_off, type_len)?;
+        let (strings_start, strings_end) = region("string section", str_off, str_len)?;
+        if type_off % 4 != 0 {
+            return Err(header(format!(
+                "type section offset {type_off} is not 4-byte aligned"
+            )));
+        }
+        if types_start < strings_end && strings_start < types_end {
+            return Err(header("type and string sections overlap".to_string()));
+        }
+        let strings = data.get(strings_start..strings_end).unwrap_or_default();
+        // Split BTF (a module's, on top of vmlinux) continues the base's strings.
+        if (!split && strings.first() != Some(&0)) || strings.last() != Some(&0) {
+            return Err(header(
+                "string section does not start and end with a NUL byte".to_string(),
+            ));
+        }
+        Ok(Layout {
+            types_start,
+            types_end,
+            strings_start,
+            strings_len: str_len,
+        })
+    }
+}
+
+/// The NUL-terminated string at `offset` of a string table.
+pub(crate) fn string_in(table: &[u8], offset: u32) -> Result<&str, BtfError> {
+    let bad = |reason: String| BtfError::String { offset, reason };
+    let bytes = table
+        .get(offset as usize..)
+        .filter(|rest| !rest.is_empty())
+        .ok_or_else(|| bad(format!("outside the {}-byte string section", table.len())))?;
+    let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    let bytes = bytes.get(..len).unwrap_or_default();
+    if len > crate::object::MAX_NAME_LEN * 8 {
+        return Err(bad(format!("{len} bytes long")));
+    }
+    std::str::from_utf8(bytes).map_err(|e| bad(format!("not UTF-8: {e}")))
+}
+
+/// Decodes the type record at `offset` of `data` (type id `id`), whose string table
+/// holds `strings_len` bytes; returns it and where the next record starts. Shared by
+/// the object's [`Btf`] and the kernel's [`target::TargetBtf`].
+pub(crate) fn decode_type(
+    data: &[u8],
+    order: ByteOrder,
+    strings_len: usize,
+    id: u32,
+    offset: usize,
+    end: usize,
+) -> Result<(BtfType, usize), BtfError> {
+    let data = data.get(..end).unwrap_or_default();
+    let short = |what: &str| BtfError::Type {
+        id,
+        offset,
+        reason: format!("{what} runs past the end of the type section"),
+    };
+    let word = |at: usize| read_u32(data, at, order);
+    let (Some(name_off), Some(info), Some(size_or_type)) =
+        (word(offset), word(offset + 4), word(offset + 8))
+    else {
+        return Err(short("the type record"));
+    };
+    let raw_kind = (info >> 24) & 0x1f;
+    let kind = BtfKind::from_raw(raw_kind).ok_or_else(|| BtfError::Type {
+        id,
+        offset,
+        reason: format!("unknown kind {raw_kind}"),
+    })?;
+    let vlen = (info & 0xffff) as u16;
+    check_string(strings_len, name_off).map_err(|reason| BtfError::Type {
+        id,
+        offset,
+        reason: format!("name: {reason}"),
+    })?;
+    let body = offset + TYPE_SIZE;
+    let count = usize::from(vlen);
+    // Each entry needs its bytes in the section, which bounds every allocation
+    // below by the section size.
+    let entries = |size: usize, what: &str| {
+        let bytes = count * size;
+        if body + bytes > end {
+            Err(short(what))
+        } else {
+            Ok(body + bytes)
+        }
+    };
+    let (detail, next) = match kind {
+        BtfKind::Int | BtfKind::Var | BtfKind::DeclTag => {
+            let next = entries(0, "")?;
+            if next + 4 > end {
+                return Err(short("the kind's extra word"));
+            }
+            let detail = match kind {
+                BtfKind::Var => TypeDetail::Var {
+                    linkage: word(body).unwrap_or(0),
+                },
+                _ => TypeDetail::None,
+            };
+            (detail, next + 4)
+        }
+        BtfKind::Array => {
+            let (Some(elem_type), Some(index_type), Some(nelems)) =
+                (word(body), word(body + 4), word(body + 8))
+            else {
+                return Err(short("the array description"));
+            };
+            (
+                TypeDetail::Array {
+                    elem_type,
+                    index_type,
+                    nelems,
+                },
+                body + 12,
+            )
+        }
+        BtfKind::Struct | BtfKind::Union => {
+            let next = entries(12, "the members")?;
+            let members = (0..count)
+                .map(|i| {
+                    let at = body + i * 12;
+                    Member {
+                        name_off: word(at).unwrap_or(0),
+                        type_id: word(at + 4).unwrap_or(0),
+                        offset: word(at + 8).unwrap_or(0),
+                    }
+                })
+                .collect();
+            (TypeDetail::Members(members), next)
+        }
+        BtfKind::Enum => {
+            let next = entries(8, "the enum values")?;
+            let values = (0..count)
+                .map(|i| {
+                    let at = body + i * 8;
+                    (word(at).unwrap_or(0), u64::from(word(at + 4).unwrap_or(0)))
+                })
+                .collect();
+            (TypeDetail::Enum(values), next)
+        }
+        BtfKind::Enum64 => {
+            let next = entries(12, "the enum values")?;
+            let values = (0..count)
+                .map(|i| {
+                    let at = body + i * 12;
+                    let low = u64::from(word(at + 4).unwrap_or(0));
+                    let high = u64::from(word(at + 8).unwrap_or(0));
+                    (word(at).unwrap_or(0), (high << 32) | low)
+                })
+                .collect();
+            (TypeDetail::Enum(values), next)
+        }
+        BtfKind::FuncProto => {
+            let next = entries(8, "the parameters")?;
+            let params = (0..count)
+                .map(|i| {
+                    let at = body + i * 8;
+                    (word(at).unwrap_or(0), word(at + 4).unwrap_or(0))
+                })
+                .collect();
+            (TypeDetail::Params(params), next)
+        }
+        BtfKind::Datasec => {
+            let next = entries(12, "the section's variables")?;
+            let vars = (0..count)
+                .map(|i| {
+                    let at = body + i * 12;
+                    VarSecinfo {
+                        type_id: word(at).unwrap_or(0),
+                        offset: word(at + 4).unwrap_or(0),
+                        size: word(at + 8).unwrap_or(0),
+                    }
+                })
+                .collect();
+            (TypeDetail::Datasec(vars), next)
+        }
+        _ => (TypeDetail::None, body),
+    };
+    Ok((
+        BtfType {
+            kind,
+            name_off,
+            vlen,
+            kind_flag: info >> 31 != 0,
+            size_or_type,
+            detail,
+            record_offset: offset,
+        },
+        next,
+    ))
+}
+
+/// Checks that a name offset lies in a string table of `strings_len` bytes.
+fn check_string(strings_len: usize, offset: u32) -> Result<(), String> {
+    if (offset as usize) < strings_len {
+        Ok(())
+    } else {
+        Err(format!(
+            "string offset {offset} is outside the {strings_len}-byte string section"
+        ))
     }
 }
 
