@@ -27,12 +27,12 @@ pub mod types;
 
 use std::cmp::Ordering;
 
-use crate::btf::{Btf, BtfKind, TypeDetail};
+use crate::btf::{Btf, BtfKind, TypeDetail, essential_name};
 use crate::maps::{MapDef, internal_map_name};
 use crate::object::Object;
 
 pub use error::ExternError;
-use types::{INT_BOOL, INT_SIGNED, TypeTable, align_of, essential_name, skip_mods};
+use types::{INT_BOOL, INT_SIGNED, TypeTable, align_of, skip_mods};
 
 /// The data section of kconfig externs, and the name of their map.
 pub const KCONFIG_SECTION: &str = ".kconfig";
@@ -423,7 +423,7 @@ fn kconfig_slot(btf: &Btf, name: &str, type_id: u32) -> Result<KconfigSlot, Exte
 /// libbpf's `find_kcfg_type`: the kconfig type and signedness, `None` if unsupported.
 fn kconfig_type(btf: &Btf, type_id: u32) -> Result<Option<(KconfigType, bool)>, crate::BtfError> {
     let (id, ty) = skip_mods(btf, type_id)?;
-    let name = btf.string_at(ty.name_off)?;
+    let name = btf.string(ty.name_off)?;
     Ok(match ty.kind {
         BtfKind::Int => {
             let encoding = (btf.int_word(id)? >> 24) & 0x0f;

@@ -39,7 +39,7 @@ pub const POISON_CALL_KFUNC_BASE: i32 = 2_002_000_000;
 pub enum BtfObject {
     /// The kernel proper (`/sys/kernel/btf/vmlinux`).
     Vmlinux,
-    /// A module: the index into [`KernelInfo::modules`].
+    /// A module: the index into [`ExternTarget::modules`].
     Module(usize),
 }
 
@@ -76,7 +76,7 @@ pub enum Resolution {
 }
 
 /// A module's BTF, searched after vmlinux for ksyms and kfuncs.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 pub struct ModuleBtf<'a, T: ?Sized> {
     /// The module's name (for messages).
     pub name: &'a str,
@@ -85,8 +85,8 @@ pub struct ModuleBtf<'a, T: ?Sized> {
 }
 
 /// What resolution knows about the kernel.
-#[derive(Clone, Copy, Debug)]
-pub struct KernelInfo<'a, T: ?Sized> {
+#[derive(Debug)]
+pub struct ExternTarget<'a, T: ?Sized> {
     /// The kernel's BTF; needed if the object has typed ksyms or kfuncs.
     pub vmlinux: Option<&'a T>,
     /// Module BTFs, in the order libbpf finds them (by BTF object id).
@@ -99,6 +99,20 @@ pub struct KernelInfo<'a, T: ?Sized> {
     /// Values of the `LINUX_*` kconfig externs.
     pub facts: KernelFacts,
 }
+
+// Written out: derived ones would ask `T: Copy` of the BTF behind the reference.
+impl<T: ?Sized> Clone for ModuleBtf<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: ?Sized> Copy for ModuleBtf<'_, T> {}
+impl<T: ?Sized> Clone for ExternTarget<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: ?Sized> Copy for ExternTarget<'_, T> {}
 
 /// How each extern of an object resolves against one kernel.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,7 +145,7 @@ impl ResolvedExterns {
     }
 
     /// The module BTFs that kfunc calls refer to through `fd_array`: entry `i` is
-    /// the module (index into [`KernelInfo::modules`]) at `fd_array[i + 1]`
+    /// the module (index into [`ExternTarget::modules`]) at `fd_array[i + 1]`
     /// (index 0 is never used). Empty when every kfunc is in vmlinux; otherwise
     /// the program must be loaded with that `fd_array`.
     pub fn fd_array_modules(&self) -> &[usize] {
@@ -157,7 +171,7 @@ impl ResolvedExterns {
 /// `KsymBtf { btf_id: 0 }`, which the verifier refuses.
 pub fn resolve_externs<T: TypeTable + ?Sized>(
     object: &Object,
-    kernel: &KernelInfo<'_, T>,
+    kernel: &ExternTarget<'_, T>,
 ) -> Result<ResolvedExterns, ExternError> {
     let externs = Externs::collect(object)?;
     resolve_collected(object, externs, kernel)
@@ -167,7 +181,7 @@ pub fn resolve_externs<T: TypeTable + ?Sized>(
 pub fn resolve_collected<T: TypeTable + ?Sized>(
     object: &Object,
     externs: Externs,
-    kernel: &KernelInfo<'_, T>,
+    kernel: &ExternTarget<'_, T>,
 ) -> Result<ResolvedExterns, ExternError> {
     let kconfig_value = if externs.kconfig_size() > 0 {
         fill_kconfig(&externs, kernel.kconfig, &kernel.facts)?
@@ -227,7 +241,7 @@ fn find_ksym<T: TypeTable + ?Sized>(
     ext: &Extern,
     kind: BtfKind,
     name: &str,
-    kernel: &KernelInfo<'_, T>,
+    kernel: &ExternTarget<'_, T>,
 ) -> Result<Option<(u32, BtfObject)>, ExternError> {
     let vmlinux = kernel.vmlinux.ok_or_else(|| ExternError::Unresolved {
         name: ext.name.clone(),
@@ -245,7 +259,7 @@ fn find_ksym<T: TypeTable + ?Sized>(
 }
 
 fn target_btf<'a, T: TypeTable + ?Sized>(
-    kernel: &KernelInfo<'a, T>,
+    kernel: &ExternTarget<'a, T>,
     btf: BtfObject,
 ) -> Option<&'a T> {
     match btf {
@@ -254,7 +268,7 @@ fn target_btf<'a, T: TypeTable + ?Sized>(
     }
 }
 
-fn btf_name<T: ?Sized>(kernel: &KernelInfo<'_, T>, btf: BtfObject) -> String {
+fn btf_name<T: ?Sized>(kernel: &ExternTarget<'_, T>, btf: BtfObject) -> String {
     match btf {
         BtfObject::Vmlinux => "vmlinux".to_string(),
         BtfObject::Module(i) => kernel
@@ -268,7 +282,7 @@ fn resolve_ksym_var<T: TypeTable + ?Sized>(
     object: &Object,
     ext: &Extern,
     local_type: u32,
-    kernel: &KernelInfo<'_, T>,
+    kernel: &ExternTarget<'_, T>,
     kallsyms: Option<&Kallsyms>,
 ) -> Result<Resolution, ExternError> {
     let btf_err = |source| ExternError::Btf {
@@ -297,7 +311,7 @@ fn resolve_ksym_var<T: TypeTable + ?Sized>(
         name: ext.name.clone(),
         reason: "its BTF went missing".to_string(),
     })?;
-    let var = target.type_at(id).map_err(btf_err)?;
+    let var = target.ty(id).map_err(btf_err)?;
     let (target_type, _) = skip_mods(target, var.size_or_type).map_err(btf_err)?;
     if !types_are_compat(local, local_type, target, target_type).map_err(btf_err)? {
         return Err(ExternError::IncompatibleKsym {
@@ -315,7 +329,7 @@ fn resolve_kfunc<T: TypeTable + ?Sized>(
     object: &Object,
     ext: &Extern,
     local_proto: u32,
-    kernel: &KernelInfo<'_, T>,
+    kernel: &ExternTarget<'_, T>,
     fd_array_modules: &mut Vec<usize>,
 ) -> Result<Resolution, ExternError> {
     let btf_err = |source| ExternError::Btf {
@@ -338,7 +352,7 @@ fn resolve_kfunc<T: TypeTable + ?Sized>(
         name: ext.name.clone(),
         reason: "its BTF went missing".to_string(),
     })?;
-    let target_proto = target.type_at(id).map_err(btf_err)?.size_or_type;
+    let target_proto = target.ty(id).map_err(btf_err)?.size_or_type;
     if !types_are_compat(local, local_proto, target, target_proto).map_err(btf_err)? {
         if ext.weak {
             return Ok(Resolution::Missing);
@@ -388,7 +402,7 @@ pub enum WeakKfuncCall {
 pub struct ExternFds<'a> {
     /// The `.kconfig` map (needed if the program reads a kconfig extern).
     pub kconfig_map: Option<BorrowedFd<'a>>,
-    /// Module BTF fds, by index into [`KernelInfo::modules`] (needed for ksyms
+    /// Module BTF fds, by index into [`ExternTarget::modules`] (needed for ksyms
     /// in modules).
     pub module_btfs: &'a [BorrowedFd<'a>],
 }

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::btf::{Btf, BtfKind, BtfType, TypeDetail};
+use crate::btf::{Btf, BtfKind, BtfType, BtfTypes, TargetBtf, TypeDetail};
 use crate::bytes::read_u32;
 use crate::error::BtfError;
 
@@ -20,12 +20,8 @@ pub const INT_SIGNED: u32 = 1 << 0;
 /// `BTF_INT_BOOL`.
 pub const INT_BOOL: u32 = 1 << 2;
 
-/// The lookups extern handling needs from a BTF.
-pub trait TypeTable {
-    /// The type with this id (id 0 is `void`).
-    fn type_at(&self, id: u32) -> Result<Cow<'_, BtfType>, BtfError>;
-    /// The string at `offset` of the string table.
-    fn string_at(&self, offset: u32) -> Result<&str, BtfError>;
+/// The lookups extern handling needs from a BTF, beyond types and strings.
+pub trait TypeTable: BtfTypes {
     /// The extra word of an `INT` type: encoding in bits 24..28, bit offset in bits
     /// 16..24, number of bits in bits 0..8.
     fn int_word(&self, id: u32) -> Result<u32, BtfError>;
@@ -34,14 +30,6 @@ pub trait TypeTable {
 }
 
 impl TypeTable for Btf {
-    fn type_at(&self, id: u32) -> Result<Cow<'_, BtfType>, BtfError> {
-        self.type_by_id(id).map(Cow::Borrowed)
-    }
-
-    fn string_at(&self, offset: u32) -> Result<&str, BtfError> {
-        self.string(offset)
-    }
-
     fn int_word(&self, id: u32) -> Result<u32, BtfError> {
         let ty = self.type_by_id(id)?;
         if ty.kind != BtfKind::Int {
@@ -56,6 +44,16 @@ impl TypeTable for Btf {
                 reason: "INT without its encoding word".to_string(),
             }
         })
+    }
+
+    fn find_named(&self, kind: BtfKind, name: &str) -> Option<u32> {
+        self.find(kind, name)
+    }
+}
+
+impl TypeTable for TargetBtf {
+    fn int_word(&self, id: u32) -> Result<u32, BtfError> {
+        TargetBtf::int_word(self, id)
     }
 
     fn find_named(&self, kind: BtfKind, name: &str) -> Option<u32> {
@@ -81,7 +79,7 @@ pub fn skip_mods<T: TypeTable + ?Sized>(
     mut id: u32,
 ) -> Result<(u32, Cow<'_, BtfType>), BtfError> {
     for _ in 0..=MAX_DEPTH {
-        let ty = btf.type_at(id)?;
+        let ty = btf.ty(id)?;
         if !is_mod_or_typedef(ty.kind) {
             return Ok((id, ty));
         }
@@ -95,18 +93,18 @@ pub fn skip_mods<T: TypeTable + ?Sized>(
 
 /// The name of type `id` ("" for anonymous types or on error).
 pub fn name_of<T: TypeTable + ?Sized>(btf: &T, id: u32) -> String {
-    btf.type_at(id)
+    btf.ty(id)
         .ok()
-        .and_then(|t| btf.string_at(t.name_off).ok().map(str::to_string))
+        .and_then(|t| btf.str_at(t.name_off).ok().map(str::to_string))
         .unwrap_or_default()
 }
 
 /// A type described for messages: its kind and name (`struct task_struct`).
 pub fn describe<T: TypeTable + ?Sized>(btf: &T, id: u32) -> String {
-    match btf.type_at(id) {
+    match btf.ty(id) {
         Ok(ty) => {
             let kind = format!("{:?}", ty.kind).to_lowercase();
-            let name = btf.string_at(ty.name_off).unwrap_or("");
+            let name = btf.str_at(ty.name_off).unwrap_or("");
             if name.is_empty() {
                 kind
             } else {
@@ -129,7 +127,7 @@ fn align_at_depth<T: TypeTable + ?Sized>(btf: &T, id: u32, depth: usize) -> Resu
     if depth > MAX_DEPTH {
         return Err(fail(format!("type chain deeper than {MAX_DEPTH}")));
     }
-    let ty = btf.type_at(id)?;
+    let ty = btf.ty(id)?;
     match ty.kind {
         BtfKind::Int | BtfKind::Enum | BtfKind::Enum64 | BtfKind::Float => {
             Ok(ty.size_or_type.min(PTR_SIZE))
@@ -199,10 +197,7 @@ fn compat_at_level<L: TypeTable + ?Sized, R: TypeTable + ?Sized>(
         id,
         reason: format!("types nest deeper than {MAX_DEPTH} while comparing them"),
     };
-    if !kinds_compat(
-        local.type_at(local_id)?.kind,
-        target.type_at(target_id)?.kind,
-    ) {
+    if !kinds_compat(local.ty(local_id)?.kind, target.ty(target_id)?.kind) {
         return Ok(false);
     }
     for _ in 0..MAX_DEPTH {
@@ -260,38 +255,4 @@ fn compat_at_level<L: TypeTable + ?Sized, R: TypeTable + ?Sized>(
         }
     }
     Err(too_deep(local_id))
-}
-
-/// The length of `name` without a `___flavor` suffix (libbpf's
-/// `bpf_core_essential_name_len`): everything up to the last `X___Y` where neither
-/// X nor Y is an underscore.
-pub fn essential_name(name: &str) -> &str {
-    let bytes = name.as_bytes();
-    let n = bytes.len();
-    if n >= 5 {
-        for i in (0..=n - 5).rev() {
-            let window = bytes.get(i..i + 5).unwrap_or_default();
-            if let [x, b'_', b'_', b'_', y] = window {
-                if *x != b'_' && *y != b'_' {
-                    return name.get(..i + 1).unwrap_or(name);
-                }
-            }
-        }
-    }
-    name
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn essential_names() {
-        assert_eq!(essential_name("bpf_dynptr_from_skb"), "bpf_dynptr_from_skb");
-        assert_eq!(essential_name("task_struct___v2"), "task_struct");
-        assert_eq!(essential_name("a___b___c"), "a___b");
-        assert_eq!(essential_name("a____b"), "a____b");
-        assert_eq!(essential_name("___b"), "___b");
-        assert_eq!(essential_name("x___"), "x___");
-    }
 }
