@@ -22,7 +22,7 @@ use elf_loader::btf::TargetBtf;
 use elf_loader::externs::kallsyms::Kallsyms;
 use elf_loader::externs::kconfig::{Kconfig, kernel_facts};
 use elf_loader::externs::resolve::{
-    BtfObject, ExternFds, ExternTarget, POISON_CALL_KFUNC_BASE, Resolution, WeakKfuncCall,
+    BtfObject, ExternFds, ExternTarget, LibbpfVersion, POISON_CALL_KFUNC_BASE, Resolution,
     patch_extern_ref, resolve_externs,
 };
 use elf_loader::externs::{ExternKind, Externs, KconfigType, system};
@@ -45,21 +45,25 @@ fn vmlinux_h() -> Option<TempDir> {
     Some(dir)
 }
 
-/// `tests/c/<file>` built against vmlinux.h: a directory to write files in and the
-/// object's bytes. Both objects are built once per test process, with one vmlinux.h.
-fn build_core(file: &str) -> Option<(TempDir, Vec<u8>)> {
-    static BUILT: OnceLock<Option<BTreeMap<&'static str, Vec<u8>>>> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
+/// `tests/c/<file>` built against vmlinux.h with `flags`: a directory to write
+/// files in and the object's bytes. vmlinux.h is dumped once per test process.
+fn build_core_with(file: &str, flags: &[&str]) -> Option<(TempDir, Vec<u8>)> {
+    static HEADER: OnceLock<Option<Vec<u8>>> = OnceLock::new();
+    let header = HEADER.get_or_init(|| {
         let dir = vmlinux_h()?;
-        let include = format!("-I{}", dir.path().display());
-        let mut built = BTreeMap::new();
-        for source in ["externs.c", "ksym-typed.c"] {
-            built.insert(source, build_with(source, Target::Host, &[&include])?);
-        }
-        Some(built)
+        Some(std::fs::read(dir.join("vmlinux.h")).unwrap())
     });
-    let bytes = built.as_ref()?.get(file)?.clone();
-    Some((TempDir::new("externs"), bytes))
+    let dir = TempDir::new("externs");
+    std::fs::write(dir.join("vmlinux.h"), header.as_ref()?).unwrap();
+    let include = format!("-I{}", dir.path().display());
+    let mut all = vec![include.as_str()];
+    all.extend_from_slice(flags);
+    let bytes = build_with(file, Target::Host, &all)?;
+    Some((dir, bytes))
+}
+
+fn build_core(file: &str) -> Option<(TempDir, Vec<u8>)> {
+    build_core_with(file, &[])
 }
 
 /// `[ID] KIND 'NAME'` lines of `bpftool btf dump file vmlinux`: (kind, name) → id.
@@ -201,6 +205,7 @@ fn ksyms_and_kfuncs_resolve_to_vmlinux_ids() {
         kconfig: None,
         kallsyms: None,
         facts: Default::default(),
+        libbpf: LibbpfVersion::V1_1,
     };
 
     let object = Object::parse(&bytes).unwrap();
@@ -247,7 +252,7 @@ fn ksyms_and_kfuncs_resolve_to_vmlinux_ids() {
                 ext,
                 resolution,
                 &ExternFds::default(),
-                WeakKfuncCall::Poison,
+                LibbpfVersion::Latest,
             )
             .unwrap();
             let (first, second) = (insns[reloc.insn_index], insns[reloc.insn_index + 1]);
@@ -284,7 +289,7 @@ fn ksyms_and_kfuncs_resolve_to_vmlinux_ids() {
         .filter(|r| program.insns[r.insn_index].code == BPF_JMP | BPF_CALL)
         .collect();
     assert_eq!(calls.len(), 2, "one kfunc call, one weak kfunc call");
-    for style in [WeakKfuncCall::Poison, WeakKfuncCall::ZeroKfunc] {
+    for style in [LibbpfVersion::Latest, LibbpfVersion::V1_1] {
         let mut insns = program.insns.clone();
         for reloc in &calls {
             let (ext, resolution) = resolved.by_symbol(reloc.symbol.index).unwrap();
@@ -304,7 +309,7 @@ fn ksyms_and_kfuncs_resolve_to_vmlinux_ids() {
                     assert_eq!(call.imm as u32, id("FUNC", "bpf_dynptr_from_skb"));
                     assert_eq!(call.off, 0);
                 }
-                ("bpf_rtc_surely_not_a_kfunc", WeakKfuncCall::Poison) => {
+                ("bpf_rtc_surely_not_a_kfunc", LibbpfVersion::Latest) => {
                     assert_eq!(
                         call,
                         Insn::new(
@@ -365,6 +370,7 @@ fn strong_externs_the_kernel_lacks_are_errors() {
         kconfig: Some(&full),
         kallsyms: Some(&kallsyms),
         facts: elf_loader::externs::kconfig::KernelFacts::new(0x061200, true, true),
+        libbpf: LibbpfVersion::V1_1,
     };
     assert!(resolve_externs(&object, &target).is_ok());
     let cases = [
@@ -529,6 +535,7 @@ fn kconfig_map_matches_libbpf_loaded_one() {
         kconfig: Some(&config),
         kallsyms: Some(&kallsyms),
         facts,
+        libbpf: LibbpfVersion::V1_1,
     };
     let resolved = resolve_externs(&object, &target).unwrap();
     let memfd = std::fs::File::open("/dev/null").unwrap();
@@ -546,7 +553,7 @@ fn kconfig_map_matches_libbpf_loaded_one() {
                 ext,
                 resolution,
                 &fds,
-                WeakKfuncCall::ZeroKfunc,
+                LibbpfVersion::V1_1,
             )
             .unwrap();
             let first = insns[reloc.insn_index];
@@ -562,5 +569,58 @@ fn kconfig_map_matches_libbpf_loaded_one() {
         xlated.stdout.contains(&stext),
         "{stext} not in\n{}",
         xlated.stdout
+    );
+}
+
+#[test]
+fn incompatible_types_are_refused_as_libbpf_does() {
+    let Ok(vmlinux) = TargetBtf::vmlinux() else {
+        rtc_tests::skip::<()>("no kernel BTF");
+        return;
+    };
+    let target = ExternTarget {
+        vmlinux: Some(&vmlinux),
+        modules: &[],
+        kconfig: None,
+        kallsyms: None,
+        facts: Default::default(),
+        libbpf: LibbpfVersion::V1_1,
+    };
+    let resolve_as = |flags: &[&str], libbpf| {
+        let (_dir, bytes) = build_core_with("extern-mismatch.c", flags)?;
+        let object = Object::parse(&bytes).unwrap();
+        Some(resolve_externs(&object, &ExternTarget { libbpf, ..target }))
+    };
+    let resolve = |flags: &[&str]| resolve_as(flags, LibbpfVersion::V1_1);
+    // A ksym variable of the wrong type is an error, weak or not.
+    for flags in [&[][..], &["-DWEAK"][..]] {
+        let Some(result) = resolve(flags) else {
+            return;
+        };
+        let err = result.unwrap_err().to_string();
+        assert!(
+            err.contains("bpf_prog_active")
+                && err.contains("incompatible")
+                && err.contains("struct rq"),
+            "{err}"
+        );
+    }
+    // A kfunc of the wrong prototype: an error, weak or not, for libbpf 1.1 (as
+    // bpftool 7.1 says: "func_proto [19] incompatible with kernel"); absent when
+    // weak for later libbpf.
+    for flags in [&["-DKFUNC"][..], &["-DKFUNC", "-DWEAK"][..]] {
+        let err = resolve(flags).unwrap().unwrap_err().to_string();
+        assert!(
+            err.contains("bpf_dynptr_from_skb") && err.contains("incompatible"),
+            "{err}"
+        );
+    }
+    let weak = resolve_as(&["-DKFUNC", "-DWEAK"], LibbpfVersion::Latest)
+        .unwrap()
+        .unwrap();
+    let (ext, resolution) = weak.iter().next().unwrap();
+    assert_eq!(
+        (ext.name.as_str(), resolution),
+        ("bpf_dynptr_from_skb", Resolution::Missing)
     );
 }

@@ -98,6 +98,8 @@ pub struct ExternTarget<'a, T: ?Sized> {
     pub kallsyms: Option<&'a Kallsyms>,
     /// Values of the `LINUX_*` kconfig externs.
     pub facts: KernelFacts,
+    /// Which libbpf to behave like where they differ.
+    pub libbpf: LibbpfVersion,
 }
 
 // Written out: derived ones would ask `T: Copy` of the BTF behind the reference.
@@ -161,9 +163,9 @@ impl ResolvedExterns {
 /// * a typed ksym the kernel `VAR` of its name (vmlinux first, then modules) whose
 ///   type is compatible with the local one (an incompatible one is an error, weak
 ///   or not);
-/// * a kfunc the kernel `FUNC` of its name without `___flavor` whose prototype is
-///   compatible; a weak kfunc that is absent or incompatible is
-///   [`Resolution::Missing`] (libbpf 1.1 refuses an incompatible weak kfunc);
+/// * a kfunc the kernel `FUNC` of its name whose prototype is compatible; a weak
+///   kfunc that is absent is [`Resolution::Missing`], and so is an incompatible
+///   one for [`LibbpfVersion::Latest`] (libbpf 1.1 refuses it);
 /// * a strong extern that cannot be resolved is an error naming it.
 ///
 /// One libbpf quirk is kept: when kallsyms is read (the object has an untyped
@@ -336,7 +338,11 @@ fn resolve_kfunc<T: TypeTable + ?Sized>(
         name: ext.name.clone(),
         source,
     };
-    let Some((id, btf)) = find_ksym(ext, BtfKind::Func, ext.essential_name(), kernel)? else {
+    let name = match kernel.libbpf {
+        LibbpfVersion::V1_1 => ext.name.as_str(),
+        LibbpfVersion::Latest => ext.essential_name(),
+    };
+    let Some((id, btf)) = find_ksym(ext, BtfKind::Func, name, kernel)? else {
         if ext.weak {
             return Ok(Resolution::Missing);
         }
@@ -354,7 +360,7 @@ fn resolve_kfunc<T: TypeTable + ?Sized>(
     })?;
     let target_proto = target.ty(id).map_err(btf_err)?.size_or_type;
     if !types_are_compat(local, local_proto, target, target_proto).map_err(btf_err)? {
-        if ext.weak {
+        if ext.weak && kernel.libbpf == LibbpfVersion::Latest {
             return Ok(Resolution::Missing);
         }
         return Err(ExternError::IncompatibleKfunc {
@@ -387,14 +393,20 @@ fn resolve_kfunc<T: TypeTable + ?Sized>(
     })
 }
 
-/// How an absent `__weak` kfunc's call is written.
+/// Which libbpf's behaviour to follow where libbpf 1.x versions differ.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum WeakKfuncCall {
-    /// As libbpf ≥ 1.2: a call to helper `2002000000 + extern index`.
+pub enum LibbpfVersion {
+    /// libbpf 1.1, which tc 6.1 (iproute2) and bpftool 7.1 link: kfuncs are looked
+    /// up by their full name; a `__weak` kfunc whose prototype is incompatible is
+    /// an error; an absent `__weak` kfunc's call stays a kfunc call with BTF id 0
+    /// and offset 0 (the kernel accepts it in dead code).
     #[default]
-    Poison,
-    /// As libbpf 1.1 (tc 6.1): a kfunc call with BTF id 0 and offset 0.
-    ZeroKfunc,
+    V1_1,
+    /// libbpf ≥ 1.3: kfuncs are looked up without their `___flavor` suffix; a
+    /// `__weak` kfunc that is incompatible counts as absent; an absent `__weak`
+    /// kfunc's call is poisoned (≥ 1.2): a helper call with
+    /// `imm = 2002000000 + extern index`, refused by the verifier if reachable.
+    Latest,
 }
 
 /// The file descriptors extern references are rewritten with.
@@ -416,7 +428,7 @@ pub fn patch_extern_ref(
     ext: &Extern,
     resolution: Resolution,
     fds: &ExternFds<'_>,
-    weak_call: WeakKfuncCall,
+    libbpf: LibbpfVersion,
 ) -> Result<(), ExternError> {
     let bad = |reason: String| ExternError::BadReference {
         insn: at,
@@ -440,15 +452,15 @@ pub fn patch_extern_ref(
                 call.imm = btf_id as i32;
                 call.off = fd_index;
             }
-            (ExternKind::Kfunc { .. }, Resolution::Missing) => match weak_call {
-                WeakKfuncCall::Poison => {
+            (ExternKind::Kfunc { .. }, Resolution::Missing) => match libbpf {
+                LibbpfVersion::Latest => {
                     let index = i32::try_from(ext.index)
                         .ok()
                         .and_then(|i| POISON_CALL_KFUNC_BASE.checked_add(i))
                         .ok_or_else(|| bad("too many externs to number".to_string()))?;
                     call = Insn::new(BPF_JMP | BPF_CALL, 0, 0, 0, index);
                 }
-                WeakKfuncCall::ZeroKfunc => {
+                LibbpfVersion::V1_1 => {
                     call.imm = 0;
                     call.off = 0;
                 }
