@@ -461,11 +461,6 @@ impl<'data> Reader<'data> {
             data_maps.extend(data_map(&data, btf.as_ref())?);
         }
 
-        let kernel_btf = btf
-            .as_ref()
-            .map(|btf| self.kernel_btf(btf, &sections, &symbols))
-            .transpose()?;
-
         let mut maps = legacy_maps;
         maps.extend(btf_maps);
         maps.extend(data_maps);
@@ -509,7 +504,11 @@ impl<'data> Reader<'data> {
                     && !s.name.is_empty()
             })
             .cloned()
-            .collect();
+            .collect::<Vec<_>>();
+        let kernel_btf = btf
+            .as_ref()
+            .map(|btf| self.kernel_btf(btf, &sections, &symbols, &extern_symbols))
+            .transpose()?;
 
         Ok(Object {
             byte_order: self.byte_order,
@@ -530,18 +529,27 @@ impl<'data> Reader<'data> {
         })
     }
 
-    /// `.BTF` fixed up for the kernel from this file's section sizes and symbols.
+    /// `.BTF` fixed up for the kernel from this file's section sizes and symbols,
+    /// and the `.kconfig` layout of its kconfig externs, as libbpf lays it out.
     fn kernel_btf(
         &self,
         btf: &Btf,
         sections: &[Section],
         symbols: &[SymbolRef],
+        extern_symbols: &[SymbolRef],
     ) -> Result<Vec<u8>, ParseError> {
+        let kconfig = crate::externs::kconfig_layout(btf, extern_symbols);
         let mut sizes: BTreeMap<&str, u64> = BTreeMap::new();
         for section in sections {
             sizes.entry(section.name.as_str()).or_insert(section.size);
         }
         let mut offsets: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+        if let Some((size, vars)) = &kconfig {
+            sizes.insert(crate::externs::KCONFIG_SECTION, *size);
+            for (name, offset) in vars {
+                offsets.insert((crate::externs::KCONFIG_SECTION, name.as_str()), *offset);
+            }
+        }
         for symbol in symbols.iter().filter(|s| is_map_symbol(s)) {
             if let SymbolSection::Defined { name, .. } = &symbol.section {
                 offsets

@@ -510,6 +510,46 @@ fn kconfig_map_matches_libbpf_loaded_one() {
         .map(|b| u8::from_str_radix(b.as_str().unwrap().trim_start_matches("0x"), 16).unwrap())
         .collect();
 
+    // The .kconfig DATASEC of the BTF libbpf loaded and of ours, as bpftool prints
+    // them: same size, same variables at the same offsets.
+    let datasec = |btf_id: &str| {
+        let dump = bpftool(&["btf", "dump", "id", btf_id]).ok("bpftool btf dump");
+        let lines: Vec<String> = dump
+            .stdout
+            .lines()
+            .skip_while(|l| !l.contains("DATASEC '.kconfig'"))
+            .take_while(|l| l.contains("DATASEC '.kconfig'") || l.starts_with('\t'))
+            .map(str::to_string)
+            .collect();
+        assert!(
+            !lines.is_empty(),
+            "no .kconfig in BTF {btf_id}:\n{}",
+            dump.stdout
+        );
+        lines
+    };
+    let libbpf_btf = kconfig["btf_id"].to_string();
+    let our_btf =
+        bpf_sys::btf_load(object.kernel_btf().unwrap(), 0).expect("the kernel takes our BTF");
+    let fdinfo = std::fs::read_to_string(format!(
+        "/proc/self/fdinfo/{}",
+        std::os::fd::AsRawFd::as_raw_fd(&our_btf.as_fd())
+    ))
+    .unwrap();
+    let our_btf_id = fdinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("btf_id:"))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(datasec(&our_btf_id), datasec(&libbpf_btf));
+    assert!(
+        datasec(&our_btf_id)[0].contains(&format!("size={}", externs.kconfig_size())),
+        "{:?}",
+        datasec(&our_btf_id)
+    );
+    assert!(datasec(&libbpf_btf)[0].starts_with(&format!("[{}]", externs.kconfig_value_type_id())));
+
     // Ours, from this machine's config, version and BTF.
     let config = system::read_kconfig("CONFIG_HZ").unwrap();
     let vmlinux = TargetBtf::vmlinux().unwrap();

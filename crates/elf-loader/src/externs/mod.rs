@@ -30,6 +30,7 @@ use std::cmp::Ordering;
 use crate::btf::{Btf, BtfKind, TypeDetail, essential_name};
 use crate::maps::{MapDef, internal_map_name};
 use crate::object::Object;
+use crate::symbol::SymbolRef;
 
 pub use error::ExternError;
 use types::{INT_BOOL, INT_SIGNED, TypeTable, align_of, skip_mods};
@@ -137,11 +138,19 @@ impl Externs {
     /// alignment, then increasing size, then name; ksyms by name) and places each
     /// kconfig extern at the next offset its alignment allows.
     pub fn collect(object: &Object) -> Result<Externs, ExternError> {
-        let symbols = object.extern_symbols();
+        Externs::collect_from(object.btf(), object.extern_symbols())
+    }
+
+    /// [`Externs::collect`] from the object's BTF and extern symbols
+    /// ([`Object::extern_symbols`]).
+    pub(crate) fn collect_from(
+        btf: Option<&Btf>,
+        symbols: &[SymbolRef],
+    ) -> Result<Externs, ExternError> {
         let Some(first) = symbols.first() else {
             return Ok(Externs::default());
         };
-        let btf = object.btf().ok_or_else(|| ExternError::NoBtf {
+        let btf = btf.ok_or_else(|| ExternError::NoBtf {
             name: first.name.clone(),
         })?;
         let mut list = Vec::with_capacity(symbols.len());
@@ -309,6 +318,29 @@ impl Externs {
             )
         })
     }
+}
+
+/// The `.kconfig` layout as the kernel's copy of the object's BTF describes it
+/// (libbpf gives the `.kconfig` `DATASEC` its size and each variable its offset):
+/// the value's size and each kconfig extern's (name, offset). `None` when there
+/// is no kconfig extern or the externs cannot be described (their resolution
+/// reports why).
+pub(crate) fn kconfig_layout(
+    btf: &Btf,
+    symbols: &[SymbolRef],
+) -> Option<(u64, Vec<(String, u64)>)> {
+    let externs = Externs::collect_from(Some(btf), symbols).ok()?;
+    if externs.kconfig_size == 0 {
+        return None;
+    }
+    let offsets = externs
+        .iter()
+        .filter_map(|e| match e.kind {
+            ExternKind::Kconfig(slot) => Some((e.name.clone(), u64::from(slot.offset))),
+            _ => None,
+        })
+        .collect();
+    Some((u64::from(externs.kconfig_size), offsets))
 }
 
 /// libbpf's `cmp_externs`: kconfig before ksyms; kconfig ones by decreasing
