@@ -1,9 +1,10 @@
 //! Externs of objects built against this kernel's vmlinux.h, checked against
-//! independent oracles: libbpf 1.1 itself through bpftool (its skeleton generator
-//! for the `.kconfig` order; `bpftool prog load` for the `.kconfig` map's name,
-//! flags, layout and contents and the offsets in the loaded instructions) and
-//! `bpftool btf dump` of `/sys/kernel/btf/vmlinux` for the BTF ids of ksyms and
-//! kfuncs.
+//! independent oracles: libbpf 1.1 itself through bpftool 7.1 (its skeleton
+//! generator for the `.kconfig` order; `bpftool prog load` for the `.kconfig`
+//! map's name, flags, BTF layout and contents, the offsets in the loaded
+//! instructions and the program's tag, which the same program rewritten by us
+//! must share) and `bpftool btf dump` of `/sys/kernel/btf/vmlinux` for the BTF ids
+//! of ksyms and kfuncs.
 
 mod common;
 
@@ -445,7 +446,7 @@ fn libbpf_load(path: &Path, bpffs: &Bpffs) -> Value {
 }
 
 #[test]
-fn kconfig_map_matches_libbpf_loaded_one() {
+fn rewriting_matches_what_libbpf_loads() {
     if !common::privileged() {
         return;
     }
@@ -603,6 +604,106 @@ fn kconfig_map_matches_libbpf_loaded_one() {
         }
     }
     assert_eq!(ours, libbpf_offsets);
+    // The same program loaded with our rewriting (into maps of our own) has the
+    // tag of the one libbpf loaded: the kernel hashes the instructions as loaded,
+    // map fds masked, so kfunc calls, ksym addresses and kconfig offsets all count.
+    let kconfig_def = externs.kconfig_map_def().unwrap();
+    let kconfig_map = bpf_sys::map_create(&bpf_sys::MapCreateAttr {
+        map_type: kconfig_def.map_type,
+        key_size: kconfig_def.key_size,
+        value_size: kconfig_def.value_size,
+        max_entries: kconfig_def.max_entries,
+        map_flags: kconfig_def.map_flags,
+        name: "externs.kconfig",
+        ..Default::default()
+    })
+    .unwrap();
+    bpf_sys::map_update_elem(
+        kconfig_map.as_fd(),
+        &0u32.to_ne_bytes(),
+        resolved.kconfig_value(),
+        0,
+    )
+    .unwrap();
+    bpf_sys::map_freeze(kconfig_map.as_fd()).unwrap();
+    let bss = object.map_index(".bss").unwrap();
+    let bss_def = object.maps()[bss].def;
+    let bss_map = bpf_sys::map_create(&bpf_sys::MapCreateAttr {
+        map_type: bss_def.map_type,
+        key_size: bss_def.key_size,
+        value_size: bss_def.value_size,
+        max_entries: bss_def.max_entries,
+        map_flags: bss_def.map_flags,
+        name: "externs.bss",
+        ..Default::default()
+    })
+    .unwrap();
+    let fds = ExternFds {
+        kconfig_map: Some(kconfig_map.as_fd()),
+        module_btfs: &[],
+    };
+    let mut insns = program.insns.clone();
+    for reloc in &program.relocations {
+        match resolved.by_symbol(reloc.symbol.index) {
+            Some((ext, resolution)) => patch_extern_ref(
+                &mut insns,
+                reloc.insn_index,
+                ext,
+                resolution,
+                &fds,
+                LibbpfVersion::V1_1,
+            )
+            .unwrap(),
+            None => {
+                // `seen` in .bss, the object's only other reference.
+                assert_eq!(reloc.symbol.name, "seen");
+                let offset = reloc.symbol.value as i32 + insns[reloc.insn_index].imm;
+                insns[reloc.insn_index].set_src_reg(BPF_PSEUDO_MAP_VALUE);
+                insns[reloc.insn_index].imm = std::os::fd::AsRawFd::as_raw_fd(&bss_map.as_fd());
+                insns[reloc.insn_index + 1].imm = offset;
+            }
+        }
+    }
+    let loaded = bpf_sys::prog_load(&bpf_sys::ProgLoadAttr {
+        prog_type: bpf_sys::consts::prog_type::SCHED_CLS,
+        insns: &insns,
+        license: "GPL",
+        name: "uses_externs",
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("the kernel refused our rewriting: {e}"));
+    let info = bpf_sys::prog_info(loaded.fd.as_fd()).unwrap();
+    assert_eq!(info.tag_hex(), prog["tag"].as_str().unwrap());
+    // libbpf ≥ 1.2's poisoned call to the absent weak kfunc is dead code: the
+    // kernel takes it too.
+    for reloc in &program.relocations {
+        if let Some((ext, resolution)) = resolved.by_symbol(reloc.symbol.index) {
+            if matches!(ext.kind, ExternKind::Kfunc { .. }) {
+                patch_extern_ref(
+                    &mut insns,
+                    reloc.insn_index,
+                    ext,
+                    resolution,
+                    &fds,
+                    LibbpfVersion::Latest,
+                )
+                .unwrap();
+            }
+        }
+    }
+    assert!(
+        insns
+            .iter()
+            .any(|i| i.code == BPF_JMP | BPF_CALL && i.imm >= POISON_CALL_KFUNC_BASE)
+    );
+    bpf_sys::prog_load(&bpf_sys::ProgLoadAttr {
+        prog_type: bpf_sys::consts::prog_type::SCHED_CLS,
+        insns: &insns,
+        license: "GPL",
+        name: "uses_externs",
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("the kernel refused the poisoned call: {e}"));
     // The untyped ksym's address, as libbpf wrote it into the program.
     let stext = format!("{:#x}", kallsyms.address("_stext").unwrap());
     assert!(
