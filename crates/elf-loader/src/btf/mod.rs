@@ -12,6 +12,7 @@
 //! every offset, length and count is checked and every type id is checked to exist
 //! before the parse succeeds, so later lookups cannot fail on a dangling reference.
 
+pub mod core;
 pub mod ext;
 pub mod fixup;
 pub mod target;
@@ -163,6 +164,15 @@ pub struct VarSecinfo {
 pub enum TypeDetail {
     /// Nothing beyond the 12-byte record (or nothing this loader needs).
     None,
+    /// An integer's encoding word.
+    Int {
+        /// `BTF_INT_ENCODING`: 1 signed, 2 char, 4 bool.
+        encoding: u8,
+        /// `BTF_INT_OFFSET`: bit offset of the value (0 except in old bitfield encodings).
+        offset: u8,
+        /// `BTF_INT_BITS`: number of bits of the value.
+        bits: u8,
+    },
     /// An array: element type, index type, number of elements.
     Array {
         /// Element type id.
@@ -558,9 +568,13 @@ pub(crate) fn decode_type(
             if next + 4 > end {
                 return Err(short("the kind's extra word"));
             }
+            let extra = word(body).unwrap_or(0);
             let detail = match kind {
-                BtfKind::Var => TypeDetail::Var {
-                    linkage: word(body).unwrap_or(0),
+                BtfKind::Var => TypeDetail::Var { linkage: extra },
+                BtfKind::Int => TypeDetail::Int {
+                    encoding: ((extra >> 24) & 0x0f) as u8,
+                    offset: ((extra >> 16) & 0xff) as u8,
+                    bits: (extra & 0xff) as u8,
                 },
                 _ => TypeDetail::None,
             };
