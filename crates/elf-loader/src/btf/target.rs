@@ -254,30 +254,6 @@ impl TargetBtf {
         decode_type(&self.data, self.order, strings, id, offset, self.types_end).map(|(t, _)| t)
     }
 
-    /// The word that follows an `INT` record (encoding in bits 24..28, bit offset in
-    /// bits 16..24, bit count in bits 0..8), which [`BtfType`] does not keep.
-    pub fn int_word(&self, id: u32) -> Result<u32, BtfError> {
-        if id != 0 && id < self.first_id {
-            if let Some(base) = &self.base {
-                return base.int_word(id);
-            }
-        }
-        let offset = self.own_offset(id)?;
-        if self.kind_of(id)? != BtfKind::Int {
-            return Err(BtfError::Resolve {
-                id,
-                reason: "not an INT".to_string(),
-            });
-        }
-        read_u32(&self.data, offset + TYPE_SIZE, self.order)
-            .filter(|_| offset + TYPE_SIZE + 4 <= self.types_end)
-            .ok_or_else(|| BtfError::Type {
-                id,
-                offset,
-                reason: "INT without its encoding word".to_string(),
-            })
-    }
-
     /// The kind of a type, without decoding the rest of it.
     pub fn kind_of(&self, id: u32) -> Result<BtfKind, BtfError> {
         if id == 0 {

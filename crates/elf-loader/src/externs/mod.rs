@@ -33,7 +33,7 @@ use crate::object::Object;
 use crate::symbol::SymbolRef;
 
 pub use error::ExternError;
-use types::{INT_BOOL, INT_SIGNED, TypeTable, align_of, skip_mods};
+use types::{INT_BOOL, INT_SIGNED, align_of, skip_mods};
 
 /// The data section of kconfig externs, and the name of their map.
 pub const KCONFIG_SECTION: &str = ".kconfig";
@@ -454,11 +454,11 @@ fn kconfig_slot(btf: &Btf, name: &str, type_id: u32) -> Result<KconfigSlot, Exte
 
 /// libbpf's `find_kcfg_type`: the kconfig type and signedness, `None` if unsupported.
 fn kconfig_type(btf: &Btf, type_id: u32) -> Result<Option<(KconfigType, bool)>, crate::BtfError> {
-    let (id, ty) = skip_mods(btf, type_id)?;
+    let (_, ty) = skip_mods(btf, type_id)?;
     let name = btf.string(ty.name_off)?;
     Ok(match ty.kind {
         BtfKind::Int => {
-            let encoding = (btf.int_word(id)? >> 24) & 0x0f;
+            let encoding = types::int_encoding(&ty).map_or(0, |(encoding, _)| encoding);
             let size = ty.size_or_type;
             if encoding & INT_BOOL != 0 {
                 return Ok((size == 1).then_some((KconfigType::Bool, false)));

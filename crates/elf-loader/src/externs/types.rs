@@ -8,7 +8,6 @@
 use std::borrow::Cow;
 
 use crate::btf::{Btf, BtfKind, BtfType, BtfTypes, TargetBtf, TypeDetail};
-use crate::bytes::read_u32;
 use crate::error::BtfError;
 
 /// How deep libbpf follows chains before giving up (its `depth`/`level` of 32).
@@ -16,48 +15,36 @@ const MAX_DEPTH: usize = 32;
 /// Size of a pointer in BPF programs.
 const PTR_SIZE: u32 = 8;
 /// `BTF_INT_SIGNED`.
-pub const INT_SIGNED: u32 = 1 << 0;
+pub const INT_SIGNED: u8 = 1 << 0;
 /// `BTF_INT_BOOL`.
-pub const INT_BOOL: u32 = 1 << 2;
+pub const INT_BOOL: u8 = 1 << 2;
 
-/// The lookups extern handling needs from a BTF, beyond types and strings.
+/// The lookup extern handling needs from a BTF beyond types and strings.
 pub trait TypeTable: BtfTypes {
-    /// The extra word of an `INT` type: encoding in bits 24..28, bit offset in bits
-    /// 16..24, number of bits in bits 0..8.
-    fn int_word(&self, id: u32) -> Result<u32, BtfError>;
-    /// The first type of kind `kind` named `name`.
+    /// The first type of kind `kind` named `name` (for a module's split BTF, among
+    /// its own types only).
     fn find_named(&self, kind: BtfKind, name: &str) -> Option<u32>;
 }
 
 impl TypeTable for Btf {
-    fn int_word(&self, id: u32) -> Result<u32, BtfError> {
-        let ty = self.type_by_id(id)?;
-        if ty.kind != BtfKind::Int {
-            return Err(BtfError::Resolve {
-                id,
-                reason: format!("a {:?}, not an INT", ty.kind),
-            });
-        }
-        read_u32(self.raw(), ty.record_offset + 12, self.byte_order()).ok_or_else(|| {
-            BtfError::Resolve {
-                id,
-                reason: "INT without its encoding word".to_string(),
-            }
-        })
-    }
-
     fn find_named(&self, kind: BtfKind, name: &str) -> Option<u32> {
         self.find(kind, name)
     }
 }
 
 impl TypeTable for TargetBtf {
-    fn int_word(&self, id: u32) -> Result<u32, BtfError> {
-        TargetBtf::int_word(self, id)
-    }
-
     fn find_named(&self, kind: BtfKind, name: &str) -> Option<u32> {
         self.find(kind, name)
+    }
+}
+
+/// An `INT`'s encoding bits (`BTF_INT_SIGNED`, `BTF_INT_BOOL`, ...) and bit offset.
+pub fn int_encoding(ty: &BtfType) -> Option<(u8, u8)> {
+    match ty.detail {
+        TypeDetail::Int {
+            encoding, offset, ..
+        } => Some((encoding, offset)),
+        _ => None,
     }
 }
 
@@ -74,7 +61,7 @@ fn is_mod_or_typedef(kind: BtfKind) -> bool {
 }
 
 /// Follows typedefs and qualifiers from `id`; returns the id reached and its type.
-pub fn skip_mods<T: TypeTable + ?Sized>(
+pub fn skip_mods<T: BtfTypes + ?Sized>(
     btf: &T,
     mut id: u32,
 ) -> Result<(u32, Cow<'_, BtfType>), BtfError> {
@@ -91,16 +78,8 @@ pub fn skip_mods<T: TypeTable + ?Sized>(
     })
 }
 
-/// The name of type `id` ("" for anonymous types or on error).
-pub fn name_of<T: TypeTable + ?Sized>(btf: &T, id: u32) -> String {
-    btf.ty(id)
-        .ok()
-        .and_then(|t| btf.str_at(t.name_off).ok().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// A type described for messages: its kind and name (`struct task_struct`).
-pub fn describe<T: TypeTable + ?Sized>(btf: &T, id: u32) -> String {
+pub fn describe<T: BtfTypes + ?Sized>(btf: &T, id: u32) -> String {
     match btf.ty(id) {
         Ok(ty) => {
             let kind = format!("{:?}", ty.kind).to_lowercase();
@@ -118,11 +97,11 @@ pub fn describe<T: TypeTable + ?Sized>(btf: &T, id: u32) -> String {
 /// The alignment of type `id` as libbpf's `btf__align_of` computes it, for the kinds
 /// a kconfig extern can have (integers, enums, floats, pointers, arrays, structs
 /// and unions, through typedefs and qualifiers).
-pub fn align_of<T: TypeTable + ?Sized>(btf: &T, id: u32) -> Result<u32, BtfError> {
+pub fn align_of<T: BtfTypes + ?Sized>(btf: &T, id: u32) -> Result<u32, BtfError> {
     align_at_depth(btf, id, 0)
 }
 
-fn align_at_depth<T: TypeTable + ?Sized>(btf: &T, id: u32, depth: usize) -> Result<u32, BtfError> {
+fn align_at_depth<T: BtfTypes + ?Sized>(btf: &T, id: u32, depth: usize) -> Result<u32, BtfError> {
     let fail = |reason: String| BtfError::Resolve { id, reason };
     if depth > MAX_DEPTH {
         return Err(fail(format!("type chain deeper than {MAX_DEPTH}")));
@@ -172,7 +151,7 @@ fn align_at_depth<T: TypeTable + ?Sized>(btf: &T, id: u32, depth: usize) -> Resu
 /// bitfield integers, pointers and arrays by what they point to or hold, function
 /// prototypes by parameter count, each parameter and the return type.
 /// An error means a chain too deep or a broken type.
-pub fn types_are_compat<L: TypeTable + ?Sized, R: TypeTable + ?Sized>(
+pub fn types_are_compat<L: BtfTypes + ?Sized, R: BtfTypes + ?Sized>(
     local: &L,
     local_id: u32,
     target: &R,
@@ -186,7 +165,7 @@ fn kinds_compat(a: BtfKind, b: BtfKind) -> bool {
     a == b || (is_enum(a) && is_enum(b))
 }
 
-fn compat_at_level<L: TypeTable + ?Sized, R: TypeTable + ?Sized>(
+fn compat_at_level<L: BtfTypes + ?Sized, R: BtfTypes + ?Sized>(
     local: &L,
     mut local_id: u32,
     target: &R,
@@ -202,7 +181,7 @@ fn compat_at_level<L: TypeTable + ?Sized, R: TypeTable + ?Sized>(
     }
     for _ in 0..MAX_DEPTH {
         let (lid, lt) = skip_mods(local, local_id)?;
-        let (tid, tt) = skip_mods(target, target_id)?;
+        let (_, tt) = skip_mods(target, target_id)?;
         if !kinds_compat(lt.kind, tt.kind) {
             return Ok(false);
         }
@@ -214,8 +193,8 @@ fn compat_at_level<L: TypeTable + ?Sized, R: TypeTable + ?Sized>(
             | BtfKind::Fwd
             | BtfKind::Enum64 => return Ok(true),
             BtfKind::Int => {
-                let offset = |word: u32| (word >> 16) & 0xff;
-                return Ok(offset(local.int_word(lid)?) == 0 && offset(target.int_word(tid)?) == 0);
+                let offset = |t: &BtfType| int_encoding(t).map_or(0, |(_, offset)| offset);
+                return Ok(offset(&lt) == 0 && offset(&tt) == 0);
             }
             BtfKind::Ptr => {
                 local_id = lt.size_or_type;
