@@ -554,7 +554,12 @@ fn rewriting_matches_what_libbpf_loads() {
     // Ours, from this machine's config, version and BTF.
     let config = system::read_kconfig("CONFIG_HZ").unwrap();
     let vmlinux = TargetBtf::vmlinux().unwrap();
-    let facts = kernel_facts(&externs, system::running_kernel_version(), Some(&vmlinux));
+    let facts = kernel_facts(
+        &externs,
+        system::running_kernel_version(),
+        Some(&vmlinux),
+        system::kprobes_available(),
+    );
     let ours = elf_loader::externs::kconfig::fill_kconfig(&externs, Some(&config), &facts).unwrap();
     assert_eq!(ours, libbpf_value);
 
@@ -764,4 +769,77 @@ fn incompatible_types_are_refused_as_libbpf_does() {
         (ext.name.as_str(), resolution),
         ("bpf_dynptr_from_skb", Resolution::Missing)
     );
+}
+
+/// The `.kconfig` value of an object loaded by libbpf 1.1 (`bpftool prog
+/// loadall` into a private bpffs): its map name and value bytes.
+fn libbpf_kconfig_value(path: &Path) -> (String, Vec<u8>) {
+    let bpffs = Bpffs::new();
+    let pins = bpffs.path().join("progs");
+    bpftool(&[
+        "prog",
+        "loadall",
+        &path.to_string_lossy(),
+        &pins.to_string_lossy(),
+    ])
+    .ok("bpftool prog loadall");
+    let pin = std::fs::read_dir(&pins)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let shown = bpftool(&["prog", "show", "pinned", &pin.to_string_lossy(), "-j"]).ok("prog show");
+    let prog: Value = serde_json::from_str(&shown.stdout).unwrap();
+    for id in prog["map_ids"].as_array().unwrap() {
+        let id = id.to_string();
+        let map: Value = serde_json::from_str(
+            &bpftool(&["map", "show", "id", &id, "-j"])
+                .ok("map show")
+                .stdout,
+        )
+        .unwrap();
+        let name = map["name"].as_str().unwrap().to_string();
+        if !name.ends_with(".kconfig") {
+            continue;
+        }
+        let dump: Value = serde_json::from_str(
+            &bpftool(&["map", "dump", "id", &id, "-j"])
+                .ok("map dump")
+                .stdout,
+        )
+        .unwrap();
+        let value = dump[0]["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| u8::from_str_radix(b.as_str().unwrap().trim_start_matches("0x"), 16).unwrap())
+            .collect();
+        return (name, value);
+    }
+    panic!("{} has no .kconfig map", path.display());
+}
+
+#[test]
+fn corpus_kconfig_value_matches_libbpf() {
+    if !common::privileged() || !rtc_tests::require_tools(&["bpftool"]) {
+        return;
+    }
+    // cilium/ebpf's kconfig test object: a tristate, an int, LINUX_KERNEL_VERSION
+    // as an int, a one-byte string and LINUX_HAS_SYSCALL_WRAPPER.
+    let path = rtc_tests::corpus_dir().join("cilium-ebpf/kconfig-el.elf");
+    let (name, libbpf_value) = libbpf_kconfig_value(&path);
+    let object = Object::parse(&std::fs::read(&path).unwrap()).unwrap();
+    let externs = Externs::collect(&object).unwrap();
+    assert_eq!(name, Externs::kconfig_map_name("kconfig"));
+    let vmlinux = TargetBtf::vmlinux().unwrap();
+    let facts = kernel_facts(
+        &externs,
+        system::running_kernel_version(),
+        Some(&vmlinux),
+        system::kprobes_available(),
+    );
+    let config = system::read_kconfig("CONFIG_HZ").unwrap();
+    let ours = elf_loader::externs::kconfig::fill_kconfig(&externs, Some(&config), &facts).unwrap();
+    assert_eq!(ours, libbpf_value);
 }

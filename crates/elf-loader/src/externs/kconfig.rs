@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use super::types::TypeTable;
 use super::{ExternError, ExternKind, Externs, KconfigSlot, KconfigType};
-use crate::btf::{BtfKind, TypeDetail};
+use crate::btf::BtfKind;
 
 /// A parsed kernel config: for each `CONFIG_` name, the value of its first line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -101,26 +101,29 @@ impl KernelFacts {
 }
 
 /// The `LINUX_*` facts `externs` need, for a kernel of version `version` whose BTF
-/// is `btf`, without the probes libbpf runs: `LINUX_HAS_BPF_COOKIE` when the BTF's
-/// `enum bpf_func_id` has `BPF_FUNC_get_attach_cookie` (libbpf loads a program
-/// calling that helper), `LINUX_HAS_SYSCALL_WRAPPER` when the BTF has the
-/// function `__<arch>_sys_bpf` (libbpf opens a kprobe on it). The BTF is searched
-/// only for the facts some extern asks for.
+/// is `btf`, without the probes libbpf runs:
+///
+/// * `LINUX_HAS_BPF_COOKIE`: libbpf loads a tracepoint program calling
+///   `bpf_get_attach_cookie`; here, the BTF has that helper's tracepoint
+///   implementation, the function `bpf_get_attach_cookie_trace`;
+/// * `LINUX_HAS_SYSCALL_WRAPPER`: libbpf opens a kprobe on `__<arch>_sys_bpf`;
+///   here, `kprobes` (the kernel takes kprobes: see
+///   [`super::system::kprobes_available`]) and the BTF has that function.
+///
+/// The BTF is searched only for the facts some extern asks for.
 pub fn kernel_facts<T: TypeTable + ?Sized>(
     externs: &Externs,
     version: u32,
     btf: Option<&T>,
+    kprobes: bool,
 ) -> KernelFacts {
     let wants = |name: &str| externs.get(name).is_some();
-    let has_bpf_cookie = wants("LINUX_HAS_BPF_COOKIE")
-        && btf.is_some_and(|btf| has_enumerator(btf, "bpf_func_id", "BPF_FUNC_get_attach_cookie"));
+    let has_func =
+        |name: &str| btf.is_some_and(|btf| btf.find_named(BtfKind::Func, name).is_some());
+    let has_bpf_cookie = wants("LINUX_HAS_BPF_COOKIE") && has_func("bpf_get_attach_cookie_trace");
     let has_syscall_wrapper = wants("LINUX_HAS_SYSCALL_WRAPPER")
-        && syscall_prefix().is_some_and(|arch| {
-            btf.is_some_and(|btf| {
-                btf.find_named(BtfKind::Func, &format!("__{arch}_sys_bpf"))
-                    .is_some()
-            })
-        });
+        && kprobes
+        && syscall_prefix().is_some_and(|arch| has_func(&format!("__{arch}_sys_bpf")));
     KernelFacts {
         version,
         has_bpf_cookie,
@@ -143,22 +146,6 @@ fn syscall_prefix() -> Option<&'static str> {
         "powerpc64" => "powerpc64",
         _ => return None,
     })
-}
-
-/// Whether enum `enum_name` of `btf` has an enumerator `value`.
-fn has_enumerator<T: TypeTable + ?Sized>(btf: &T, enum_name: &str, value: &str) -> bool {
-    let Some(id) = btf.find_named(BtfKind::Enum, enum_name) else {
-        return false;
-    };
-    let Ok(ty) = btf.ty(id) else {
-        return false;
-    };
-    match &ty.detail {
-        TypeDetail::Enum(values) => values
-            .iter()
-            .any(|&(name_off, _)| btf.str_at(name_off).ok() == Some(value)),
-        _ => false,
-    }
 }
 
 /// `KERNEL_VERSION(a, b, c)`: `a << 16 | b << 8 | min(c, 255)`.

@@ -83,3 +83,17 @@ fn read_trimmed(path: &str) -> Option<String> {
         .ok()
         .map(|s| s.trim_end().to_string())
 }
+
+/// Whether the running kernel takes kprobes, as libbpf finds out before probing
+/// for `LINUX_HAS_SYSCALL_WRAPPER`: the kprobe PMU
+/// (`/sys/bus/event_source/devices/kprobe/type`), or else tracefs's
+/// `kprobe_events`.
+pub fn kprobes_available() -> bool {
+    [
+        "/sys/bus/event_source/devices/kprobe/type",
+        "/sys/kernel/tracing/kprobe_events",
+        "/sys/kernel/debug/tracing/kprobe_events",
+    ]
+    .iter()
+    .any(|path| Path::new(path).exists())
+}
