@@ -530,6 +530,35 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_text_gives_no_panic() {
+        let sample = "CONFIG_A=y\nCONFIG_B=\"x\"\nCONFIG_C=-0x10\n# CONFIG_D is not set\n";
+        let slots = [
+            slot(KconfigType::Bool, 1, false),
+            slot(KconfigType::Tristate, 4, false),
+            slot(KconfigType::Char, 1, true),
+            slot(KconfigType::Int { signed: true }, 2, true),
+            slot(KconfigType::Int { signed: false }, 8, false),
+            slot(KconfigType::CharArray, 3, false),
+        ];
+        for cut in 0..=sample.len() {
+            for byte in [b'"', b'=', b'\n', b'-', 0xff] {
+                let mut bytes = sample.as_bytes()[..cut].to_vec();
+                bytes.push(byte);
+                let text = String::from_utf8_lossy(&bytes);
+                if let Ok(config) = Kconfig::parse(&text) {
+                    for name in ["CONFIG_A", "CONFIG_B", "CONFIG_C"] {
+                        if let Some(raw) = config.get(name) {
+                            for s in &slots {
+                                let _ = kconfig_value_bytes(name, s, raw);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn kernel_versions() {
         let v = |a, b, c| kernel_version_code(a, b, c);
         assert_eq!(

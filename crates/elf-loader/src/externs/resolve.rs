@@ -185,8 +185,19 @@ pub fn resolve_collected<T: TypeTable + ?Sized>(
     externs: Externs,
     kernel: &ExternTarget<'_, T>,
 ) -> Result<ResolvedExterns, ExternError> {
+    // libbpf reports a strong extern left without a value (a kconfig one, an
+    // untyped ksym) only after resolving the others, so a kernel-BTF problem is
+    // reported first; the outcome is the same.
+    let mut unresolved: Option<ExternError> = None;
     let kconfig_value = if externs.kconfig_size() > 0 {
-        fill_kconfig(&externs, kernel.kconfig, &kernel.facts)?
+        match fill_kconfig(&externs, kernel.kconfig, &kernel.facts) {
+            Ok(value) => value,
+            Err(error @ ExternError::Unresolved { .. }) => {
+                unresolved = Some(error);
+                Vec::new()
+            }
+            Err(error) => return Err(error),
+        }
     } else {
         Vec::new()
     };
@@ -212,10 +223,11 @@ pub fn resolve_collected<T: TypeTable + ?Sized>(
                     Some(address) => Resolution::KsymAddr(address),
                     None if ext.weak => Resolution::Missing,
                     None => {
-                        return Err(ExternError::Unresolved {
+                        unresolved.get_or_insert(ExternError::Unresolved {
                             name: ext.name.clone(),
                             reason: "not in /proc/kallsyms".to_string(),
                         });
+                        Resolution::Missing
                     }
                 }
             }
@@ -228,6 +240,9 @@ pub fn resolve_collected<T: TypeTable + ?Sized>(
             }
         };
         resolutions.push(resolution);
+    }
+    if let Some(error) = unresolved {
+        return Err(error);
     }
     Ok(ResolvedExterns {
         externs,
