@@ -27,11 +27,13 @@ mod btf_maps;
 mod bytes;
 pub mod disasm;
 mod error;
+pub mod externs;
 mod global_data;
 pub mod kernel;
 mod license;
 pub mod link;
 mod load;
+mod map_fixup;
 mod maps;
 mod object;
 mod observer;
@@ -53,9 +55,10 @@ pub use load::{
     CreatedMap, ExtraProgram, LoadOptions, LoadPlan, LoadedProgram, PlannedExtra, load, plan_load,
     plan_load_for,
 };
+pub use map_fixup::{MachineFacts, MapFixup, count_cpu_list, fix_map_def, ringbuf_size};
 pub use maps::{
     BPF_ELF_MAP_SIZE, InitialSlot, MIN_LEGACY_ENTRY_SIZE, Map, MapDef, MapSource, Pinning,
-    SlotTarget, object_name_of,
+    SlotTarget, internal_map_name, object_name_of,
 };
 pub use object::{ByteOrder, EM_BPF, MAX_NAME_LEN, Object, sha1_hex};
 pub use observer::{NoObserver, Observer};

@@ -170,26 +170,34 @@ impl Map {
         if !matches!(self.source, MapSource::GlobalData { .. }) {
             return self.name.clone();
         }
-        let section = &self.name;
-        let custom = section.get(1..).is_some_and(|rest| rest.contains('.'));
-        let suffix_len = section.len().max(7);
-        let prefix_len = if custom {
-            0
-        } else {
-            15usize.saturating_sub(suffix_len).min(object_name.len())
-        };
-        let prefix: String = object_name.chars().take(prefix_len).collect();
-        let full: String = format!("{prefix}{section}").chars().take(15).collect();
-        full.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect()
+        internal_map_name(object_name, &self.name)
     }
+}
+
+/// The kernel name libbpf gives an internal map (global data, `.kconfig`) whose
+/// section is `real_name`: up to 15 bytes, the object's name cut so that at least 7
+/// bytes (or all of `real_name`) remain for the section name (`drop_arp.rodata`,
+/// `drop_ar.kconfig`), no prefix for names with a second dot (`.rodata.str1.1`);
+/// characters the kernel refuses become `_`.
+pub fn internal_map_name(object_name: &str, real_name: &str) -> String {
+    let custom = real_name.get(1..).is_some_and(|rest| rest.contains('.'));
+    let suffix_len = real_name.len().max(7);
+    let prefix_len = if custom {
+        0
+    } else {
+        15usize.saturating_sub(suffix_len).min(object_name.len())
+    };
+    let prefix: String = object_name.chars().take(prefix_len).collect();
+    let full: String = format!("{prefix}{real_name}").chars().take(15).collect();
+    full.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The name libbpf gives an object read from `path`: the file name up to its first dot.
@@ -328,6 +336,7 @@ mod tests {
             value,
             size: 0,
             global: true,
+            weak: false,
         }
     }
 

@@ -81,6 +81,7 @@ pub struct Object {
     license: Option<String>,
     kern_version: Option<u32>,
     externs: Vec<String>,
+    extern_symbols: Vec<SymbolRef>,
     btf: Option<Btf>,
     btf_ext: Option<BtfExt>,
     kernel_btf: Option<Vec<u8>>,
@@ -246,6 +247,12 @@ impl Object {
     /// Names of undefined symbols (kfuncs, ksyms, kconfig variables).
     pub fn externs(&self) -> &[String] {
         &self.externs
+    }
+
+    /// The symbols libbpf treats as externs: undefined, untyped (`STT_NOTYPE`), global
+    /// or weak; in symbol-table order. [`crate::externs`] describes them from BTF.
+    pub fn extern_symbols(&self) -> &[SymbolRef] {
+        &self.extern_symbols
     }
 
     /// Names of the sections that hold programs, each once, in object order.
@@ -454,11 +461,6 @@ impl<'data> Reader<'data> {
             data_maps.extend(data_map(&data, btf.as_ref())?);
         }
 
-        let kernel_btf = btf
-            .as_ref()
-            .map(|btf| self.kernel_btf(btf, &sections, &symbols))
-            .transpose()?;
-
         let mut maps = legacy_maps;
         maps.extend(btf_maps);
         maps.extend(data_maps);
@@ -492,6 +494,21 @@ impl<'data> Reader<'data> {
             .filter(|s| s.index != 0 && s.section == SymbolSection::Undefined && !s.name.is_empty())
             .map(|s| s.name.clone())
             .collect();
+        let extern_symbols = symbols
+            .iter()
+            .filter(|s| {
+                s.index != 0
+                    && s.section == SymbolSection::Undefined
+                    && s.kind == SymbolKind::NoType
+                    && s.global
+                    && !s.name.is_empty()
+            })
+            .cloned()
+            .collect::<Vec<_>>();
+        let kernel_btf = btf
+            .as_ref()
+            .map(|btf| self.kernel_btf(btf, &sections, &symbols, &extern_symbols))
+            .transpose()?;
 
         Ok(Object {
             byte_order: self.byte_order,
@@ -502,6 +519,7 @@ impl<'data> Reader<'data> {
             license,
             kern_version,
             externs,
+            extern_symbols,
             btf,
             btf_ext,
             kernel_btf,
@@ -511,18 +529,27 @@ impl<'data> Reader<'data> {
         })
     }
 
-    /// `.BTF` fixed up for the kernel from this file's section sizes and symbols.
+    /// `.BTF` fixed up for the kernel from this file's section sizes and symbols,
+    /// and the `.kconfig` layout of its kconfig externs, as libbpf lays it out.
     fn kernel_btf(
         &self,
         btf: &Btf,
         sections: &[Section],
         symbols: &[SymbolRef],
+        extern_symbols: &[SymbolRef],
     ) -> Result<Vec<u8>, ParseError> {
+        let kconfig = crate::externs::kconfig_layout(btf, extern_symbols);
         let mut sizes: BTreeMap<&str, u64> = BTreeMap::new();
         for section in sections {
             sizes.entry(section.name.as_str()).or_insert(section.size);
         }
         let mut offsets: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+        if let Some((size, vars)) = &kconfig {
+            sizes.insert(crate::externs::KCONFIG_SECTION, *size);
+            for (name, offset) in vars {
+                offsets.insert((crate::externs::KCONFIG_SECTION, name.as_str()), *offset);
+            }
+        }
         for symbol in symbols.iter().filter(|s| is_map_symbol(s)) {
             if let SymbolSection::Defined { name, .. } = &symbol.section {
                 offsets
@@ -680,6 +707,7 @@ impl<'data> Reader<'data> {
                 value: symbol.st_value(self.endian),
                 size: symbol.st_size(self.endian),
                 global: matches!(symbol.st_bind(), elf::STB_GLOBAL | elf::STB_WEAK),
+                weak: symbol.st_bind() == elf::STB_WEAK,
             });
         }
         Ok(symbols)

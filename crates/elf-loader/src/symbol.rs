@@ -94,4 +94,6 @@ pub struct SymbolRef {
     pub size: u64,
     /// True for `STB_GLOBAL` and `STB_WEAK` symbols, false for `static` ones.
     pub global: bool,
+    /// True for `STB_WEAK` symbols (`__weak`): an extern that may be absent.
+    pub weak: bool,
 }

@@ -116,8 +116,10 @@ fn neutralise_externs(
                 write_u32(out, at + 4, info(KIND_TYPEDEF, 0), order)
             }
             (BtfKind::Var, TypeDetail::Var { linkage }) if *linkage == VAR_EXTERN => {
-                let retyped = match (ty.size_or_type, int) {
-                    (0, Some(int)) => write_u32(out, at + 8, int, order),
+                // `void` and `const void` (untyped ksyms) have no size: as `int`.
+                let void = btf.skip_modifiers(ty.size_or_type).is_ok_and(|t| t == 0);
+                let retyped = match (void, int) {
+                    (true, Some(int)) => write_u32(out, at + 8, int, order),
                     _ => true,
                 };
                 retyped && write_u32(out, at + 12, VAR_GLOBAL, order)

@@ -1,0 +1,99 @@
+//! The thin impure edge of extern resolution: reading the running kernel's config,
+//! `/proc/kallsyms` and version from the files libbpf reads. Everything that
+//! interprets them is pure and lives in [`super::kconfig`] and [`super::kallsyms`].
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::ExternError;
+use super::kallsyms::Kallsyms;
+use super::kconfig::{Kconfig, kernel_version};
+
+/// The gzip magic bytes.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// The files libbpf tries for the kernel config, in its order:
+/// `/boot/config-$(uname -r)`, then `/proc/config.gz`.
+pub fn kconfig_paths() -> Vec<PathBuf> {
+    let release = read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_default();
+    vec![
+        PathBuf::from(format!("/boot/config-{release}")),
+        PathBuf::from("/proc/config.gz"),
+    ]
+}
+
+/// Reads and parses the running kernel's config from the first of
+/// [`kconfig_paths`] that can be read (gzip-compressed or not, as libbpf's
+/// `gzopen` takes both). `name` is the extern that needs it, for the error.
+pub fn read_kconfig(name: &str) -> Result<Kconfig, ExternError> {
+    let mut reasons = Vec::new();
+    for path in kconfig_paths() {
+        match read_maybe_gzip(&path) {
+            Ok(text) => return Kconfig::parse(&text),
+            Err(reason) => reasons.push(format!("{}: {reason}", path.display())),
+        }
+    }
+    Err(ExternError::NoKconfig {
+        name: name.to_string(),
+        reason: Some(reasons.join("; ")),
+    })
+}
+
+/// Reads a file, decompressing it if it starts with the gzip magic.
+pub fn read_maybe_gzip(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    if bytes.starts_with(&GZIP_MAGIC) {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(bytes.as_slice())
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot decompress: {e}"))?;
+        Ok(text)
+    } else {
+        String::from_utf8(bytes).map_err(|e| format!("not text: {e}"))
+    }
+}
+
+/// Reads `/proc/kallsyms` and keeps the addresses of `wanted` (see
+/// [`Kallsyms::parse`]). Addresses are all 0 unless the caller is privileged.
+pub fn read_kallsyms<'a>(
+    wanted: impl IntoIterator<Item = &'a str>,
+) -> Result<Kallsyms, ExternError> {
+    let mut wanted = wanted.into_iter().peekable();
+    let first = wanted.peek().map(|s| s.to_string()).unwrap_or_default();
+    let text = std::fs::read_to_string("/proc/kallsyms").map_err(|e| ExternError::NoKallsyms {
+        name: first,
+        reason: Some(e.to_string()),
+    })?;
+    Kallsyms::parse(&text, wanted)
+}
+
+/// The running kernel's version code as libbpf (≥ 1.2) computes it
+/// ([`kernel_version`]) from `/proc/version_signature`, `uname -r` and `uname -v`
+/// (read from `/proc/sys/kernel/osrelease` and `/proc/sys/kernel/version`, the
+/// same strings). 0 if unknown.
+pub fn running_kernel_version() -> u32 {
+    let signature = read_trimmed("/proc/version_signature");
+    let release = read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let version = read_trimmed("/proc/sys/kernel/version").unwrap_or_default();
+    kernel_version(signature.as_deref(), &release, &version)
+}
+
+fn read_trimmed(path: &str) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim_end().to_string())
+}
+
+/// Whether the running kernel takes kprobes, as libbpf finds out before probing
+/// for `LINUX_HAS_SYSCALL_WRAPPER`: the kprobe PMU
+/// (`/sys/bus/event_source/devices/kprobe/type`), or else tracefs's
+/// `kprobe_events`.
+pub fn kprobes_available() -> bool {
+    [
+        "/sys/bus/event_source/devices/kprobe/type",
+        "/sys/kernel/tracing/kprobe_events",
+        "/sys/kernel/debug/tracing/kprobe_events",
+    ]
+    .iter()
+    .any(|path| Path::new(path).exists())
+}
