@@ -16,13 +16,16 @@ use bpf_sys::{BtfFd, Insn, MapCreateAttr, MapFd, ProgFd, ProgLoadAttr};
 use crate::btf::core::{CoreOutcome, POISON_HELPER};
 use crate::btf_info::ProgramBtfInfo;
 use crate::error::LoadError;
+use crate::externs::resolve::ResolvedExterns;
 use crate::kernel::KernelInfo;
+use crate::map_fixup::{MachineFacts, fix_map_def};
+use crate::maps::MapSource;
 use crate::maps::{Map, MapDef, object_name_of};
 use crate::object::{ByteOrder, Object};
 use crate::observer::Observer;
 use crate::pin::{PinRollback, default_bpffs, open_or_create, pin_path, prepare_bpffs};
 use crate::plan::{PlannedProgram, Store, is_map_in_map, plan};
-use crate::reloc::{apply_map_references, program_label};
+use crate::reloc::{apply_extern_references, apply_map_references, program_label};
 
 /// How to load a program: what the caller decides rather than the object.
 #[derive(Clone, Debug, Default)]
@@ -261,12 +264,33 @@ pub fn load(
         observer.map_slot_set(&outer.name, slot.key, &format!("map {}", inner.name));
     }
 
+    if plan.kconfig {
+        if let Some(externs) = &plan.externs {
+            let map = kconfig_map(externs);
+            let made = make_map(
+                object,
+                &map,
+                MapContext {
+                    kernel_name: map.kernel_name(object_name),
+                    btf: btf.as_ref(),
+                    inner: None,
+                    bpffs: &bpffs,
+                    prog_type: options.prog_type,
+                },
+                &mut pins,
+                observer,
+            )?;
+            created.insert(object.maps().len(), made);
+        }
+    }
+
     let fd_of = |index: usize| created.get(&index).map(|m| m.fd.as_raw_fd());
+    let externs = plan.externs.as_ref();
     let (main_fd, log, insns) = load_program(
         object,
         &mut plan.main,
         options,
-        btf.as_ref(),
+        (btf.as_ref(), externs),
         &fd_of,
         observer,
     )?;
@@ -284,7 +308,7 @@ pub fn load(
             object,
             &mut extra.planned,
             options,
-            btf.as_ref(),
+            (btf.as_ref(), externs),
             &fd_of,
             observer,
         )?;
@@ -381,6 +405,7 @@ struct MapContext<'a> {
 }
 
 /// Creates (or opens the pinned) map, fills global data and freezes `.rodata`.
+/// libbpf's fix-ups of the definition ([`fix_map_def`]) come first.
 fn make_map(
     object: &Object,
     map: &Map,
@@ -388,6 +413,8 @@ fn make_map(
     pins: &mut PinRollback,
     observer: &dyn Observer,
 ) -> Result<CreatedMap, LoadError> {
+    let fixed = fixed_map(map);
+    let map = fixed.as_ref().unwrap_or(map);
     // A BTF-defined map-in-map gets a temporary template map from its definition.
     let btf_template = match &map.inner {
         Some(inner) => Some(create_map(
@@ -565,13 +592,15 @@ fn load_program(
     object: &Object,
     planned: &mut PlannedProgram<'_>,
     options: &LoadOptions,
-    btf: Option<&BtfFd>,
+    (btf, externs): (Option<&BtfFd>, Option<&ResolvedExterns>),
     fd_of: &dyn Fn(usize) -> Option<i32>,
     observer: &dyn Observer,
 ) -> Result<(ProgFd, String, Vec<Insn>), LoadError> {
     let program = planned.program;
     let linked = &mut planned.linked;
     apply_map_references(object, program, linked, fd_of, observer)?;
+    let kconfig_fd = fd_of(object.maps().len());
+    apply_extern_references(program, linked, externs, kconfig_fd, observer)?;
     // The running kernel's version cannot change while we run: one uname(2) per process.
     static KERNEL_VERSION: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     let kern_version = options
@@ -666,4 +695,47 @@ fn type_keyword(local_type: &str) -> &str {
         Some((keyword, _)) if matches!(keyword, "struct" | "union" | "enum" | "typedef") => keyword,
         _ => "",
     }
+}
+
+/// The `.kconfig` map libbpf creates for `__kconfig` externs: one read-only entry
+/// holding every kconfig value, described by the object's `.kconfig` DATASEC, frozen
+/// once filled.
+fn kconfig_map(externs: &ResolvedExterns) -> Map {
+    let collected = externs.externs();
+    let mut map = Map::new(
+        crate::externs::KCONFIG_SECTION,
+        collected.kconfig_map_def().unwrap_or_default(),
+        MapSource::GlobalData {
+            section_index: usize::MAX,
+        },
+    );
+    map.value_type_id = collected.kconfig_value_type_id();
+    map.initial_data = Some(externs.kconfig_value().to_vec());
+    map
+}
+
+/// `map` with libbpf's fix-ups applied (perf event arrays sized to the CPUs, ring
+/// buffers to page multiples), or `None` when none applies. An inner template is
+/// fixed too.
+fn fixed_map(map: &Map) -> Option<Map> {
+    static FACTS: std::sync::OnceLock<MachineFacts> = std::sync::OnceLock::new();
+    let facts = FACTS.get_or_init(|| MachineFacts {
+        possible_cpus: bpf_sys::possible_cpus()
+            .ok()
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(1),
+        page_size: u32::try_from(bpf_sys::page_size()).unwrap_or(4096),
+    });
+    let btf_defined = matches!(map.source, MapSource::Btf { .. });
+    let mut def = map.def;
+    let mut inner = map.inner.clone();
+    let changed = fix_map_def(&mut def, btf_defined, facts).is_some();
+    let inner_changed = inner
+        .as_mut()
+        .is_some_and(|m| fix_map_def(&mut m.def, btf_defined, facts).is_some());
+    (changed || inner_changed).then(|| Map {
+        def,
+        inner,
+        ..map.clone()
+    })
 }
