@@ -47,7 +47,7 @@ pub fn parse_bytecode(text: &str) -> CliResult<Vec<ClassicInsn>> {
 
 /// Reads a `bytecode-file`: its lines are the fields of `bytecode`, one per line.
 pub fn read_bytecode_file(path: &str) -> CliResult<Vec<ClassicInsn>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = std::fs::read_to_string(crate::args::to_path(path)).map_err(|e| {
         CliError::failed(format!(
             "Cannot read bytecode file \"{path}\": {}\n{TRAILER}",
             crate::netns::strerror(&e)

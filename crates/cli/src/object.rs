@@ -2,8 +2,6 @@
 //! chosen program through elf-loader, with tc's failure semantics (exit 1, nothing
 //! attached) and the verifier log on stderr.
 
-use std::io::Write;
-
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -39,7 +37,7 @@ pub struct ProgramRequest<'a> {
 
 /// Reads and parses the object file at `path`; failures are exit 1 naming the file.
 pub fn read_object(path: &str) -> CliResult<Object> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = std::fs::read(crate::args::to_path(path)).map_err(|e| {
         CliError::failed(format!(
             "Cannot open BPF object file \"{path}\": {}\nUnable to load program",
             crate::netns::strerror(&e)
@@ -66,8 +64,7 @@ pub fn load_program(
     let loaded = elf_loader::load(object, req.section, req.function, &options, observer)
         .map_err(|e| load_failure(req, &e))?;
     if req.verbose && !loaded.log.is_empty() {
-        let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "Verifier analysis:\n\n{}", loaded.log.trim_end());
+        crate::output::eprintln(&format!("Verifier analysis:\n\n{}", loaded.log.trim_end()));
     }
     Ok(loaded)
 }

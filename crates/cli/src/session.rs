@@ -65,7 +65,8 @@ impl Session {
         }
         let object = Rc::new(crate::object::read_object(path)?);
         if let Some(narrator) = &self.narrator {
-            let size = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
+            let size =
+                std::fs::metadata(crate::args::to_path(path)).map_or(0, |m| m.len() as usize);
             narrator.object_parsed(path, size, &object);
         }
         self.objects.insert(path.to_string(), Rc::clone(&object));

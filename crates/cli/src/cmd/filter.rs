@@ -192,7 +192,9 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
                 RTM_NEWTFILTER | RTM_DELTFILTER | RTM_GETTFILTER
             ) {
                 renderer.add(&decode_filter(&message)?, &mut lookup);
-                let _ = renderer.drain_to(&mut out);
+                if renderer.drain_to(&mut out).is_err() {
+                    crate::output::note_write_failure();
+                }
             }
             Ok(None::<()>)
         });
@@ -200,9 +202,13 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
         let _ = out.flush();
         return Err(CliError::failed(format!("{e}\nDump terminated")));
     }
-    let _ = out
+    if out
         .write_all(renderer.finish().as_bytes())
-        .and_then(|()| out.flush());
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        crate::output::note_write_failure();
+    }
     Ok(())
 }
 

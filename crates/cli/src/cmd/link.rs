@@ -202,8 +202,10 @@ fn ip_exit(err: CliError) -> CliError {
 /// Opens a pinned program (`m:NAME` means ip's XDP directory in the bpffs).
 fn open_pinned(path: &str) -> CliResult<OwnedFd> {
     let full = match path.strip_prefix("m:") {
-        Some(rest) if !rest.is_empty() => PathBuf::from(XDP_PIN_DIR).join(rest),
-        _ => PathBuf::from(path),
+        Some(rest) if !rest.is_empty() => {
+            PathBuf::from(XDP_PIN_DIR).join(crate::args::to_path(rest))
+        }
+        _ => crate::args::to_path(path),
     };
     bpf_sys::obj_get(&full).map_err(|e| {
         let reason = e

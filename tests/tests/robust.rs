@@ -1,0 +1,383 @@
+//! Robustness under odd input, odd environments and concurrency (issue 16): words
+//! that are not UTF-8, thousands of generated argument lists, readers that go away,
+//! batches with odd lines, objects rebuilt under a running batch, files that are not
+//! files, interrupted dumps, and pins and bpffs mounts under racing loads.
+//!
+//! Every test works in namespaces, bpffs mounts and directories of its own, removed
+//! on drop; the real `tc` and `ip` are the oracles wherever they do the same thing.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use rtc_tests::{Bpffs, Netns, TempDir, bpf_obj, require_privileged, rtc_bin};
+
+/// What a command left behind, as bytes (its words and output need not be UTF-8).
+#[derive(Debug)]
+struct RawRun {
+    status: i32,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+impl RawRun {
+    fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+/// Runs `program args...` under `timeout 30` with extra environment variables.
+fn run_raw(program: &OsStr, args: &[OsString], env: &[(String, String)]) -> RawRun {
+    let output = Command::new("timeout")
+        .arg("--kill-after=2")
+        .arg("30")
+        .arg(program)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run timeout");
+    RawRun {
+        status: output
+            .status
+            .code()
+            .or_else(|| output.status.signal().map(|s| 128 + s))
+            .unwrap_or(-1),
+        stdout: output.stdout,
+        stderr: output.stderr,
+    }
+}
+
+fn os(words: &[&[u8]]) -> Vec<OsString> {
+    words
+        .iter()
+        .map(|w| OsString::from_vec(w.to_vec()))
+        .collect()
+}
+
+/// `-n NS words...` for the binary under test or tc.
+fn in_ns(ns: &Netns, words: &[&[u8]]) -> Vec<OsString> {
+    let mut all = os(&[b"-n", ns.name().as_bytes()]);
+    all.extend(os(words));
+    all
+}
+
+fn assert_no_panic(run: &RawRun, what: &str) {
+    let stderr = run.stderr_text();
+    assert!(
+        run.status != 134 && run.status != 101 && !stderr.contains("panicked"),
+        "{what}: panicked (exit {}):\n{stderr}",
+        run.status
+    );
+}
+
+// ---- case 3: words that are not UTF-8 --------------------------------------------
+
+#[test]
+fn a_device_name_that_is_not_utf8_is_not_found_as_in_tc() {
+    if !require_privileged() {
+        return;
+    }
+    let ns = Netns::new();
+    for words in [
+        &[&b"filter"[..], b"show", b"dev", b"\xff"][..],
+        &[b"qdisc", b"add", b"dev", b"caf\xe9", b"clsact"],
+        &[
+            b"filter",
+            b"add",
+            b"dev",
+            b"\xfe\xff",
+            b"ingress",
+            b"bpf",
+            b"da",
+            b"obj",
+            b"x.o",
+        ],
+    ] {
+        let ours = run_raw(rtc_bin().as_os_str(), &in_ns(&ns, words), &[]);
+        let theirs = run_raw(OsStr::new("tc"), &in_ns(&ns, words), &[]);
+        assert_no_panic(&ours, "rtc");
+        assert_eq!(
+            ours.status, theirs.status,
+            "{words:?}: {ours:?} vs tc {theirs:?}"
+        );
+        assert_eq!(ours.status, 1);
+        assert_eq!(
+            ours.stderr,
+            theirs.stderr,
+            "{words:?}: rtc said {:?}, tc {:?}",
+            ours.stderr_text(),
+            theirs.stderr_text()
+        );
+    }
+}
+
+#[test]
+fn an_object_file_name_that_is_not_utf8_is_opened() {
+    let dir = TempDir::new("latin1-name");
+    let plain = dir.join("cafe.o");
+    let latin1 = dir.path().join(OsStr::from_bytes(b"caf\xe9.o"));
+    std::fs::copy(bpf_obj("pass-all"), &plain).unwrap();
+    std::fs::copy(bpf_obj("pass-all"), &latin1).unwrap();
+    let show = |path: &Path| {
+        run_raw(
+            rtc_bin().as_os_str(),
+            &[OsString::from("obj"), OsString::from("show"), path.into()],
+            &[],
+        )
+    };
+    let ours = show(&latin1);
+    let reference = show(&plain);
+    assert_no_panic(&ours, "obj show");
+    assert_eq!(ours.status, 0, "{}", ours.stderr_text());
+    assert_eq!(reference.status, 0);
+    // The same report, with the file's own bytes where its name appears.
+    let expected: Vec<u8> = String::from_utf8(reference.stdout)
+        .unwrap()
+        .replace("cafe.o", "\u{1}")
+        .into_bytes()
+        .into_iter()
+        .flat_map(|b| {
+            if b == 1 {
+                b"caf\xe9.o".to_vec()
+            } else {
+                vec![b]
+            }
+        })
+        .collect();
+    assert_eq!(ours.stdout, expected);
+    // A missing file named with such bytes is reported with those bytes.
+    let missing = dir.path().join(OsStr::from_bytes(b"gone\xff.o"));
+    let run = show(&missing);
+    assert_no_panic(&run, "obj show missing");
+    assert_eq!(run.status, 1);
+    assert!(
+        run.stderr.windows(7).any(|w| w == b"gone\xff.o"),
+        "{:?}",
+        run.stderr_text()
+    );
+}
+
+// ---- generated argument lists ----------------------------------------------------
+
+/// A small deterministic generator (xorshift64*), so that a failure is reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// tc's words, and the odd ones an operator (or a script gone wrong) might type.
+const KEYWORDS: &[&str] = &[
+    "filter",
+    "qdisc",
+    "link",
+    "map",
+    "obj",
+    "show",
+    "list",
+    "add",
+    "del",
+    "delete",
+    "replace",
+    "change",
+    "get",
+    "set",
+    "dump",
+    "update",
+    "lookup",
+    "help",
+    "h",
+    "dev",
+    "lo",
+    "ingress",
+    "egress",
+    "clsact",
+    "root",
+    "parent",
+    "handle",
+    "pref",
+    "prio",
+    "protocol",
+    "all",
+    "ip",
+    "ipv6",
+    "802.1Q",
+    "chain",
+    "block",
+    "bpf",
+    "da",
+    "direct-action",
+    "skip_sw",
+    "skip_hw",
+    "obj",
+    "sec",
+    "section",
+    "program",
+    "verbose",
+    "pinned",
+    "object-pinned",
+    "bytecode",
+    "bytecode-file",
+    "classid",
+    "flowid",
+    "action",
+    "ok",
+    "drop",
+    "pass",
+    "xdp",
+    "xdpgeneric",
+    "xdpdrv",
+    "xdpoffload",
+    "off",
+    "up",
+    "down",
+    "mtu",
+    "name",
+    "key",
+    "value",
+    "hex",
+    "any",
+    "exist",
+    "noexist",
+    "ffff:",
+    "ffff:fff2",
+    "1:",
+    ":1",
+    "1:2:3",
+    "0",
+    "1",
+    "0x10",
+    "65535",
+    "65536",
+    "4294967295",
+    "4294967296",
+    "-1",
+    "18446744073709551616",
+    "99999999999999999999999999999",
+    "",
+    " ",
+    "\t",
+    "1e9",
+    "0x",
+    "m:",
+    "m:x",
+    "dev",
+    "sec",
+    "obj",
+];
+
+/// One generated argument list. The first word is an object (or a safe global
+/// option): nothing may reach `-batch`, `-netns` or `--btf`, which would leave the
+/// sandbox.
+fn generated_args(rng: &mut Rng, object: &[u8], bpffs: &Path) -> Vec<OsString> {
+    const FIRST: &[&str] = &[
+        "filter",
+        "qdisc",
+        "link",
+        "map",
+        "obj",
+        "f",
+        "q",
+        "l",
+        "m",
+        "o",
+        "help",
+        "fil",
+        "-s",
+        "-d",
+        "-j",
+        "-p",
+        "-force",
+        "-V",
+        "-h",
+        "-explain",
+        "--explain",
+        "xyz",
+        "",
+    ];
+    let mut words = vec![OsString::from(FIRST[rng.below(FIRST.len())])];
+    let count = rng.below(12);
+    for _ in 0..count {
+        let word: Vec<u8> = match rng.below(20) {
+            0 => b"\xff".to_vec(),
+            1 => b"caf\xe9".to_vec(),
+            2 => vec![b'x'; 4096 + rng.below(70_000)],
+            3 => object.to_vec(),
+            4 => bpffs.join("tc/globals/nope").into_os_string().into_vec(),
+            5 => rng.next().to_string().into_bytes(),
+            6 => format!("{}9999999999999999999", rng.next()).into_bytes(),
+            7 => {
+                let len = rng.below(8);
+                (0..len).map(|_| (rng.below(255) + 1) as u8).collect()
+            }
+            _ => KEYWORDS[rng.below(KEYWORDS.len())].as_bytes().to_vec(),
+        };
+        words.push(OsString::from_vec(word));
+    }
+    words
+}
+
+#[test]
+fn thousands_of_generated_argument_lists_never_panic() {
+    if !require_privileged() {
+        return;
+    }
+    const LISTS: usize = 3000;
+    let ns = Netns::new();
+    let bpffs = Bpffs::new();
+    let object = bpf_obj("pass-all").into_os_string().into_vec();
+    let mut rng = Rng(0x5eed_1616_dead_beef);
+    let lists: Vec<Vec<OsString>> = (0..LISTS)
+        .map(|_| generated_args(&mut rng, &object, bpffs.path()))
+        .collect();
+    let started = Instant::now();
+    let env = [bpffs.env()];
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for part in lists.chunks(LISTS / 4) {
+            let (ns, env, failures) = (&ns, &env, &failures);
+            scope.spawn(move || {
+                for args in part {
+                    let mut full = vec![OsString::from("-n"), OsString::from(ns.name())];
+                    full.extend(args.iter().cloned());
+                    let run = run_raw(rtc_bin().as_os_str(), &full, env);
+                    let stderr = run.stderr_text();
+                    // tc's exit codes: 0, 1 (failed), 2 (kernel said no), 255 (usage).
+                    if ![0, 1, 2, 255].contains(&run.status) || stderr.contains("panicked") {
+                        failures.lock().unwrap().push(format!(
+                            "{args:?}: exit {}\n{}",
+                            run.status,
+                            stderr.chars().take(400).collect::<String>()
+                        ));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {LISTS} lists failed, e.g.:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    eprintln!("{LISTS} argument lists in {:?}", started.elapsed());
+}
