@@ -381,3 +381,76 @@ fn thousands_of_generated_argument_lists_never_panic() {
     );
     eprintln!("{LISTS} argument lists in {:?}", started.elapsed());
 }
+
+// ---- case 4: a reader that goes away -----------------------------------------------
+
+/// Runs `rtc --explain -n NS words...` with stdout to /dev/null and stderr into a pipe
+/// whose reader takes `keep` bytes and then closes it; returns the exit status.
+fn explain_into_closed_pipe(
+    ns: &Netns,
+    env: &[(String, String)],
+    words: &[&str],
+    keep: usize,
+) -> i32 {
+    use std::io::Read;
+    let mut child = Command::new(rtc_bin())
+        .arg("--explain")
+        .args(["-n", ns.name()])
+        .args(words)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rtc");
+    let mut stderr = child.stderr.take().expect("piped");
+    let mut kept = vec![0u8; keep];
+    let _ = stderr.read_exact(&mut kept);
+    drop(stderr);
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status
+                .code()
+                .or_else(|| status.signal().map(|s| 128 + s))
+                .unwrap_or(-1);
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("rtc did not end after its reader went away");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_closed_stderr_under_explain_still_completes_the_filter() {
+    if !require_privileged() {
+        return;
+    }
+    for keep in [0, 100, 3072] {
+        let ns = Netns::new();
+        let bpffs = Bpffs::new();
+        let env = [bpffs.env()];
+        ns.rtc_env(&env, &["qdisc", "add", "dev", "lo", "clsact"])
+            .ok("clsact");
+        let obj = bpf_obj("tail-call").to_string_lossy().into_owned();
+        let status = explain_into_closed_pipe(
+            &ns,
+            &env,
+            &[
+                "filter", "add", "dev", "lo", "ingress", "bpf", "da", "obj", &obj, "sec", "ingress",
+            ],
+            keep,
+        );
+        assert_eq!(status, 0, "reader kept {keep} bytes");
+        // tc sees the filter, and the pinned program array holds its program.
+        let filters = rtc_tests::tc_filters(&ns, "lo", "ingress");
+        assert_eq!(filters.len(), 1, "{filters:?}");
+        let jumps = bpffs.path().join("tc/globals/rtc_jumps");
+        let dump = rtc_tests::bpftool(&["-j", "map", "dump", "pinned", &jumps.to_string_lossy()])
+            .ok("bpftool map dump");
+        let entries: serde_json::Value = serde_json::from_str(&dump.stdout).unwrap();
+        assert_eq!(entries.as_array().map(Vec::len), Some(1), "{entries}");
+    }
+}
