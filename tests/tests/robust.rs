@@ -454,3 +454,81 @@ fn a_closed_stderr_under_explain_still_completes_the_filter() {
         assert_eq!(entries.as_array().map(Vec::len), Some(1), "{entries}");
     }
 }
+
+// ---- cases 5 and 6: batches ------------------------------------------------------
+
+/// Writes `script` into a file in `dir` and returns its path.
+fn batch_file(dir: &TempDir, script: &[u8]) -> std::path::PathBuf {
+    let file = dir.join("script.tc");
+    std::fs::write(&file, script).unwrap();
+    file
+}
+
+/// Runs batch file `file` with `-force` (if asked) through `program` in a fresh namespace;
+/// returns the run and whether lo has a clsact qdisc afterwards (as tc sees it).
+fn run_batch(program: &OsStr, file: &Path, force: bool) -> (RawRun, bool) {
+    let ns = Netns::new();
+    let mut args = vec![OsString::from("-n"), OsString::from(ns.name())];
+    if force {
+        args.push("-force".into());
+    }
+    args.push("-batch".into());
+    args.push(file.into());
+    let run = run_raw(program, &args, &[]);
+    let qdiscs = ns.tc(&["qdisc", "show", "dev", "lo"]).ok("tc qdisc show");
+    (run, qdiscs.stdout.contains("clsact"))
+}
+
+#[test]
+fn help_lines_in_a_batch_neither_end_it_nor_hide_failures() {
+    if !require_privileged() {
+        return;
+    }
+    let scripts: [(&[u8], bool); 4] = [
+        (
+            b"qdisc show dev nosuch\nhelp\nh\nqdisc add dev lo clsact\n",
+            true,
+        ),
+        (b"help\nqdisc add dev lo clsact\n", false),
+        (b"hel\nhe\nqdisc add dev lo clsact\n", false),
+        (
+            b"qdisc show dev nosuch\nhelp\nqdisc add dev lo clsact\n",
+            false,
+        ),
+    ];
+    let dir = TempDir::new("batch");
+    for (script, force) in scripts {
+        let file = batch_file(&dir, script);
+        let (ours, ours_ran) = run_batch(rtc_bin().as_os_str(), &file, force);
+        let (theirs, theirs_ran) = run_batch(OsStr::new("tc"), &file, force);
+        let text = String::from_utf8_lossy(script);
+        assert_no_panic(&ours, &text);
+        assert_eq!(ours.status, theirs.status, "{text}: {ours:?}");
+        assert_eq!(ours_ran, theirs_ran, "{text}: the last line ran for tc");
+    }
+}
+
+#[test]
+fn latin1_bytes_in_a_batch_do_not_refuse_it() {
+    if !require_privileged() {
+        return;
+    }
+    let scripts: [&[u8]; 3] = [
+        b"# caf\xe9 au lait\nqdisc add dev lo clsact\n",
+        b"qdisc add dev lo clsact # \xff\xfe\n",
+        b"qdisc show dev \xe9\xe9\nqdisc add dev lo clsact\n",
+    ];
+    let dir = TempDir::new("batch");
+    for script in scripts {
+        let file = batch_file(&dir, script);
+        for force in [false, true] {
+            let (ours, ours_ran) = run_batch(rtc_bin().as_os_str(), &file, force);
+            let (theirs, theirs_ran) = run_batch(OsStr::new("tc"), &file, force);
+            let text = String::from_utf8_lossy(script);
+            assert_no_panic(&ours, &text);
+            assert_eq!(ours.status, theirs.status, "{text}: {ours:?} vs {theirs:?}");
+            assert_eq!(ours_ran, theirs_ran, "{text}");
+            assert_eq!(ours.stderr, theirs.stderr, "{text}: {ours:?} vs {theirs:?}");
+        }
+    }
+}

@@ -89,6 +89,12 @@ fn run_batch(session: &mut Session, name: &str) -> CliResult<()> {
     for command in batch::commands(input) {
         let command = command?;
         if let Err(err) = cmd::run(session, &command.words) {
+            if err.code == 0 {
+                // A usage text asked for (`help`, `filter help`): as tc, print it
+                // and go on; it is neither a failure nor the end of the batch.
+                report(&err);
+                continue;
+            }
             if err.exits_at_once {
                 return Err(err);
             }
