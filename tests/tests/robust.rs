@@ -532,3 +532,192 @@ fn latin1_bytes_in_a_batch_do_not_refuse_it() {
         }
     }
 }
+
+// ---- cases 1 and 2: pins and mounts under racing loads ----------------------------
+
+/// Starts `rtc -n NS args...` with extra environment, without waiting for it.
+fn spawn_rtc(ns: &Netns, env: &[(String, String)], args: &[&str]) -> std::process::Child {
+    Command::new("timeout")
+        .args(["--kill-after=2", "30"])
+        .arg(rtc_bin())
+        .args(["-n", ns.name()])
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rtc")
+}
+
+/// Waits for a spawned command: its exit status and stderr.
+fn finish(child: std::process::Child) -> (i32, String) {
+    let output = child.wait_with_output().expect("wait");
+    let status = output
+        .status
+        .code()
+        .or_else(|| output.status.signal().map(|s| 128 + s))
+        .unwrap_or(-1);
+    (status, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// The map ids of the program of the filter with preference `pref` on lo ingress.
+fn filter_map_ids(ns: &Netns, pref: u64) -> Vec<u64> {
+    let filters = rtc_tests::tc_filters(ns, "lo", "ingress");
+    let filter = filters
+        .iter()
+        .find(|f| f["pref"].as_u64() == Some(pref) && f["options"]["prog"]["id"].is_u64())
+        .unwrap_or_else(|| panic!("no filter with pref {pref}: {filters:?}"));
+    rtc_tests::prog_map_ids(rtc_tests::filter_prog_id(filter))
+}
+
+/// The id of the map pinned at `path`, or `None` when nothing is pinned there.
+fn pinned_id(path: &Path) -> Option<u64> {
+    let run = rtc_tests::bpftool(&["-j", "map", "show", "pinned", &path.to_string_lossy()]);
+    if !run.success() {
+        return None;
+    }
+    let map: serde_json::Value = serde_json::from_str(&run.stdout).ok()?;
+    map["id"].as_u64()
+}
+
+/// The words of an owned argument list.
+fn words(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Rounds of the racing pair, and how many of them left the good load's map unpinned.
+fn race_failing_against_good_load(rounds: usize) -> usize {
+    let ns = Netns::new();
+    ns.rtc(&["qdisc", "add", "dev", "lo", "clsact"])
+        .ok("clsact");
+    let obj = bpf_obj("pin-race").to_string_lossy().into_owned();
+    let add = |pref: &str, sec: &str| -> Vec<String> {
+        [
+            "filter", "add", "dev", "lo", "ingress", "pref", pref, "bpf", "da", "obj", &obj, "sec",
+            sec,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let (bad, good) = (add("1", "bad"), add("7", "good"));
+    let mut lost = 0;
+    for round in 0..rounds {
+        let bpffs = Bpffs::new();
+        let env = [bpffs.env()];
+        let failing = spawn_rtc(&ns, &env, &words(&bad));
+        let succeeding = spawn_rtc(&ns, &env, &words(&good));
+        let (bad_status, _) = finish(failing);
+        let (good_status, good_err) = finish(succeeding);
+        assert_eq!(
+            bad_status, 1,
+            "round {round}: the bad program must be rejected"
+        );
+        assert_eq!(good_status, 0, "round {round}: {good_err}");
+        let bound = filter_map_ids(&ns, 7);
+        let pinned = pinned_id(&bpffs.path().join("tc/globals/rtc_race_count"));
+        if pinned.is_none_or(|id| !bound.contains(&id)) {
+            lost += 1;
+        }
+        ns.tc(&["filter", "del", "dev", "lo", "ingress", "pref", "7"])
+            .ok("tc filter del");
+    }
+    lost
+}
+
+#[test]
+fn a_failing_load_never_unpins_the_map_a_racing_good_load_uses() {
+    if !require_privileged() {
+        return;
+    }
+    const ROUNDS: usize = 20;
+    let lost = race_failing_against_good_load(ROUNDS);
+    eprintln!("good load's map not pinned after {lost} of {ROUNDS} rounds");
+    assert_eq!(
+        lost, 0,
+        "the good load's map lost its pin in {lost} of {ROUNDS} rounds"
+    );
+}
+
+/// Unmounts every mount stacked on a path when dropped.
+struct Unmount(std::path::PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        for _ in 0..64 {
+            if mounts_at(&self.0) == 0 {
+                break;
+            }
+            rtc_tests::run("umount", &["-l", &self.0.to_string_lossy()]);
+        }
+    }
+}
+
+/// How many mounts sit on `path` (from /proc/self/mountinfo).
+fn mounts_at(path: &Path) -> usize {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let path = path.to_string_lossy();
+    info.lines()
+        .filter(|line| line.split(' ').nth(4) == Some(path.as_ref()))
+        .count()
+}
+
+/// Rounds of 16 first loads with `TC_BPF_MNT` at a plain directory; the rounds that
+/// ended with other than one mount, one map for all, or a failed load.
+fn first_loads_at_a_plain_directory(rounds: usize, loads: usize) -> Vec<String> {
+    let ns = Netns::new();
+    ns.rtc(&["qdisc", "add", "dev", "lo", "clsact"])
+        .ok("clsact");
+    let obj = bpf_obj("pin-shared").to_string_lossy().into_owned();
+    let mut bad = Vec::new();
+    for round in 0..rounds {
+        let dir = TempDir::new("plain-mnt");
+        let mnt = dir.join("bpf");
+        std::fs::create_dir(&mnt).unwrap();
+        let _unmount = Unmount(mnt.clone());
+        let env = [("TC_BPF_MNT".to_string(), mnt.to_string_lossy().into_owned())];
+        let children: Vec<_> = (1..=loads)
+            .map(|pref| {
+                let pref = pref.to_string();
+                spawn_rtc(
+                    &ns,
+                    &env,
+                    &[
+                        "filter", "add", "dev", "lo", "ingress", "pref", &pref, "bpf", "da", "obj",
+                        &obj, "sec", "ingress",
+                    ],
+                )
+            })
+            .collect();
+        let results: Vec<_> = children.into_iter().map(finish).collect();
+        let failed: Vec<_> = results.iter().filter(|(s, _)| *s != 0).collect();
+        let mounts = mounts_at(&mnt);
+        let maps: std::collections::BTreeSet<Vec<u64>> = (1..=loads as u64)
+            .filter(|&pref| results[pref as usize - 1].0 == 0)
+            .map(|pref| filter_map_ids(&ns, pref))
+            .collect();
+        let pinned = pinned_id(&mnt.join("tc/globals/rtc_shared_count"));
+        let all_pinned =
+            maps.len() == 1 && pinned.is_some_and(|id| maps.iter().all(|m| m == &[id]));
+        if !failed.is_empty() || mounts != 1 || !all_pinned {
+            bad.push(format!(
+                "round {round}: {} failed {:?}, {mounts} mounts, maps {maps:?}, pinned {pinned:?}",
+                failed.len(),
+                failed.first().map(|(_, e)| e)
+            ));
+        }
+        ns.tc(&["filter", "del", "dev", "lo", "ingress"]);
+    }
+    bad
+}
+
+#[test]
+fn concurrent_first_loads_mount_one_bpffs_and_share_one_map() {
+    if !require_privileged() {
+        return;
+    }
+    const ROUNDS: usize = 40;
+    let bad = first_loads_at_a_plain_directory(ROUNDS, 16);
+    eprintln!("{} of {ROUNDS} rounds went wrong", bad.len());
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
