@@ -721,3 +721,191 @@ fn concurrent_first_loads_mount_one_bpffs_and_share_one_map() {
     eprintln!("{} of {ROUNDS} rounds went wrong", bad.len());
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+// ---- cases 8, 9 and 12: environments -----------------------------------------------
+
+/// `rtc -n NS args...` run in a mount namespace of its own where /proc is unmounted
+/// (as in containers that do not mount it).
+fn rtc_without_proc(ns: &Netns, env: &[(String, String)], args: &[&str]) -> rtc_tests::Run {
+    let bin = rtc_bin().to_string_lossy().into_owned();
+    let mut full = vec![
+        "-m",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        "umount -l /proc && test ! -e /proc/self && exec \"$@\"",
+        "sh",
+        &bin,
+        "-n",
+        ns.name(),
+    ];
+    full.extend_from_slice(args);
+    rtc_tests::run_env("unshare", &full, env)
+}
+
+#[test]
+fn a_pinned_map_is_reused_and_a_pinned_program_refused_without_proc() {
+    if !require_privileged() {
+        return;
+    }
+    let ns = Netns::new();
+    let bpffs = Bpffs::new();
+    let env = [bpffs.env()];
+    ns.rtc_env(&env, &["qdisc", "add", "dev", "lo", "clsact"])
+        .ok("clsact");
+    let obj = bpf_obj("pin-shared").to_string_lossy().into_owned();
+    ns.rtc_env(
+        &env,
+        &[
+            "filter", "add", "dev", "lo", "ingress", "pref", "1", "bpf", "da", "obj", &obj, "sec",
+            "ingress",
+        ],
+    )
+    .ok("first load");
+    rtc_without_proc(
+        &ns,
+        &env,
+        &[
+            "filter", "add", "dev", "lo", "egress", "pref", "1", "bpf", "da", "obj", &obj, "sec",
+            "egress",
+        ],
+    )
+    .ok("second load without /proc");
+    let pinned = pinned_id(&bpffs.path().join("tc/globals/rtc_shared_count")).expect("pinned");
+    let filters = rtc_tests::tc_filters(&ns, "lo", "egress");
+    assert_eq!(
+        rtc_tests::prog_map_ids(rtc_tests::filter_prog_id(&filters[0])),
+        [pinned]
+    );
+
+    // A program pinned where the map should be is still told apart from a map.
+    let other = Bpffs::new();
+    let env = [other.env()];
+    std::fs::create_dir_all(other.path().join("tc/globals")).unwrap();
+    let planted = other.path().join("tc/globals/rtc_shared_count");
+    rtc_tests::bpftool(&[
+        "prog",
+        "load",
+        &bpf_obj("pass-all").to_string_lossy(),
+        &planted.to_string_lossy(),
+        "type",
+        "classifier",
+    ])
+    .ok("bpftool prog load");
+    for run in [
+        rtc_without_proc(
+            &ns,
+            &env,
+            &[
+                "filter", "add", "dev", "lo", "ingress", "pref", "2", "bpf", "da", "obj", &obj,
+                "sec", "ingress",
+            ],
+        ),
+        ns.rtc_env(
+            &env,
+            &[
+                "filter", "add", "dev", "lo", "ingress", "pref", "2", "bpf", "da", "obj", &obj,
+                "sec", "ingress",
+            ],
+        ),
+    ] {
+        assert_eq!(run.status, 1, "{run}");
+        assert!(run.stderr.contains("not a map"), "{run}");
+    }
+}
+
+#[test]
+fn nothing_is_created_outside_a_bpffs() {
+    if !require_privileged() {
+        return;
+    }
+    let ns = Netns::new();
+    ns.rtc(&["qdisc", "add", "dev", "lo", "clsact"])
+        .ok("clsact");
+    let obj = bpf_obj("pin-shared").to_string_lossy().into_owned();
+    let add = [
+        "filter", "add", "dev", "lo", "ingress", "bpf", "da", "obj", &obj, "sec", "ingress",
+    ];
+
+    // Missing parents of TC_BPF_MNT are not made (tc refuses too).
+    let dir = TempDir::new("no-parents");
+    let mnt = dir.join("no/such/parents/bpf");
+    let _unmount = Unmount(mnt.clone());
+    let env = [("TC_BPF_MNT".to_string(), mnt.to_string_lossy().into_owned())];
+    let run = ns.rtc_env(&env, &add);
+    assert_eq!(run.status, 1, "{run}");
+    assert!(!dir.join("no").exists(), "rtc created the missing parents");
+    assert_eq!(mounts_at(&mnt), 0);
+
+    // <bpffs>/tc planted as a symlink to a plain directory: refused before anything is
+    // made there.
+    let bpffs = Bpffs::new();
+    let plain = TempDir::new("plain-target");
+    std::os::unix::fs::symlink(plain.path(), bpffs.path().join("tc")).unwrap();
+    let run = ns.rtc_env(&[bpffs.env()], &add);
+    assert_eq!(run.status, 1, "{run}");
+    assert_eq!(
+        std::fs::read_dir(plain.path()).unwrap().count(),
+        0,
+        "rtc made something outside the bpffs"
+    );
+
+    // <bpffs>/tc/globals planted as a symlink to a plain directory: the same.
+    let bpffs = Bpffs::new();
+    std::fs::create_dir(bpffs.path().join("tc")).unwrap();
+    std::os::unix::fs::symlink(plain.path(), bpffs.path().join("tc/globals")).unwrap();
+    let run = ns.rtc_env(&[bpffs.env()], &add);
+    assert_eq!(run.status, 1, "{run}");
+    assert_eq!(std::fs::read_dir(plain.path()).unwrap().count(), 0);
+    assert!(rtc_tests::tc_filters(&ns, "lo", "ingress").is_empty());
+}
+
+#[test]
+fn xdp_pinned_m_name_looks_under_tc_bpf_mnt_as_ip_does() {
+    if !require_privileged() {
+        return;
+    }
+    let bpffs = Bpffs::new();
+    let env = [bpffs.env()];
+    std::fs::create_dir(bpffs.path().join("xdp")).unwrap();
+    let pin = bpffs.path().join("xdp/rtc_xdp");
+    rtc_tests::bpftool(&[
+        "prog",
+        "load",
+        &bpf_obj("xdp-pass").to_string_lossy(),
+        &pin.to_string_lossy(),
+        "type",
+        "xdp",
+    ])
+    .ok("bpftool prog load");
+    let prog_id = {
+        let out = rtc_tests::bpftool(&["-j", "prog", "show", "pinned", &pin.to_string_lossy()])
+            .ok("show");
+        serde_json::from_str::<serde_json::Value>(&out.stdout).unwrap()["id"]
+            .as_u64()
+            .unwrap()
+    };
+    let attached = |ns: &Netns| {
+        let out = ns.ip(&["-j", "link", "show", "lo"]).ok("ip link show");
+        let links: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        links[0]["xdp"]["prog"]["id"].as_u64()
+    };
+    let words = [
+        "link",
+        "set",
+        "dev",
+        "lo",
+        "xdpgeneric",
+        "pinned",
+        "m:rtc_xdp",
+    ];
+    let ours = Netns::new();
+    ours.rtc_env(&env, &words).ok("rtc link set xdp pinned m:");
+    let theirs = Netns::new();
+    let mut ip_words = vec!["-n", theirs.name()];
+    ip_words.extend_from_slice(&words);
+    rtc_tests::run_env("ip", &ip_words, &env).ok("ip link set xdp pinned m:");
+    assert_eq!(attached(&ours), Some(prog_id));
+    assert_eq!(attached(&theirs), Some(prog_id));
+}
