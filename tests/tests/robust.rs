@@ -909,3 +909,92 @@ fn xdp_pinned_m_name_looks_under_tc_bpf_mnt_as_ip_does() {
     assert_eq!(attached(&ours), Some(prog_id));
     assert_eq!(attached(&theirs), Some(prog_id));
 }
+
+// ---- case 11: interrupted dumps -----------------------------------------------------
+
+/// Links added and deleted in `ns` by one `ip -batch` process until dropped.
+struct Churn(std::process::Child);
+
+impl Churn {
+    fn start(ns: &Netns, dir: &TempDir) -> Churn {
+        let script = dir.join("churn.ip");
+        let mut text = String::new();
+        for round in 0..20_000 {
+            let name = format!("churn{}", round % 8);
+            text.push_str(&format!(
+                "link add {name} type veth peer name {name}p\nlink del {name}\n"
+            ));
+        }
+        std::fs::write(&script, text).unwrap();
+        let child = Command::new("timeout")
+            .args(["60", "ip", "-n", ns.name(), "-force", "-batch"])
+            .arg(&script)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn ip -batch");
+        Churn(child)
+    }
+}
+
+impl Drop for Churn {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn an_interrupted_link_dump_is_reported_as_ip_does() {
+    if !require_privileged() {
+        return;
+    }
+    let ns = Netns::new();
+    let dir = TempDir::new("churn");
+    // Enough links that a dump spans several datagrams.
+    let setup = dir.join("setup.ip");
+    let lines: String = (0..300)
+        .map(|i| format!("link add steady{i} type veth peer name steadyp{i}\n"))
+        .collect();
+    std::fs::write(&setup, lines).unwrap();
+    ns.ip(&["-batch", &setup.to_string_lossy()]).ok("ip -batch");
+
+    // Quiet: never reported.
+    let quiet = ns.rtc(&["link", "show"]).ok("rtc link show");
+    assert!(!quiet.stderr.contains("interrupted"), "{quiet}");
+
+    let _churn = Churn::start(&ns, &dir);
+    let (mut ours, mut theirs, mut runs) = (0, 0, 0);
+    let started = Instant::now();
+    while runs < 60
+        && started.elapsed() < std::time::Duration::from_secs(20)
+        && (ours == 0 || theirs == 0)
+    {
+        runs += 1;
+        let rtc = ns.rtc(&["link", "show"]);
+        assert_eq!(rtc.status, 0, "{rtc}");
+        for line in rtc.stderr.lines() {
+            assert_eq!(
+                line, "Dump was interrupted and may be inconsistent.",
+                "{rtc}"
+            );
+            ours += 1;
+        }
+        let ip = ns.ip(&["link", "show"]);
+        if ip
+            .stderr
+            .contains("Dump was interrupted and may be inconsistent.\n")
+        {
+            theirs += 1;
+        }
+    }
+    eprintln!("interrupted: rtc {ours}, ip {theirs} of {runs} runs each");
+    assert!(
+        theirs > 0,
+        "the churn never interrupted ip's dump in {runs} runs: inconclusive"
+    );
+    assert!(
+        ours > 0,
+        "ip saw {theirs} interrupted dumps in {runs} runs, rtc reported none"
+    );
+}

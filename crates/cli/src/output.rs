@@ -44,3 +44,14 @@ pub fn write_failed() -> bool {
 pub fn note_write_failure() {
     WRITE_FAILED.store(true, Ordering::Relaxed);
 }
+
+/// What ip and tc print on stderr after a dump the kernel flagged `NLM_F_DUMP_INTR`
+/// (the table changed while it was read); the listing is still printed, exit 0.
+pub const DUMP_INTERRUPTED: &str = "Dump was interrupted and may be inconsistent.";
+
+/// Says so on stderr, as ip and tc do, if a dump was interrupted.
+pub fn report_interrupted_dump(interrupted: bool) {
+    if interrupted {
+        eprintln(DUMP_INTERRUPTED);
+    }
+}

@@ -198,10 +198,13 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
             }
             Ok(None::<()>)
         });
-    if let Err(e) = dumped {
-        let _ = out.flush();
-        return Err(CliError::failed(format!("{e}\nDump terminated")));
-    }
+    let dumped = match dumped {
+        Ok(dump) => dump,
+        Err(e) => {
+            let _ = out.flush();
+            return Err(CliError::failed(format!("{e}\nDump terminated")));
+        }
+    };
     if out
         .write_all(renderer.finish().as_bytes())
         .and_then(|()| out.flush())
@@ -209,6 +212,7 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
     {
         crate::output::note_write_failure();
     }
+    crate::output::report_interrupted_dump(dumped.interrupted);
     Ok(())
 }
 

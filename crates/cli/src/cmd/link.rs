@@ -312,6 +312,7 @@ fn show(session: &mut Session, args: &ShowArgs) -> CliResult<()> {
             let dump = netlink
                 .dump(encode_link_dump())
                 .map_err(|e| CliError::failed(format!("{e}\nDump terminated")))?;
+            crate::output::report_interrupted_dump(dump.interrupted);
             let mut links = Vec::new();
             for item in &dump.items {
                 links.push(decode(item)?);
