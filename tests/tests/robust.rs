@@ -271,6 +271,8 @@ const KEYWORDS: &[&str] = &[
     " ",
     "\t",
     "1e9",
+    "/dev/zero",
+    "/dev/null",
     "0x",
     "m:",
     "m:x",
@@ -997,4 +999,125 @@ fn an_interrupted_link_dump_is_reported_as_ip_does() {
         ours > 0,
         "ip saw {theirs} interrupted dumps in {runs} runs, rtc reported none"
     );
+}
+
+// ---- cases 7 and 10: object files --------------------------------------------------
+
+/// The function name of the program attached as lo's ingress filter with `pref`.
+fn attached_prog_name(ns: &Netns, pref: u64) -> Option<String> {
+    let filters = rtc_tests::tc_filters(ns, "lo", "ingress");
+    let filter = filters
+        .iter()
+        .find(|f| f["pref"].as_u64() == Some(pref) && f["options"]["prog"]["id"].is_u64())?;
+    let info = rtc_tests::prog_info(rtc_tests::filter_prog_id(filter));
+    info["name"].as_str().map(String::from)
+}
+
+#[test]
+fn a_running_batch_rereads_an_object_rebuilt_on_disk() {
+    if !require_privileged() {
+        return;
+    }
+    let ns = Netns::new();
+    ns.rtc(&["qdisc", "add", "dev", "lo", "clsact"])
+        .ok("clsact");
+    let dir = TempDir::new("rebuilt");
+    let swap = dir.join("swap.o");
+    let fifo = dir.join("commands");
+    rtc_tests::run("mkfifo", &[&fifo.to_string_lossy()]).ok("mkfifo");
+    let line = format!(
+        "filter replace dev lo ingress pref 1 handle 1 bpf da obj {} sec ingress\n",
+        swap.display()
+    );
+    // Rebuilt in place (same inode, new size and mtime) and rebuilt as a new file.
+    for in_place in [true, false] {
+        std::fs::copy(bpf_obj("drop-arp"), &swap).unwrap();
+        let mut child = Command::new("timeout")
+            .args(["30"])
+            .arg(rtc_bin())
+            .args(["-n", ns.name(), "-batch"])
+            .arg(&fifo)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn rtc -batch");
+        let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        use std::io::Write;
+        writer.write_all(line.as_bytes()).unwrap();
+        writer.flush().unwrap();
+        let started = Instant::now();
+        while attached_prog_name(&ns, 1).as_deref() != Some("drop") {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "first line never ran"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let rebuilt = std::fs::read(bpf_obj("drop-icmp")).unwrap();
+        if in_place {
+            std::fs::write(&swap, &rebuilt).unwrap();
+        } else {
+            let next = dir.join("swap.o.new");
+            std::fs::write(&next, &rebuilt).unwrap();
+            std::fs::rename(&next, &swap).unwrap();
+        }
+        writer.write_all(line.as_bytes()).unwrap();
+        drop(writer);
+        let (status, stderr) = finish_child(&mut child);
+        assert_eq!(status, 0, "{stderr}");
+        assert_eq!(
+            attached_prog_name(&ns, 1).as_deref(),
+            Some("drop_icmp"),
+            "in place: {in_place}"
+        );
+    }
+}
+
+/// Waits (bounded) for a spawned child and collects its stderr.
+fn finish_child(child: &mut std::process::Child) -> (i32, String) {
+    use std::io::Read;
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    let status = child.wait().expect("wait");
+    (
+        status
+            .code()
+            .or_else(|| status.signal().map(|s| 128 + s))
+            .unwrap_or(-1),
+        stderr,
+    )
+}
+
+#[test]
+fn files_that_are_not_regular_files_are_refused_at_once() {
+    let dir = TempDir::new("not-regular");
+    let fifo = dir.join("fifo.o");
+    rtc_tests::run("mkfifo", &[&fifo.to_string_lossy()]).ok("mkfifo");
+    let bin = rtc_bin().to_string_lossy().into_owned();
+    for path in [
+        "/dev/zero".to_string(),
+        fifo.to_string_lossy().into_owned(),
+        dir.path().to_string_lossy().into_owned(),
+    ] {
+        for words in [vec!["obj", "show", &path], vec!["obj", "dump", &path]] {
+            // Under a 1 GiB address-space limit and a 10 s clock, so that a reader
+            // that does not stop cannot take the machine with it.
+            let mut args = vec!["--as=1073741824", "timeout", "10", bin.as_str()];
+            args.extend_from_slice(&words);
+            let started = Instant::now();
+            let run = rtc_tests::run("prlimit", &args);
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "{words:?} took {:?}",
+                started.elapsed()
+            );
+            assert_eq!(run.status, 1, "{words:?}: {run}");
+            assert!(run.stderr.contains(&format!("\"{path}\"")), "{run}");
+            // Refused for what it is, not after reading until memory ran out.
+            assert!(!run.stderr.to_lowercase().contains("memory"), "{run}");
+        }
+    }
 }
