@@ -1121,3 +1121,40 @@ fn files_that_are_not_regular_files_are_refused_at_once() {
         }
     }
 }
+
+#[test]
+fn a_symlink_planted_at_a_pin_path_is_refused_and_nothing_made_outside() {
+    if !require_privileged() {
+        return;
+    }
+    let ns = Netns::new();
+    ns.rtc(&["qdisc", "add", "dev", "lo", "clsact"])
+        .ok("clsact");
+    let obj = bpf_obj("pin-shared").to_string_lossy().into_owned();
+    let plain = TempDir::new("planted-target");
+    std::fs::write(plain.join("file"), b"not a map").unwrap();
+    for target in ["file", "nothing"] {
+        let bpffs = Bpffs::new();
+        std::fs::create_dir_all(bpffs.path().join("tc/globals")).unwrap();
+        std::os::unix::fs::symlink(
+            plain.join(target),
+            bpffs.path().join("tc/globals/rtc_shared_count"),
+        )
+        .unwrap();
+        let run = ns.rtc_env(
+            &[bpffs.env()],
+            &[
+                "filter", "add", "dev", "lo", "ingress", "bpf", "da", "obj", &obj, "sec", "ingress",
+            ],
+        );
+        assert_eq!(run.status, 1, "{target}: {run}");
+        assert!(run.stderr.contains("rtc_shared_count"), "{target}: {run}");
+        assert!(rtc_tests::tc_filters(&ns, "lo", "ingress").is_empty());
+        let left: Vec<_> = std::fs::read_dir(plain.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, [OsString::from("file")], "{target}");
+        assert_eq!(std::fs::read(plain.join("file")).unwrap(), b"not a map");
+    }
+}

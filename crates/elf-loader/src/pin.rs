@@ -242,10 +242,14 @@ pub enum Published {
 
 /// Pins a map that a load created, once the whole load has succeeded. `BPF_OBJ_PIN`
 /// creates the file or fails with `EEXIST`: it never replaces another load's pin.
+/// `EEXIST` means [`Published::Taken`] only if a pinned object is there now; anything
+/// else in the way (a dangling symlink, say) is an error, not a reason to start over.
 pub fn publish(name: &str, path: &Path, fd: BorrowedFd<'_>) -> Result<Published, LoadError> {
     match bpf_sys::obj_pin(fd, path) {
         Ok(()) => Ok(Published::Pinned),
-        Err(e) if e.raw_os_error() == Some(libc_eexist()) => Ok(Published::Taken),
+        Err(e) if e.raw_os_error() == Some(libc_eexist()) && bpf_sys::obj_get(path).is_ok() => {
+            Ok(Published::Taken)
+        }
         Err(source) => Err(LoadError::Pin {
             map: name.to_string(),
             path: path.to_path_buf(),
