@@ -1091,6 +1091,10 @@ fn finish_child(child: &mut std::process::Child) -> (i32, String) {
     )
 }
 
+fn bpf_obj_arg_string(name: &str) -> String {
+    bpf_obj(name).to_string_lossy().into_owned()
+}
+
 #[test]
 fn files_that_are_not_regular_files_are_refused_at_once() {
     let dir = TempDir::new("not-regular");
@@ -1102,7 +1106,12 @@ fn files_that_are_not_regular_files_are_refused_at_once() {
         fifo.to_string_lossy().into_owned(),
         dir.path().to_string_lossy().into_owned(),
     ] {
-        for words in [vec!["obj", "show", &path], vec!["obj", "dump", &path]] {
+        let obj = bpf_obj_arg_string("pass-all");
+        for words in [
+            vec!["obj", "show", &path],
+            vec!["obj", "dump", &path],
+            vec!["--btf", &path, "obj", "show", &obj],
+        ] {
             // Under a 1 GiB address-space limit and a 10 s clock, so that a reader
             // that does not stop cannot take the machine with it.
             let mut args = vec!["--as=1073741824", "timeout", "10", bin.as_str()];
@@ -1157,4 +1166,49 @@ fn a_symlink_planted_at_a_pin_path_is_refused_and_nothing_made_outside() {
         assert_eq!(left, [OsString::from("file")], "{target}");
         assert_eq!(std::fs::read(plain.join("file")).unwrap(), b"not a map");
     }
+}
+
+#[test]
+fn a_batch_whose_stdout_reader_is_gone_stops_quietly_as_tc_does() {
+    if !require_privileged() {
+        return;
+    }
+    let dir = TempDir::new("closed-stdout");
+    let file = batch_file(
+        &dir,
+        b"qdisc show dev lo\nqdisc show dev lo\nqdisc add dev lo clsact\n",
+    );
+    let run = |program: &OsStr| {
+        let ns = Netns::new();
+        let (reader, writer) = nix::unistd::pipe().expect("pipe");
+        drop(reader);
+        let output = Command::new(program)
+            .args(["-n", ns.name(), "-force", "-batch"])
+            .arg(&file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(writer))
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run");
+        let status = output
+            .status
+            .code()
+            .or_else(|| output.status.signal().map(|s| 128 + s));
+        let qdiscs = ns.tc(&["qdisc", "show", "dev", "lo"]).ok("tc qdisc show");
+        (
+            status,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+            qdiscs.stdout.contains("clsact"),
+        )
+    };
+    let (ours, stderr, ours_ran) = run(rtc_bin().as_os_str());
+    let (theirs, _, theirs_ran) = run(OsStr::new("tc"));
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // tc dies of SIGPIPE at its first write; rtc ends the batch there, exit 1.
+    assert_eq!(theirs, Some(128 + 13));
+    assert_eq!(ours, Some(1), "{stderr}");
+    assert_eq!(
+        ours_ran, theirs_ran,
+        "the line after the closed pipe ran for one of them"
+    );
 }

@@ -60,7 +60,14 @@ fn run(args: &[String]) -> CliResult<()> {
         netns::enter(name)?;
     }
     if let Some(file) = &options.btf {
-        object::use_btf_file(&args::to_path(file));
+        let path = args::to_path(file);
+        // Read whole on first use: a device or FIFO there would never end.
+        if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+            return Err(CliError::failed(format!(
+                "Cannot read BTF file \"{file}\": not a regular file"
+            )));
+        }
+        object::use_btf_file(&path);
     }
     let batch = options.batch.clone();
     let mut session = Session::new(options);
