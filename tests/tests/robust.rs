@@ -1212,3 +1212,56 @@ fn a_batch_whose_stdout_reader_is_gone_stops_quietly_as_tc_does() {
         "the line after the closed pipe ran for one of them"
     );
 }
+
+#[test]
+fn a_batch_killed_half_way_leaves_every_attached_filter_on_the_pinned_map() {
+    if !require_privileged() {
+        return;
+    }
+    let ns = Netns::new();
+    let bpffs = Bpffs::new();
+    let env = [bpffs.env()];
+    ns.rtc_env(&env, &["qdisc", "add", "dev", "lo", "clsact"])
+        .ok("clsact");
+    let obj = bpf_obj("pin-shared").to_string_lossy().into_owned();
+    let dir = TempDir::new("killed-batch");
+    let script: String = (1..=600)
+        .map(|pref| format!("filter add dev lo ingress pref {pref} bpf da obj {obj} sec ingress\n"))
+        .collect();
+    let file = batch_file(&dir, script.as_bytes());
+    let mut child = Command::new(rtc_bin())
+        .args(["-n", ns.name(), "-batch"])
+        .arg(&file)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Killed once some filters are in, well before all 600 are.
+    let started = Instant::now();
+    while rtc_tests::tc_filters(&ns, "lo", "ingress").len() < 20 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "batch never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("wait");
+    let pinned = pinned_id(&bpffs.path().join("tc/globals/rtc_shared_count")).expect("map pinned");
+    let filters = rtc_tests::tc_filters(&ns, "lo", "ingress");
+    let attached: Vec<_> = filters
+        .iter()
+        .filter(|f| f["options"]["prog"]["id"].is_u64())
+        .collect();
+    assert!(
+        !attached.is_empty() && attached.len() < 600,
+        "{} attached",
+        attached.len()
+    );
+    for filter in attached {
+        let maps = rtc_tests::prog_map_ids(rtc_tests::filter_prog_id(filter));
+        assert_eq!(maps, [pinned], "{filter}");
+    }
+}
