@@ -3,8 +3,9 @@
 //! global data and maps-in-maps, relocates and loads the chosen program
 //! (`BPF_PROG_LOAD` with its func_info/line_info), loads the programs its program
 //! arrays hold and stores them. Everything created is returned as owned fds, so
-//! dropping the result (or failing half-way) closes it; pins made by a failed load
-//! are removed.
+//! dropping the result (or failing half-way) closes it. Maps that ask to be pinned
+//! are pinned only once everything else succeeded, so a failed load pins nothing
+//! (see [`crate::pin`]).
 
 use std::collections::BTreeMap;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
@@ -23,7 +24,7 @@ use crate::maps::MapSource;
 use crate::maps::{Map, MapDef, object_name_of};
 use crate::object::{ByteOrder, Object};
 use crate::observer::Observer;
-use crate::pin::{PinRollback, default_bpffs, open_or_create, pin_path, prepare_bpffs};
+use crate::pin::{Published, default_bpffs, open_pinned, pin_path, prepare_bpffs, publish};
 use crate::plan::{PlannedProgram, Store, is_map_in_map, plan};
 use crate::reloc::{apply_extern_references, apply_map_references, program_label};
 
@@ -192,8 +193,15 @@ pub fn plan_load_for(
     })
 }
 
+/// How many times a load starts over because another load pinned a map first.
+const PIN_ATTEMPTS: usize = 3;
+
 /// Loads one program of `object`: the first in `section` (the first global function,
 /// as tc chooses), or the function named `function` in it.
+///
+/// If a concurrent load pins one of this object's maps between this load's look for
+/// the pin and its own pinning, this load's programs are bound to a map no one else
+/// finds: it starts over (up to three times), and then finds and shares the pinned map.
 pub fn load(
     object: &Object,
     section: &str,
@@ -201,6 +209,37 @@ pub fn load(
     options: &LoadOptions,
     observer: &dyn Observer,
 ) -> Result<LoadedProgram, LoadError> {
+    let mut taken = None;
+    for _ in 0..PIN_ATTEMPTS {
+        match load_once(object, section, function, options, observer)? {
+            Attempt::Loaded(loaded) => return Ok(loaded),
+            Attempt::PinTaken(path) => taken = Some(path),
+        }
+    }
+    Err(LoadError::Bpffs {
+        path: taken.unwrap_or_default(),
+        reason: format!(
+            "other loads pinned a different map there first, {PIN_ATTEMPTS} times in a row"
+        ),
+    })
+}
+
+/// The end of one attempt at a load.
+enum Attempt {
+    /// Loaded, and every map it created that asks for a pin is pinned.
+    Loaded(LoadedProgram),
+    /// Another load pinned a map at this path first: start over to share it.
+    PinTaken(PathBuf),
+}
+
+/// One attempt at [`load`].
+fn load_once(
+    object: &Object,
+    section: &str,
+    function: Option<&str>,
+    options: &LoadOptions,
+    observer: &dyn Observer,
+) -> Result<Attempt, LoadError> {
     if object.byte_order() != ByteOrder::host() {
         return Err(LoadError::ForeignByteOrder {
             object: object.byte_order(),
@@ -219,7 +258,6 @@ pub fn load(
 
     // From here on the kernel is involved.
     let btf = load_btf(object, observer);
-    let mut pins = PinRollback::default();
     let bpffs = options.bpffs.clone().unwrap_or_else(default_bpffs);
     if plan.pins(object) {
         prepare_bpffs(&bpffs, observer)?;
@@ -244,7 +282,6 @@ pub fn load(
                 bpffs: &bpffs,
                 prog_type: options.prog_type,
             },
-            &mut pins,
             observer,
         )?;
         created.insert(index, made);
@@ -326,8 +363,19 @@ pub fn load(
         });
     }
 
-    pins.keep();
-    Ok(LoadedProgram {
+    // Everything succeeded: only now do the maps this load created appear in the
+    // bpffs. A failure anywhere above left nothing pinned, so there is nothing to take
+    // back, and no pin another load may be sharing is ever removed.
+    for map in created.values() {
+        let Some(path) = map.pin.as_ref().filter(|_| !map.reused) else {
+            continue;
+        };
+        match publish(&map.name, path, map.fd.as_fd())? {
+            Published::Pinned => observer.map_pinned(&map.name, path, map.fd.as_raw_fd()),
+            Published::Taken => return Ok(Attempt::PinTaken(path.clone())),
+        }
+    }
+    Ok(Attempt::Loaded(LoadedProgram {
         fd: main_fd,
         name: program.name.clone(),
         section: program.section.clone(),
@@ -336,7 +384,7 @@ pub fn load(
         insns,
         extra_programs,
         with_btf: btf.is_some() && with_btf_info,
-    })
+    }))
 }
 
 /// Refuses program types that cannot load without an attach target (fentry/fexit,
@@ -410,7 +458,6 @@ fn make_map(
     object: &Object,
     map: &Map,
     context: MapContext<'_>,
-    pins: &mut PinRollback,
     observer: &dyn Observer,
 ) -> Result<CreatedMap, LoadError> {
     let fixed = fixed_map(map);
@@ -439,21 +486,15 @@ fn make_map(
     )?;
     let (fd, reused) = match &pin {
         None => (create()?, false),
-        Some(path) => {
-            let (fd, new) = open_or_create(&map.name, path, &map.def, create)?;
-            if new {
-                pins.created(path.clone());
-            }
-            (fd, !new)
-        }
+        // Not pinned yet if created: that waits for the whole load to succeed.
+        Some(path) => match open_pinned(&map.name, path, &map.def)? {
+            Some(fd) => (fd, true),
+            None => (create()?, false),
+        },
     };
     match (&pin, reused) {
         (Some(path), true) => observer.map_reused(&map.name, path, fd.as_raw_fd()),
-        (Some(path), false) => {
-            observer.map_created(&context.kernel_name, &map.def, fd.as_raw_fd());
-            observer.map_pinned(&map.name, path, fd.as_raw_fd());
-        }
-        (None, _) => observer.map_created(&context.kernel_name, &map.def, fd.as_raw_fd()),
+        _ => observer.map_created(&context.kernel_name, &map.def, fd.as_raw_fd()),
     }
 
     if !reused {

@@ -12,7 +12,6 @@
 //! the one it reads, which is how a stale expectation is produced on purpose.
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::path::PathBuf;
 
 use bpf_sys::consts::prog_type;
 use netlink_tc::message::{IfInfoMsg, MessageBuilder, NLM_F_DUMP, NLM_F_REQUEST, RTM_GETLINK};
@@ -29,8 +28,8 @@ use crate::show::link::{LinkEntry, decode_link, render_links};
 
 /// ip's default section for `xdp obj FILE` without `sec`.
 const DEFAULT_SECTION: &str = "prog";
-/// Where `m:NAME` pinned paths point (ip's bpffs work directory for XDP).
-const XDP_PIN_DIR: &str = "/sys/fs/bpf/xdp";
+/// Where `m:NAME` pinned paths point below the bpffs (ip's work directory for XDP).
+const XDP_PIN_SUBDIR: &str = "xdp";
 /// `AF_PACKET`: the family `ip link show` dumps with.
 const AF_PACKET: u8 = 17;
 /// The test hook that overrides the program `-force` expects (see the module docs).
@@ -199,11 +198,14 @@ fn ip_exit(err: CliError) -> CliError {
     }
 }
 
-/// Opens a pinned program (`m:NAME` means ip's XDP directory in the bpffs).
+/// Opens a pinned program (`m:NAME` means ip's XDP directory in the bpffs: under
+/// `$TC_BPF_MNT` if set, as for ip, else `/sys/fs/bpf`).
 fn open_pinned(path: &str) -> CliResult<OwnedFd> {
     let full = match path.strip_prefix("m:") {
-        Some(rest) if !rest.is_empty() => PathBuf::from(XDP_PIN_DIR).join(rest),
-        _ => PathBuf::from(path),
+        Some(rest) if !rest.is_empty() => elf_loader::pin::default_bpffs()
+            .join(XDP_PIN_SUBDIR)
+            .join(crate::args::to_path(rest)),
+        _ => crate::args::to_path(path),
     };
     bpf_sys::obj_get(&full).map_err(|e| {
         let reason = e
@@ -310,6 +312,7 @@ fn show(session: &mut Session, args: &ShowArgs) -> CliResult<()> {
             let dump = netlink
                 .dump(encode_link_dump())
                 .map_err(|e| CliError::failed(format!("{e}\nDump terminated")))?;
+            crate::output::report_interrupted_dump(dump.interrupted);
             let mut links = Vec::new();
             for item in &dump.items {
                 links.push(decode(item)?);
