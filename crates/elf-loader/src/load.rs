@@ -314,7 +314,6 @@ fn load_once(
                     bpffs: &bpffs,
                     prog_type: options.prog_type,
                 },
-                &mut pins,
                 observer,
             )?;
             created.insert(object.maps().len(), made);
