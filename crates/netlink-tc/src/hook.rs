@@ -132,7 +132,7 @@ pub(crate) fn observed<T>(
 }
 
 /// `BPF_FS_MAGIC`, the `f_type` statfs reports for a bpffs.
-const BPF_FS_MAGIC: i64 = 0xcafe_4a11;
+const BPF_FS_MAGIC: nix::sys::statfs::FsType = nix::sys::statfs::FsType(0xcafe_4a11);
 
 /// Checks that `path` can take a new pin: it must not exist and its directory must be
 /// in a bpffs. Checked before anything is attached, so a bad path changes nothing.
@@ -145,7 +145,7 @@ pub fn check_pin_path(path: &std::path::Path) -> Result<(), HookError> {
         _ => PathBuf::from("."),
     };
     match nix::sys::statfs::statfs(&dir) {
-        Ok(fs) if fs.filesystem_type().0 as i64 == BPF_FS_MAGIC => Ok(()),
+        Ok(fs) if fs.filesystem_type() == BPF_FS_MAGIC => Ok(()),
         _ => Err(HookError::NotBpffs(path.to_path_buf())),
     }
 }
