@@ -123,11 +123,16 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
     };
     let netlink = session.netlink()?;
     let error = match netlink.set_xdp(&spec) {
+        Ok(_) if spec.fd.is_none() => return super::bpflink::after_xdp_off(ifindex, &args.dev),
         Ok(_) => return Ok(()),
         Err(error) => error,
     };
     let Some(expected) = expected.filter(|_| is_mismatch(&error)) else {
-        return Err(CliError::kernel(error.to_string()));
+        return Err(super::bpflink::with_xdp_owner(
+            CliError::kernel(error.to_string()),
+            ifindex,
+            &args.dev,
+        ));
     };
     let now = netlink.link_xdp(ifindex).ok();
     if now.as_ref() == Some(&expected.before)
@@ -332,7 +337,7 @@ fn decode(message: &[u8]) -> CliResult<LinkEntry> {
 }
 
 /// The dump `ip link show` sends: every link, family `AF_PACKET`.
-fn encode_link_dump() -> Vec<u8> {
+pub(crate) fn encode_link_dump() -> Vec<u8> {
     let mut b = MessageBuilder::new(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
     b.push_fixed(
         &IfInfoMsg {
