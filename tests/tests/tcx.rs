@@ -8,14 +8,13 @@
 //! Each test returns early (and passes) when kernel tests cannot run here, unless
 //! `RTC_REQUIRE_PRIVILEGED=1`; see `rtc_tests::require_privileged`.
 
-use std::net::Ipv4Addr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bpf_sys::consts::attach_type;
 use rtc_tests::{
-    Bpffs, Netns, Run, TempDir, VethPair, bpf_obj_arg, bpftool, in_netns, map_lookup_u64,
-    ping_ok, prog_map_ids, require_privileged,
+    Bpffs, Netns, Run, TempDir, VethPair, bpf_obj_arg, bpftool, in_netns, map_lookup_u64, ping_ok,
+    prog_map_ids, require_privileged,
 };
 use serde_json::Value;
 
@@ -77,7 +76,15 @@ fn drop_icmp_on_tcx_ingress_drops_ping_and_detach_restores_it() {
     let obj = bpf_obj_arg("drop-icmp");
     attach(
         &pair,
-        &["tcx_ingress", "obj", &obj, "sec", "ingress", "dev", &pair.dev_b],
+        &[
+            "tcx_ingress",
+            "obj",
+            &obj,
+            "sec",
+            "ingress",
+            "dev",
+            &pair.dev_b,
+        ],
     )
     .ok("rtc net attach tcx_ingress");
     let ids = prog_ids(&pair.b, &pair.dev_b);
@@ -98,8 +105,12 @@ fn drop_icmp_on_tcx_ingress_drops_ping_and_detach_restores_it() {
 fn ping_n(pair: &VethPair, count: u32) {
     let ip = pair.ip_b.to_string();
     let count = count.to_string();
-    pair.a
-        .exec("ping", &["-n", "-q", "-c", &count, "-i", "0.1", "-W", "1", "-w", "3", &ip]);
+    pair.a.exec(
+        "ping",
+        &[
+            "-n", "-q", "-c", &count, "-i", "0.1", "-W", "1", "-w", "3", &ip,
+        ],
+    );
 }
 
 /// The ICMP count of the counter program `prog_id` (its one map, key 0).
@@ -116,8 +127,19 @@ fn first_and_last_decide_who_sees_the_packet() {
     }
     let pair = VethPair::new();
     let (drop, count) = (bpf_obj_arg("drop-icmp"), bpf_obj_arg("tcx-count-icmp"));
-    attach(&pair, &["tcx_ingress", "obj", &drop, "sec", "ingress", "dev", &pair.dev_b])
-        .ok("attach dropper");
+    attach(
+        &pair,
+        &[
+            "tcx_ingress",
+            "obj",
+            &drop,
+            "sec",
+            "ingress",
+            "dev",
+            &pair.dev_b,
+        ],
+    )
+    .ok("attach dropper");
 
     // The counter first: it sees the pings before the dropper discards them. `tcx`
     // alone takes the direction from the section name (tcx/ingress).
@@ -132,7 +154,15 @@ fn first_and_last_decide_who_sees_the_packet() {
 
     let first = ids[0].to_string();
     pair.b
-        .rtc(&["net", "detach", "tcx_ingress", "dev", &pair.dev_b, "id", &first])
+        .rtc(&[
+            "net",
+            "detach",
+            "tcx_ingress",
+            "dev",
+            &pair.dev_b,
+            "id",
+            &first,
+        ])
         .ok("detach the counter by id");
     assert_eq!(prog_ids(&pair.b, &pair.dev_b), [ids[1]]);
 
@@ -146,13 +176,26 @@ fn first_and_last_decide_who_sees_the_packet() {
     assert_eq!(prog_name(ids[0]), "drop_icmp");
     assert_eq!(prog_name(ids[1]), "count_icmp", "counter runs last");
     ping_n(&pair, 3);
-    assert_eq!(counted(ids[1]), 0, "a counter after the dropper counts nothing");
+    assert_eq!(
+        counted(ids[1]),
+        0,
+        "a counter after the dropper counts nothing"
+    );
 
     // before/after by id put a program next to another one.
     let before = ids[1].to_string();
     attach(
         &pair,
-        &["tcx_ingress", "obj", &count, "dev", &pair.dev_b, "before", "id", &before],
+        &[
+            "tcx_ingress",
+            "obj",
+            &count,
+            "dev",
+            &pair.dev_b,
+            "before",
+            "id",
+            &before,
+        ],
     )
     .ok("counter before the last one");
     let now = prog_ids(&pair.b, &pair.dev_b);
@@ -171,7 +214,15 @@ fn a_stale_expected_revision_fails_and_changes_nothing() {
     let old_text = old.to_string();
     attach(
         &pair,
-        &["tcx_ingress", "obj", &count, "dev", &pair.dev_b, "expected_revision", &old_text],
+        &[
+            "tcx_ingress",
+            "obj",
+            &count,
+            "dev",
+            &pair.dev_b,
+            "expected_revision",
+            &old_text,
+        ],
     )
     .ok("attach at the current revision");
     let (before, rev) = chain(&pair.b, &pair.dev_b, false);
@@ -181,8 +232,15 @@ fn a_stale_expected_revision_fails_and_changes_nothing() {
     let stale = attach(
         &pair,
         &[
-            "tcx_ingress", "obj", &drop, "sec", "ingress", "dev", &pair.dev_b,
-            "expected_revision", &old_text,
+            "tcx_ingress",
+            "obj",
+            &drop,
+            "sec",
+            "ingress",
+            "dev",
+            &pair.dev_b,
+            "expected_revision",
+            &old_text,
         ],
     );
     assert!(!stale.success(), "a stale revision must fail:\n{stale}");
@@ -190,7 +248,11 @@ fn a_stale_expected_revision_fails_and_changes_nothing() {
         stale.stderr.contains("changed since revision") && stale.stderr.contains("ESTALE"),
         "says why:\n{stale}"
     );
-    assert_eq!(chain(&pair.b, &pair.dev_b, false), (before, rev), "nothing changed");
+    assert_eq!(
+        chain(&pair.b, &pair.dev_b, false),
+        (before, rev),
+        "nothing changed"
+    );
     assert!(ping_ok(&pair.a, pair.ip_b), "the dropper was not attached");
 }
 
@@ -206,7 +268,18 @@ fn a_pinned_link_outlives_rtc_and_goes_with_its_pin() {
     let drop = bpf_obj_arg("drop-icmp");
     attach(
         &pair,
-        &["tcx_ingress", "obj", &drop, "sec", "ingress", "dev", &pair.dev_b, "link", "pin", &pin_arg],
+        &[
+            "tcx_ingress",
+            "obj",
+            &drop,
+            "sec",
+            "ingress",
+            "dev",
+            &pair.dev_b,
+            "link",
+            "pin",
+            &pin_arg,
+        ],
     )
     .ok("attach through a pinned link");
     // rtc has exited; the pin owns the attachment.
@@ -220,8 +293,11 @@ fn a_pinned_link_outlives_rtc_and_goes_with_its_pin() {
     let out = bpftool(&["-j", "link", "show", "id", &link.to_string()]).ok("bpftool link show");
     let v: Value = serde_json::from_str(&out.stdout).expect("JSON");
     assert_eq!(v["prog_id"].as_u64(), Some(prog.into()));
-    assert!(v["type"] == Value::from(11) || v["type"] == Value::from("tcx"), "{v}");
-    let shown = pair.b.rtc(&["bpflink", "show", "pinned", &pin_arg]).ok("rtc bpflink show");
+    assert!(v["type"] == 11 || v["type"] == "tcx", "{v}");
+    let shown = pair
+        .b
+        .rtc(&["bpflink", "show", "pinned", &pin_arg])
+        .ok("rtc bpflink show");
     assert_eq!(
         shown.stdout,
         format!(
@@ -232,9 +308,20 @@ fn a_pinned_link_outlives_rtc_and_goes_with_its_pin() {
     );
 
     // A link-owned program is not detached by net detach; rtc says who owns it.
-    let refused = pair.b.rtc(&["net", "detach", "tcx_ingress", "dev", &pair.dev_b, "id", &prog.to_string()]);
+    let refused = pair.b.rtc(&[
+        "net",
+        "detach",
+        "tcx_ingress",
+        "dev",
+        &pair.dev_b,
+        "id",
+        &prog.to_string(),
+    ]);
     assert!(!refused.success());
-    assert!(refused.stderr.contains(&format!("bpf link id {link}")), "{refused}");
+    assert!(
+        refused.stderr.contains(&format!("bpf link id {link}")),
+        "{refused}"
+    );
     assert_eq!(chain(&pair.b, &pair.dev_b, false).0.len(), 1);
 
     std::fs::remove_file(&pin).expect("remove the pin");
@@ -244,12 +331,16 @@ fn a_pinned_link_outlives_rtc_and_goes_with_its_pin() {
 
 fn ifindex(ns: &Netns, dev: &str) -> u32 {
     let dev = dev.to_string();
-    in_netns(ns, move || nix::net::if_::if_nametoindex(dev.as_str()).expect("device"))
+    in_netns(ns, move || {
+        nix::net::if_::if_nametoindex(dev.as_str()).expect("device")
+    })
 }
 
 /// The XDP program id on `dev` from the real `ip -j link show`.
 fn ip_xdp_id(ns: &Netns, dev: &str) -> Option<u64> {
-    let out = ns.ip(&["-j", "link", "show", "dev", dev]).ok("ip -j link show");
+    let out = ns
+        .ip(&["-j", "link", "show", "dev", dev])
+        .ok("ip -j link show");
     let v: Value = serde_json::from_str(&out.stdout).expect("JSON");
     v[0]["xdp"]["prog"]["id"].as_u64()
 }
@@ -266,22 +357,46 @@ fn an_xdp_link_is_protected_from_netlink_and_named_by_rtc() {
     let xdp = bpf_obj_arg("xdp-pass");
     attach(
         &pair,
-        &["xdpgeneric", "obj", &xdp, "sec", "prog", "dev", &pair.dev_b, "link", "pin", &pin_arg],
+        &[
+            "xdpgeneric",
+            "obj",
+            &xdp,
+            "sec",
+            "prog",
+            "dev",
+            &pair.dev_b,
+            "link",
+            "pin",
+            &pin_arg,
+        ],
     )
     .ok("attach XDP through a pinned link");
     let id = ip_xdp_id(&pair.b, &pair.dev_b).expect("ip shows the XDP program");
 
-    let off = pair.b.rtc(&["link", "set", "dev", &pair.dev_b, "xdpgeneric", "off"]);
-    assert!(!off.success(), "netlink cannot remove a link's program:\n{off}");
+    let off = pair
+        .b
+        .rtc(&["link", "set", "dev", &pair.dev_b, "xdpgeneric", "off"]);
+    assert!(
+        !off.success(),
+        "netlink cannot remove a link's program:\n{off}"
+    );
     assert!(off.stderr.contains("owned by bpf link id"), "{off}");
-    let off_any = pair.b.rtc(&["link", "set", "dev", &pair.dev_b, "xdp", "off"]);
+    let off_any = pair
+        .b
+        .rtc(&["link", "set", "dev", &pair.dev_b, "xdp", "off"]);
     assert!(!off_any.success(), "{off_any}");
     assert!(off_any.stderr.contains("still attached"), "{off_any}");
     assert_eq!(ip_xdp_id(&pair.b, &pair.dev_b), Some(id), "still attached");
 
     // net show lists it with its link.
-    let shown = pair.b.rtc(&["net", "show", "dev", &pair.dev_b]).ok("rtc net show");
-    assert!(shown.stdout.contains(&format!(" generic id {id} link_id ")), "{shown}");
+    let shown = pair
+        .b
+        .rtc(&["net", "show", "dev", &pair.dev_b])
+        .ok("rtc net show");
+    assert!(
+        shown.stdout.contains(&format!(" generic id {id} link_id ")),
+        "{shown}"
+    );
 
     std::fs::remove_file(&pin).expect("remove the pin");
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -324,27 +439,53 @@ fn net_show_is_bpftools_for_xdp_and_tc() {
     let drop = bpf_obj_arg("drop-icmp");
     let pass = bpf_obj_arg("pass-all");
     ns.rtc(&["qdisc", "add", "dev", dev, "clsact"]).ok("qdisc");
-    ns.rtc(&["filter", "add", "dev", dev, "ingress", "bpf", "da", "obj", &drop, "sec", "ingress"])
-        .ok("filter");
-    ns.rtc(&["filter", "add", "dev", dev, "egress", "bpf", "da", "obj", &pass])
-        .ok("filter");
-    attach(&pair, &["xdpgeneric", "obj", &bpf_obj_arg("xdp-pass"), "sec", "prog", "dev", dev])
-        .ok("xdp by netlink");
+    ns.rtc(&[
+        "filter", "add", "dev", dev, "ingress", "bpf", "da", "obj", &drop, "sec", "ingress",
+    ])
+    .ok("filter");
+    ns.rtc(&[
+        "filter", "add", "dev", dev, "egress", "bpf", "da", "obj", &pass,
+    ])
+    .ok("filter");
+    attach(
+        &pair,
+        &[
+            "xdpgeneric",
+            "obj",
+            &bpf_obj_arg("xdp-pass"),
+            "sec",
+            "prog",
+            "dev",
+            dev,
+        ],
+    )
+    .ok("xdp by netlink");
     assert!(ip_xdp_id(ns, dev).is_some());
     assert_net_show_matches(ns, dev);
 
     // With a tcx chain too, the tc section gains newer bpftool's tcx lines first.
-    attach(&pair, &["tcx_ingress", "obj", &drop, "sec", "ingress", "dev", dev]).ok("tcx");
+    attach(
+        &pair,
+        &["tcx_ingress", "obj", &drop, "sec", "ingress", "dev", dev],
+    )
+    .ok("tcx");
     let (entries, _) = chain(ns, dev, false);
-    let theirs = ns.exec("bpftool", &["net", "show", "dev", dev]).ok("bpftool");
+    let theirs = ns
+        .exec("bpftool", &["net", "show", "dev", dev])
+        .ok("bpftool");
     let ours = ns.rtc(&["net", "show", "dev", dev]).ok("rtc net show");
     let line = format!(
         "{dev}({}) tcx/ingress drop_icmp prog_id {} \n",
         ifindex(ns, dev),
         entries[0].0
     );
-    assert_eq!(ours.stdout, theirs.stdout.replacen("tc:\n", &format!("tc:\n{line}"), 1));
-    let json = ns.rtc(&["-j", "net", "show", "dev", dev]).ok("rtc -j net show");
+    assert_eq!(
+        ours.stdout,
+        theirs.stdout.replacen("tc:\n", &format!("tc:\n{line}"), 1)
+    );
+    let json = ns
+        .rtc(&["-j", "net", "show", "dev", dev])
+        .ok("rtc -j net show");
     let v: Value = serde_json::from_str(&json.stdout).expect("JSON");
     assert_eq!(v[0]["tc"][0]["kind"], "tcx/ingress");
     assert_eq!(v[0]["tc"][0]["prog_id"].as_u64(), Some(entries[0].0.into()));
@@ -366,15 +507,33 @@ fn bad_input_fails_clearly_and_changes_nothing() {
         assert!(chain(ns, dev, true).0.is_empty(), "nothing attached");
     };
     check(
-        attach(&pair, &["tcx_ingress", "obj", &drop, "sec", "ingress", "dev", "nosuchdev0"]),
+        attach(
+            &pair,
+            &[
+                "tcx_ingress",
+                "obj",
+                &drop,
+                "sec",
+                "ingress",
+                "dev",
+                "nosuchdev0",
+            ],
+        ),
         "invalid devname nosuchdev0",
     );
     // A loaded XDP program by id: the library checks the type before the kernel.
     let bpffs = Bpffs::new();
     let prog_pin = bpffs.path().join("xdp-prog");
     let prog_pin_arg = prog_pin.to_string_lossy().into_owned();
-    ns.rtc(&["prog", "load", &bpf_obj_arg("xdp-pass"), &prog_pin_arg, "sec", "prog"])
-        .ok("rtc prog load");
+    ns.rtc(&[
+        "prog",
+        "load",
+        &bpf_obj_arg("xdp-pass"),
+        &prog_pin_arg,
+        "type",
+        "xdp",
+    ])
+    .ok("rtc prog load");
     check(
         attach(&pair, &["tcx_egress", "pinned", &prog_pin_arg, "dev", dev]),
         "runs sched_cls programs",
@@ -383,19 +542,56 @@ fn bad_input_fails_clearly_and_changes_nothing() {
     let taken = bpffs.path().join("taken");
     std::fs::create_dir(&taken).expect("mkdir in bpffs");
     check(
-        attach(&pair, &["tcx_ingress", "obj", &drop, "sec", "ingress", "dev", dev, "link", "pin", &taken.to_string_lossy()]),
+        attach(
+            &pair,
+            &[
+                "tcx_ingress",
+                "obj",
+                &drop,
+                "sec",
+                "ingress",
+                "dev",
+                dev,
+                "link",
+                "pin",
+                &taken.to_string_lossy(),
+            ],
+        ),
         "exists already",
     );
     let elsewhere = TempDir::new("not-bpffs");
     let path = elsewhere.join("link");
     check(
-        attach(&pair, &["tcx_ingress", "obj", &drop, "sec", "ingress", "dev", dev, "link", "pin", &path.to_string_lossy()]),
+        attach(
+            &pair,
+            &[
+                "tcx_ingress",
+                "obj",
+                &drop,
+                "sec",
+                "ingress",
+                "dev",
+                dev,
+                "link",
+                "pin",
+                &path.to_string_lossy(),
+            ],
+        ),
         "not in a bpffs",
     );
     assert!(!Path::new(&path).exists());
     // The direction of the section contradicts the attach type.
     check(
-        attach(&pair, &["tcx_egress", "obj", &bpf_obj_arg("tcx-count-icmp"), "dev", dev]),
+        attach(
+            &pair,
+            &[
+                "tcx_egress",
+                "obj",
+                &bpf_obj_arg("tcx-count-icmp"),
+                "dev",
+                dev,
+            ],
+        ),
         "is for tcx_ingress",
     );
     assert!(ping_ok(&pair.a, pair.ip_b));
@@ -410,7 +606,19 @@ fn explain_shows_the_attributes_and_the_answer() {
     let drop = bpf_obj_arg("drop-icmp");
     let out = pair
         .b
-        .rtc(&["--explain", "net", "attach", "tcx_ingress", "obj", &drop, "sec", "ingress", "dev", &pair.dev_b, "first"])
+        .rtc(&[
+            "--explain",
+            "net",
+            "attach",
+            "tcx_ingress",
+            "obj",
+            &drop,
+            "sec",
+            "ingress",
+            "dev",
+            &pair.dev_b,
+            "first",
+        ])
         .ok("rtc --explain net attach");
     for needle in [
         "BPF_PROG_ATTACH",
@@ -420,7 +628,61 @@ fn explain_shows_the_attributes_and_the_answer() {
         "expected_revision",
         "kernel: 0 (attached)",
     ] {
-        assert!(out.stderr.contains(needle), "missing {needle:?}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains(needle),
+            "missing {needle:?}:\n{}",
+            out.stderr
+        );
     }
-    let _ = Ipv4Addr::LOCALHOST;
+}
+
+#[test]
+fn prog_load_pin_and_show_are_bpftools() {
+    if !require_privileged() {
+        return;
+    }
+    let bpffs = Bpffs::new();
+    let dir = bpffs.path();
+    let one = dir.join("counter");
+    let maps = dir.join("maps");
+    let all = dir.join("all");
+    let (one_arg, maps_arg, all_arg) = (
+        one.to_string_lossy().into_owned(),
+        maps.to_string_lossy().into_owned(),
+        all.to_string_lossy().into_owned(),
+    );
+    let count = bpf_obj_arg("tcx-count-icmp");
+    rtc_tests::rtc(&["prog", "load", &count, &one_arg, "pinmaps", &maps_arg]).ok("prog load");
+    assert!(maps.join("icmp_seen").exists(), "pinmaps pinned the map");
+    rtc_tests::rtc(&["prog", "loadall", &count, &all_arg]).ok("prog loadall");
+    let again = all.join("again");
+    let again_arg = again.to_string_lossy().into_owned();
+    let all_one = all.join("count_icmp").to_string_lossy().into_owned();
+    rtc_tests::rtc(&["prog", "pin", "pinned", &all_one, &again_arg]).ok("prog pin");
+
+    let id = {
+        let out = bpftool(&["-j", "prog", "show", "pinned", &one_arg]).ok("bpftool");
+        let v: Value = serde_json::from_str(&out.stdout).expect("JSON");
+        v["id"].as_u64().expect("an id").to_string()
+    };
+    for opts in [vec![], vec!["-j"], vec!["-j", "-p"]] {
+        for which in [
+            vec!["pinned", one_arg.as_str()],
+            vec!["pinned", again_arg.as_str()],
+            vec!["id", id.as_str()],
+        ] {
+            let mut args = opts.clone();
+            args.extend(["prog", "show"]);
+            args.extend(which.iter().copied());
+            let ours = rtc_tests::rtc(&args).ok("rtc prog show");
+            let theirs = bpftool(&args).ok("bpftool prog show");
+            assert_eq!(ours.stdout, theirs.stdout, "{args:?}");
+        }
+    }
+    // A taken path is refused before anything is loaded.
+    let taken = rtc_tests::rtc(&["prog", "load", &count, &one_arg]);
+    assert!(
+        !taken.success() && taken.stderr.contains("exists already"),
+        "{taken}"
+    );
 }

@@ -12,6 +12,7 @@ pub mod net;
 pub mod net_args;
 pub mod obj;
 pub mod obj_args;
+pub mod prog;
 pub mod prog_ref;
 pub mod qdisc;
 pub mod qdisc_args;
@@ -37,6 +38,8 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
         map::run(session, rest)
     } else if matches(object, "net") {
         net::run(session, rest)
+    } else if matches(object, "prog") {
+        prog::run(session, rest)
     } else if matches(object, "bpflink") {
         bpflink::run(session, rest)
     } else if matches(object, "obj") {
