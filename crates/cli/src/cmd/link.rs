@@ -23,7 +23,7 @@ use super::link_args::{LinkCommand, SetArgs, ShowArgs, XdpAction};
 use super::link_lookup::SystemLookup;
 use crate::device;
 use crate::error::{CliError, CliResult, EXIT_USAGE};
-use crate::object::{ProgramRequest, load_program};
+use crate::object::{ProgramRequest, load_program_with};
 use crate::session::Session;
 use crate::show::link::{LinkEntry, decode_link, render_links};
 
@@ -76,15 +76,17 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
         }
         XdpAction::Object(source) => {
             let object = session.object(&source.file).map_err(ip_exit)?;
-            let loaded = load_program(
+            let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
+            let loaded = load_program_with(
                 &object,
                 &ProgramRequest {
                     file: &source.file,
-                    section: source.section.as_deref().unwrap_or(DEFAULT_SECTION),
+                    section,
                     function: source.program.as_deref(),
                     prog_type: prog_type::XDP,
                     verbose: source.verbose,
                 },
+                super::sections::xdp_load_options(section),
                 session.loader_observer(),
             )
             .map_err(ip_exit)?;

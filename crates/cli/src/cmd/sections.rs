@@ -64,6 +64,20 @@ pub fn meaning(section: &str) -> SectionMeaning {
     }
 }
 
+/// How `link set ... xdp obj F sec S` loads section `S`: as XDP, with the flags and
+/// expected attach type libbpf (and so ip) derives from the name: `xdp.frags` gets
+/// `BPF_F_XDP_HAS_FRAGS`; `xdp/devmap` and `xdp/cpumap` get their attach type, so
+/// the kernel refuses them for a device as it does for ip.
+pub fn xdp_load_options(section: &str) -> elf_loader::LoadOptions {
+    let m = meaning(section);
+    let mut options = elf_loader::LoadOptions::new(prog_type::XDP);
+    if m.prog_type == Some(prog_type::XDP) {
+        options.prog_flags = m.prog_flags;
+        options.expected_attach_type = m.expected_attach_type;
+    }
+    options
+}
+
 /// Whether this kernel has netkit (built in or loaded).
 pub fn kernel_has_netkit() -> bool {
     std::path::Path::new("/sys/module/netkit").exists()
