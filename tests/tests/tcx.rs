@@ -250,10 +250,50 @@ fn a_stale_expected_revision_fails_and_changes_nothing() {
     );
     assert_eq!(
         chain(&pair.b, &pair.dev_b, false),
-        (before, rev),
+        (before.clone(), rev),
         "nothing changed"
     );
     assert!(ping_ok(&pair.a, pair.ip_b), "the dropper was not attached");
+
+    // `-d net show` prints the revision the kernel reports; using it succeeds.
+    let shown = pair
+        .b
+        .rtc(&["-d", "net", "show", "dev", &pair.dev_b])
+        .ok("rtc -d net show");
+    assert!(
+        shown.stdout.contains(&format!(" revision {rev} \n")),
+        "{shown}"
+    );
+    let rev_text = rev.to_string();
+    attach(
+        &pair,
+        &[
+            "tcx_ingress",
+            "obj",
+            &drop,
+            "sec",
+            "ingress",
+            "dev",
+            &pair.dev_b,
+            "expected_revision",
+            &rev_text,
+        ],
+    )
+    .ok("attach at the revision shown");
+    assert!(!ping_ok(&pair.a, pair.ip_b), "now dropped");
+    // Detach by name finds the program in this chain (not others of that name).
+    pair.b
+        .rtc(&[
+            "net",
+            "detach",
+            "tcx_ingress",
+            "dev",
+            &pair.dev_b,
+            "name",
+            "drop_icmp",
+        ])
+        .ok("detach by name");
+    assert_eq!(chain(&pair.b, &pair.dev_b, false).0, before);
 }
 
 #[test]

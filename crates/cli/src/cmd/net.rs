@@ -6,7 +6,9 @@
 //! `net show` prints bpftool 7.1's sections (`xdp:`, `tc:`, `flow_dissector:`) byte
 //! for byte, text and `-j`, with the tcx chains in the `tc:` section as newer
 //! bpftool prints them (`dev(N) tcx/ingress NAME prog_id ID link_id L `), in run
-//! order. Beyond bpftool: an XDP program owned by a bpf link gets ` link_id L`.
+//! order. Beyond bpftool: an XDP program owned by a bpf link gets ` link_id L`, and
+//! with `-d` each tcx line ends with the chain's `revision N ` (the number
+//! `expected_revision` compares with).
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::Path;
@@ -316,7 +318,13 @@ fn detach(session: &mut Session, args: &DetachArgs) -> CliResult<()> {
             let Some(direction) = direction else {
                 return Err(error("detach needs tcx_ingress or tcx_egress"));
             };
-            let prog = args.prog.as_ref().map(open_one).transpose()?;
+            let prog = match &args.prog {
+                Some(p @ (ProgRef::Name(_) | ProgRef::Tag(_))) => {
+                    Some(in_chain(index, direction, p)?)
+                }
+                Some(p) => Some(open_one(p)?),
+                None => None,
+            };
             let result = tcx::detach(
                 index,
                 direction,
@@ -348,6 +356,44 @@ fn detach(session: &mut Session, args: &DetachArgs) -> CliResult<()> {
     }
 }
 
+/// The one program of the chain that `name` or `tag` names (other programs of that
+/// name elsewhere do not count).
+fn in_chain(
+    index: u32,
+    direction: TcxDirection,
+    prog: &ProgRef,
+) -> CliResult<super::prog_ref::OpenProg> {
+    let chain = tcx::query(index, direction).map_err(|e| hook_error(&e))?;
+    let mut found: Vec<super::prog_ref::OpenProg> = Vec::new();
+    for entry in &chain.entries {
+        let Ok(mut open) = open_one(&ProgRef::Id(entry.prog_id)) else {
+            continue;
+        };
+        let hit = match prog {
+            ProgRef::Name(name) => open.info.name == *name,
+            ProgRef::Tag(tag) => open.info.tag == *tag,
+            _ => false,
+        };
+        if hit {
+            open.info.id = entry.prog_id;
+            found.push(open);
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(error(format!(
+            "no program in the {} chain matches {}",
+            direction.name(),
+            prog.describe()
+        ))),
+        _ => Err(error(format!(
+            "several programs in the {} chain match {}; name one by id",
+            direction.name(),
+            prog.describe()
+        ))),
+    }
+}
+
 /// A device as `net show` lists it.
 struct Device {
     ifindex: u32,
@@ -358,6 +404,7 @@ struct Device {
 fn show(session: &mut Session, dev: Option<&str>) -> CliResult<()> {
     let filter = dev.map(ifindex).transpose()?;
     let (json, pretty) = (session.options.json, session.options.pretty);
+    let details = session.options.details > 0;
     let flow_dissector = flow_dissector_id();
     let netlink = session.netlink()?;
     let dump = netlink
@@ -406,12 +453,13 @@ fn show(session: &mut Session, dev: Option<&str>) -> CliResult<()> {
                     .and_then(|fd| bpf_sys::prog_info(fd.as_fd()))
                     .map(|info| info.name)
                     .ok();
+                let revision = details.then_some(chain.revision);
                 out.tcx(
                     device,
                     direction,
                     name.as_deref(),
-                    entry.prog_id,
-                    entry.link_id,
+                    (entry.prog_id, entry.link_id),
+                    revision,
                 );
             }
         }
@@ -586,8 +634,8 @@ impl Listing {
         device: &Device,
         direction: TcxDirection,
         name: Option<&str>,
-        prog_id: u32,
-        link_id: u32,
+        (prog_id, link_id): (u32, u32),
+        revision: Option<u64>,
     ) {
         self.device_head(device);
         match &mut self.json {
@@ -604,6 +652,9 @@ impl Listing {
                 w.name("link_flags");
                 w.start_array();
                 w.end_array();
+                if let Some(revision) = revision {
+                    w.uint_field("revision", revision);
+                }
             }
             None => {
                 self.text.push_str(&format!(" {}", direction.kind()));
@@ -613,6 +664,9 @@ impl Listing {
                 self.text.push_str(&format!(" prog_id {prog_id} "));
                 if link_id != 0 {
                     self.text.push_str(&format!("link_id {link_id} "));
+                }
+                if let Some(revision) = revision {
+                    self.text.push_str(&format!("revision {revision} "));
                 }
             }
         }
