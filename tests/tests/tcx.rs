@@ -500,8 +500,26 @@ fn net_show_is_bpftools_for_xdp_and_tc() {
         ],
     )
     .ok("xdp by netlink");
-    assert!(ip_xdp_id(ns, dev).is_some());
+    let xdp_id = ip_xdp_id(ns, dev).expect("XDP attached");
     assert_net_show_matches(ns, dev);
+    // -d adds what bpftool leaves out: the XDP program's name, cls_bpf pref/handle.
+    let details = ns
+        .rtc(&["-d", "net", "show", "dev", dev])
+        .ok("rtc -d net show");
+    assert!(
+        details
+            .stdout
+            .contains(&format!(" generic id {xdp_id} name xdp_pass\n")),
+        "{details}"
+    );
+    let filters = rtc_tests::tc_filters(ns, dev, "ingress");
+    let pref = filters[0]["pref"].as_u64().expect("pref");
+    assert!(
+        details
+            .stdout
+            .contains(&format!(" pref {pref} handle 0x1\n")),
+        "{details}"
+    );
 
     // With a tcx chain too, the tc section gains newer bpftool's tcx lines first.
     attach(

@@ -6,8 +6,9 @@
 //! `net show` prints bpftool 7.1's sections (`xdp:`, `tc:`, `flow_dissector:`) byte
 //! for byte, text and `-j`, with the tcx chains in the `tc:` section as newer
 //! bpftool prints them (`dev(N) tcx/ingress NAME prog_id ID link_id L `), in run
-//! order. Beyond bpftool: an XDP program owned by a bpf link gets ` link_id L`, and
-//! with `-d` each tcx line ends with the chain's `revision N ` (the number
+//! order. Beyond bpftool: an XDP program owned by a bpf link gets ` link_id L`;
+//! with `-d`, XDP lines get the program's ` name N`, cls_bpf lines ` pref P handle
+//! 0xH`, and tcx lines end with the chain's `revision N ` (the number
 //! `expected_revision` compares with).
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
@@ -34,10 +35,18 @@ use crate::show::json::JsonWriter;
 pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
     match NetCommand::parse(words)? {
         NetCommand::Show { dev } => show(session, dev.as_deref()),
-        NetCommand::Attach(args) => attach(session, &args),
-        NetCommand::Detach(args) => detach(session, &args),
+        NetCommand::Attach(args) => attach(session, &args).and_then(|()| json_null(session)),
+        NetCommand::Detach(args) => detach(session, &args).and_then(|()| json_null(session)),
         NetCommand::Help => Err(CliError::help(usage_text())),
     }
+}
+
+/// bpftool's answer to a successful attach or detach with `-j`: `null`.
+fn json_null(session: &Session) -> CliResult<()> {
+    if session.options.json {
+        crate::output::print("null\n")?;
+    }
+    Ok(())
 }
 
 /// A kernel refusal as one clear line (exit 2); pin-path problems exit 1.
@@ -433,6 +442,7 @@ fn show(session: &mut Session, dev: Option<&str>) -> CliResult<()> {
         .filter(|l| l.link_type == bpf_sys::consts::link_type::XDP)
         .collect();
     let mut out = Listing::new(json, pretty);
+    out.details = details;
     out.start_section("xdp");
     for device in &devices {
         let link = xdp_links
@@ -503,7 +513,8 @@ fn classic_filters(netlink: &mut netlink_tc::Netlink, device: &Device, out: &mut
                 continue;
             }
             if let Some(bpf) = filter.bpf() {
-                out.tc(device, &kind, bpf.name.as_deref(), bpf.id);
+                let place = (filter.pref(), filter.handle);
+                out.tc(device, &kind, bpf.name.as_deref(), bpf.id, place);
             }
         }
     }
@@ -520,6 +531,9 @@ fn flow_dissector_id() -> Option<u32> {
 struct Listing {
     text: String,
     json: Option<JsonWriter>,
+    /// `-d`: program names on XDP lines, pref and handle on cls_bpf lines, the
+    /// revision on tcx lines (none of which bpftool prints).
+    details: bool,
 }
 
 impl Listing {
@@ -532,6 +546,7 @@ impl Listing {
         Listing {
             text: String::new(),
             json: writer,
+            details: false,
         }
     }
 
@@ -626,6 +641,18 @@ impl Listing {
                 None => self.text.push_str(&format!(" link_id {link}")),
             }
         }
+        let name = xdp
+            .prog_id
+            .filter(|_| self.details && !multi)
+            .and_then(|id| bpf_sys::prog_get_fd_by_id(id).ok())
+            .and_then(|fd| bpf_sys::prog_info(fd.as_fd()).ok())
+            .map(|info| info.name);
+        if let Some(name) = name {
+            match &mut self.json {
+                Some(w) => w.string_field("name", &name),
+                None => self.text.push_str(&format!(" name {name}")),
+            }
+        }
         self.end_entry();
     }
 
@@ -673,7 +700,15 @@ impl Listing {
         self.end_entry();
     }
 
-    fn tc(&mut self, device: &Device, kind: &str, name: Option<&str>, id: Option<u32>) {
+    fn tc(
+        &mut self,
+        device: &Device,
+        kind: &str,
+        name: Option<&str>,
+        id: Option<u32>,
+        (pref, handle): (u16, u32),
+    ) {
+        let details = self.details;
         self.device_head(device);
         match &mut self.json {
             Some(w) => {
@@ -684,6 +719,10 @@ impl Listing {
                 if let Some(id) = id {
                     w.uint_field("id", id.into());
                 }
+                if details {
+                    w.uint_field("pref", pref.into());
+                    w.string_field("handle", &format!("{handle:#x}"));
+                }
             }
             None => {
                 self.text.push_str(&format!(" {kind}"));
@@ -692,6 +731,10 @@ impl Listing {
                 }
                 if let Some(id) = id {
                     self.text.push_str(&format!(" id {id}"));
+                }
+                if details {
+                    self.text
+                        .push_str(&format!(" pref {pref} handle {handle:#x}"));
                 }
             }
         }
