@@ -364,6 +364,39 @@ fn a_pinned_link_outlives_rtc_and_goes_with_its_pin() {
     );
     assert_eq!(chain(&pair.b, &pair.dev_b, false).0.len(), 1);
 
+    // A pinned link anchors placement: `before pinned LINK` goes in front of its
+    // program.
+    let count = bpf_obj_arg("tcx-count-icmp");
+    attach(
+        &pair,
+        &[
+            "tcx_ingress",
+            "obj",
+            &count,
+            "dev",
+            &pair.dev_b,
+            "before",
+            "pinned",
+            &pin_arg,
+        ],
+    )
+    .ok("before a pinned link");
+    let (entries, _) = chain(&pair.b, &pair.dev_b, false);
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1], (prog, link), "the linked program is now second");
+    let counter = entries[0].0.to_string();
+    pair.b
+        .rtc(&[
+            "net",
+            "detach",
+            "tcx_ingress",
+            "dev",
+            &pair.dev_b,
+            "id",
+            &counter,
+        ])
+        .ok("detach the counter");
+
     std::fs::remove_file(&pin).expect("remove the pin");
     assert!(ping_comes_back(&pair), "the attachment went with the pin");
     assert!(chain(&pair.b, &pair.dev_b, false).0.is_empty());
@@ -638,6 +671,27 @@ fn bad_input_fails_clearly_and_changes_nothing() {
         "not in a bpffs",
     );
     assert!(!Path::new(&path).exists());
+    // netkit programs are for netkit devices; this kernel has none.
+    let netkit = if Path::new("/sys/module/netkit").exists() {
+        "rtc does not attach netkit programs"
+    } else {
+        "this kernel has no netkit"
+    };
+    check(
+        attach(
+            &pair,
+            &[
+                "tcx",
+                "obj",
+                &bpf_obj_arg("netkit-pass"),
+                "sec",
+                "netkit/primary",
+                "dev",
+                dev,
+            ],
+        ),
+        netkit,
+    );
     // The direction of the section contradicts the attach type.
     check(
         attach(
