@@ -165,8 +165,9 @@ pub struct ChainQuery {
 
 /// Lists the programs at a device hook (`BPF_PROG_QUERY` with `target_ifindex`), in
 /// run order, with their links and the chain's revision. The list is re-read when the
-/// chain grew between asking its size and reading it.
-pub fn prog_query(target_ifindex: u32, attach_type: u32) -> Result<ChainQuery> {
+/// chain grew between asking its size and reading it. For attach types bound to a
+/// namespace or cgroup (`BPF_FLOW_DISSECTOR`), `target` is an fd of it instead.
+pub fn prog_query(target: u32, attach_type: u32) -> Result<ChainQuery> {
     let mut room = 16usize;
     for _ in 0..8 {
         let mut prog_ids = vec![0u32; room];
@@ -174,7 +175,7 @@ pub fn prog_query(target_ifindex: u32, attach_type: u32) -> Result<ChainQuery> {
         let mut prog_flags = vec![0u32; room];
         let mut link_flags = vec![0u32; room];
         let mut raw = attr::ProgQuery {
-            target: target_ifindex,
+            target,
             attach_type,
             prog_ids: addr_mut(&mut prog_ids),
             count: room as u32,

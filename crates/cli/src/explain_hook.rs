@@ -65,3 +65,32 @@ impl BpfObserver for Narrator {
         self.detail(&text);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_get_their_names() {
+        assert_eq!(flag_names(0), "none");
+        assert_eq!(
+            flag_names(u64::from(BPF_F_AFTER | BPF_F_ID | BPF_F_LINK)),
+            "BPF_F_AFTER | BPF_F_ID | BPF_F_LINK"
+        );
+        assert_eq!(
+            meaning("BPF_PROG_ATTACH", "attach_type", 47),
+            "BPF_TCX_EGRESS"
+        );
+        assert_eq!(meaning("BPF_LINK_CREATE", "attach_type", 37), "BPF_XDP");
+        assert_eq!(
+            meaning("BPF_LINK_CREATE", "flags", u64::from(BPF_F_BEFORE)),
+            "BPF_F_BEFORE"
+        );
+        // XDP link flags are XDP_FLAGS_* mode bits, not attach flags.
+        assert_eq!(
+            meaning("BPF_PROG_ATTACH", "tcx.expected_revision", 0),
+            "any revision"
+        );
+        assert_eq!(meaning("BPF_PROG_ATTACH", "target_ifindex", 3), "");
+    }
+}
