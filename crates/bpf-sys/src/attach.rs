@@ -163,6 +163,10 @@ pub struct ChainQuery {
     pub revision: u64,
 }
 
+/// The most programs one query reads (tcx chains hold at most 64 today); a kernel
+/// claiming more is read up to this many, never trusted with an allocation.
+const QUERY_MAX: usize = 1 << 16;
+
 /// Lists the programs at a device hook (`BPF_PROG_QUERY` with `target_ifindex`), in
 /// run order, with their links and the chain's revision. The list is re-read when the
 /// chain grew between asking its size and reading it. For attach types bound to a
@@ -204,7 +208,9 @@ pub fn prog_query(target: u32, attach_type: u32) -> Result<ChainQuery> {
                 });
             }
             Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => {
-                room = (raw.count as usize).max(room.saturating_mul(2));
+                room = (raw.count as usize)
+                    .max(room.saturating_mul(2))
+                    .min(QUERY_MAX);
             }
             Err(e) => return Err(fail(Cmd::ProgQuery, e)),
         }

@@ -129,7 +129,8 @@ fn loaded_at(load_time: u64, json: bool) -> String {
     let Some((secs, nsecs)) = bpf_sys::sysinfo::boot_to_realtime_offset() else {
         return (load_time / 1_000_000_000).to_string();
     };
-    let wall = secs + (nsecs + load_time as i64) / 1_000_000_000;
+    let since_boot = i64::try_from(load_time).unwrap_or(i64::MAX);
+    let wall = secs.saturating_add(nsecs.saturating_add(since_boot) / 1_000_000_000);
     if json {
         return wall.to_string();
     }
