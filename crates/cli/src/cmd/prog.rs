@@ -8,9 +8,9 @@
 //! rtc prog loadall OBJ DIR [type TYPE] [pinmaps DIR]
 //! ```
 //!
-//! `show` prints what bpftool 7.1 prints, text and `-j` (pinned paths, which bpftool
-//! prints only with `-f`, and the `pids` of processes holding the program are left
-//! out). `load` loads one program (the one of `sec`, else the object's first) and
+//! `show` prints what bpftool 7.1 prints, text and `-j`. That build of bpftool has no
+//! BPF skeletons, so it never prints the `pids` of processes holding a program, and
+//! neither does rtc; the pinned paths bpftool prints with `-f` are left out. `load` loads one program (the one of `sec`, else the object's first) and
 //! pins it at PATH; `loadall` pins every program at `DIR/NAME`. The program type
 //! comes from `type`, else from the section name (`xdp`, `xdp.frags`,
 //! `tcx/ingress`, `tc`, `classifier`, ...).
