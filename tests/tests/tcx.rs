@@ -746,6 +746,46 @@ fn explain_shows_the_attributes_and_the_answer() {
             out.stderr
         );
     }
+    // Through a link: BPF_LINK_CREATE with the tcx member of its union.
+    let bpffs = Bpffs::new();
+    let pin = bpffs.path().join("explained");
+    let pin_arg = pin.to_string_lossy().into_owned();
+    let out = pair.b.rtc(&[
+        "--explain",
+        "net",
+        "attach",
+        "tcx_egress",
+        "obj",
+        &bpf_obj_arg("pass-all"),
+        "dev",
+        &pair.dev_b,
+        "after",
+        "id",
+        &chain(&pair.b, &pair.dev_b, false).0[0].0.to_string(),
+        "link",
+        "pin",
+        &pin_arg,
+    ]);
+    // `after` a program of the ingress chain: the kernel says it is not in this one.
+    assert!(!out.success(), "{out}");
+    for needle in [
+        "BPF_LINK_CREATE",
+        "attach_type                  47  (BPF_TCX_EGRESS)",
+        "flags                        48  (BPF_F_AFTER | BPF_F_ID)",
+        "tcx.expected_revision",
+        "kernel: refused",
+    ] {
+        assert!(
+            out.stderr.contains(needle),
+            "missing {needle:?}:\n{}",
+            out.stderr
+        );
+    }
+    assert!(!pin.exists(), "nothing pinned");
+    assert!(
+        chain(&pair.b, &pair.dev_b, true).0.is_empty(),
+        "nothing attached"
+    );
 }
 
 #[test]
