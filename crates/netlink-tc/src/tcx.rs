@@ -241,8 +241,8 @@ pub fn attach_link(req: &TcxRequest<'_>, observer: &dyn BpfObserver) -> Result<L
 }
 
 /// Removes a program from a device's tcx chain (`BPF_PROG_DETACH`): `prog`, or with
-/// `None` the last program not owned by a link (the kernel's choice). A program
-/// owned by a link is refused with [`HookError::OwnedByLink`].
+/// `None` the last program of the chain (the kernel's choice). A program owned by a
+/// link is refused with [`HookError::OwnedByLink`].
 pub fn detach(
     ifindex: u32,
     direction: TcxDirection,

@@ -108,7 +108,7 @@ pub struct DetachArgs {
     pub hook: NetHook,
     /// `dev NAME`.
     pub dev: String,
-    /// tcx: which program (without: the last one not owned by a link).
+    /// tcx: which program (without: the last one of the chain).
     pub prog: Option<ProgRef>,
     /// `expected_revision N` (tcx).
     pub expected_revision: Option<u64>,
