@@ -89,13 +89,12 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
         let link = parse_link(&mut w)?;
         let path = w.next_word().ok_or_else(|| error("expected a pin path"))?;
         let fd = open(&link)?;
-        bpf_link::pin(fd.as_fd(), Path::new(path))
-            .map_err(|e| CliError::failed(format!("Error: {e}")))
+        bpf_link::pin(fd.as_fd(), Path::new(path)).map_err(|e| super::net::hook_error(&e))
     } else if is_prefix(verb, "detach") {
         let link = parse_link(&mut w)?;
         let fd = open(&link)?;
         bpf_link::detach(fd.as_fd(), session.hook_observer())
-            .map_err(|e| CliError::kernel(format!("Error: {e}")))
+            .map_err(|e| super::net::hook_error(&e))
     } else if is_prefix(verb, "help") {
         Err(CliError::help(usage_text()))
     } else {

@@ -50,11 +50,16 @@ fn json_null(session: &Session) -> CliResult<()> {
 }
 
 /// A kernel refusal as one clear line (exit 2); pin-path problems exit 1.
-fn hook_error(e: &HookError) -> CliError {
+pub fn hook_error(e: &HookError) -> CliError {
     match e {
         HookError::PinExists(_) | HookError::NotBpffs(_) | HookError::WrongProgramType { .. } => {
             CliError::failed(format!("Error: {e}"))
         }
+        // The context already names the command; the errno as the C library says it.
+        HookError::Bpf { context, source } => CliError::kernel(format!(
+            "Error: {context}: {}",
+            super::prog_ref::describe_errno(source)
+        )),
         _ => CliError::kernel(format!("Error: {e}")),
     }
 }
@@ -146,6 +151,20 @@ fn attach_xdp(
         let link = bpf_link::attach_xdp(index, prog, mode, session.hook_observer())
             .map_err(|e| with_owner(hook_error(&e), index, &args.dev))?;
         return bpf_link::pin(link.as_fd(), Path::new(path)).map_err(|e| hook_error(&e));
+    }
+    let info = bpf_sys::prog_info(prog).map_err(|e| {
+        error(format!(
+            "can't get prog info: {}",
+            super::prog_ref::describe_errno(&e)
+        ))
+    })?;
+    if info.prog_type != prog_type::XDP {
+        return Err(CliError::failed(format!(
+            "Error: program id {} is of type {}, but {} runs xdp programs",
+            info.id,
+            prog_type::name(info.prog_type).unwrap_or("unknown"),
+            args.hook.name()
+        )));
     }
     let spec = XdpSpec {
         ifindex: index,
