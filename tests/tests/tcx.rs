@@ -471,12 +471,32 @@ fn an_xdp_link_is_protected_from_netlink_and_named_by_rtc() {
         "{shown}"
     );
 
-    std::fs::remove_file(&pin).expect("remove the pin");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while ip_xdp_id(&pair.b, &pair.dev_b).is_some() {
-        assert!(Instant::now() < deadline, "XDP program still attached");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // A second pin keeps the link when the first goes; bpflink detach ends it.
+    let second = bpffs.path().join("second");
+    let second_arg = second.to_string_lossy().into_owned();
+    pair.b
+        .rtc(&["bpflink", "pin", "pinned", &pin_arg, &second_arg])
+        .ok("rtc bpflink pin");
+    std::fs::remove_file(&pin).expect("remove the first pin");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        ip_xdp_id(&pair.b, &pair.dev_b),
+        Some(id),
+        "held by the second pin"
+    );
+    let link: Value = serde_json::from_str(
+        &bpftool(&["-j", "link", "show", "pinned", &second_arg])
+            .ok("bpftool link show")
+            .stdout,
+    )
+    .expect("JSON");
+    assert_eq!(link["type"], "xdp");
+    assert_eq!(link["prog_id"].as_u64(), Some(id));
+    pair.b
+        .rtc(&["bpflink", "detach", "pinned", &second_arg])
+        .ok("rtc bpflink detach");
+    assert_eq!(ip_xdp_id(&pair.b, &pair.dev_b), None, "detached at once");
+    std::fs::remove_file(&second).expect("remove the second pin");
 }
 
 /// `rtc net show` against `bpftool net show` in `ns`: text, -j, -j -p, and per device.
