@@ -858,3 +858,128 @@ fn prog_load_pin_and_show_are_bpftools() {
         "{taken}"
     );
 }
+
+#[test]
+fn replace_swaps_a_program_in_place() {
+    if !require_privileged() {
+        return;
+    }
+    let pair = VethPair::new();
+    let (ns, dev) = (&pair.b, pair.dev_b.as_str());
+    let count = bpf_obj_arg("tcx-count-icmp");
+    let pass = bpf_obj_arg("pass-all");
+    let drop = bpf_obj_arg("drop-icmp");
+    attach(&pair, &["tcx_ingress", "obj", &count, "dev", dev]).ok("counter");
+    attach(&pair, &["tcx_ingress", "obj", &pass, "dev", dev]).ok("pass after it");
+    let (entries, rev) = chain(ns, dev, false);
+    let (counter, passer) = (entries[0].0, entries[1].0);
+    assert!(ping_ok(&pair.a, pair.ip_b));
+
+    // tcx: the dropper takes the counter's place, conditional on the revision.
+    let (counter_text, rev_text) = (counter.to_string(), rev.to_string());
+    attach(
+        &pair,
+        &[
+            "tcx_ingress",
+            "obj",
+            &drop,
+            "sec",
+            "ingress",
+            "dev",
+            dev,
+            "replace",
+            "id",
+            &counter_text,
+            "expected_revision",
+            &rev_text,
+        ],
+    )
+    .ok("replace in place");
+    let (now, _) = chain(ns, dev, false);
+    assert_eq!(now.len(), 2);
+    assert_eq!(prog_name(now[0].0), "drop_icmp", "in the counter's place");
+    assert_eq!(now[1].0, passer);
+    assert!(!ping_ok(&pair.a, pair.ip_b), "the replacement runs");
+    // Again with the old revision (or the gone program): refused, nothing changes.
+    let again = attach(
+        &pair,
+        &[
+            "tcx_ingress",
+            "obj",
+            &count,
+            "dev",
+            dev,
+            "replace",
+            "id",
+            &now[0].0.to_string(),
+            "expected_revision",
+            &rev_text,
+        ],
+    );
+    assert!(
+        !again.success() && again.stderr.contains("ESTALE"),
+        "{again}"
+    );
+    assert_eq!(chain(ns, dev, false).0, now);
+
+    // XDP: replace only the program that is there (XDP_FLAGS_REPLACE).
+    attach(
+        &pair,
+        &[
+            "xdpgeneric",
+            "obj",
+            &bpf_obj_arg("xdp-pass"),
+            "sec",
+            "prog",
+            "dev",
+            dev,
+        ],
+    )
+    .ok("xdp");
+    let old = ip_xdp_id(ns, dev).expect("XDP attached");
+    let frags = bpf_obj_arg("xdp-frags-pass");
+    attach(
+        &pair,
+        &[
+            "xdpgeneric",
+            "obj",
+            &frags,
+            "dev",
+            dev,
+            "replace",
+            "id",
+            &old.to_string(),
+        ],
+    )
+    .ok("xdp replace");
+    let new = ip_xdp_id(ns, dev).expect("XDP attached");
+    assert_ne!(new, old);
+    // Naming a program that is not the attached one is refused by the kernel.
+    let pinned = Bpffs::new();
+    let other = pinned.path().join("other");
+    let other_arg = other.to_string_lossy().into_owned();
+    ns.rtc(&[
+        "prog",
+        "load",
+        &bpf_obj_arg("xdp-pass"),
+        &other_arg,
+        "type",
+        "xdp",
+    ])
+    .ok("prog load");
+    let wrong = attach(
+        &pair,
+        &[
+            "xdpgeneric",
+            "obj",
+            &frags,
+            "dev",
+            dev,
+            "replace",
+            "pinned",
+            &other_arg,
+        ],
+    );
+    assert!(!wrong.success(), "{wrong}");
+    assert_eq!(ip_xdp_id(ns, dev), Some(new), "unchanged");
+}

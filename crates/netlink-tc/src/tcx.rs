@@ -95,6 +95,9 @@ pub struct TcxRequest<'a> {
     pub placement: Placement<'a>,
     /// Change only if the chain is still at this revision (0: whatever it is).
     pub expected_revision: u64,
+    /// [`attach`] only: put `prog` in the place of this program, in one step
+    /// (`BPF_F_REPLACE`); a placement, if given, must name that same place.
+    pub replace: Option<BorrowedFd<'a>>,
 }
 
 impl<'a> TcxRequest<'a> {
@@ -106,6 +109,7 @@ impl<'a> TcxRequest<'a> {
             prog,
             placement: Placement::Default,
             expected_revision: 0,
+            replace: None,
         }
     }
 
@@ -194,8 +198,12 @@ pub fn attach(
         target_ifindex: req.ifindex,
         prog: Some(req.prog),
         attach_type: req.direction.attach_type(),
-        flags: 0,
-        replace: None,
+        flags: if req.replace.is_some() {
+            bpf_sys::consts::BPF_F_REPLACE
+        } else {
+            0
+        },
+        replace: req.replace,
         placement: req.placement,
         expected_revision: req.expected_revision,
     };
@@ -224,6 +232,15 @@ pub fn attach(
 /// (`BPF_LINK_CREATE`). The attachment lives as long as the link: its fd, or a pin.
 pub fn attach_link(req: &TcxRequest<'_>, observer: &dyn BpfObserver) -> Result<LinkFd, HookError> {
     let hook = req.hook();
+    if req.replace.is_some() {
+        return Err(HookError::Bpf {
+            context: format!("BPF_LINK_CREATE at {hook}"),
+            source: bpf_sys::Error::InvalidInput(
+                "a new link cannot replace a program; attach without a link, or update the link"
+                    .into(),
+            ),
+        });
+    }
     check_program(req.prog, &hook)?;
     let attr = LinkCreateAttr {
         prog: req.prog,
@@ -324,7 +341,7 @@ fn classify(
         Some(libc::ENOENT) if cmd == "BPF_PROG_DETACH" => {
             "that program is not in the chain (or the relative one is not)"
         }
-        Some(libc::ENOENT) => "the relative program or link is not in that chain",
+        Some(libc::ENOENT) => "the relative (or replaced) program or link is not in that chain",
         Some(libc::ENODEV) => "no such device",
         Some(libc::EDOM) => "the placement contradicts itself or the chain is full",
         Some(libc::ERANGE) => "the chain is full",

@@ -124,12 +124,18 @@ fn attach_tcx(
         Position::Before(p) => Placement::Before(anchor(p)?),
         Position::After(p) => Placement::After(anchor(p)?),
     };
+    let replaced = match &args.replace {
+        Some(p @ (ProgRef::Name(_) | ProgRef::Tag(_))) => Some(in_chain(index, direction, p)?),
+        Some(p) => Some(open_one(p)?),
+        None => None,
+    };
     let req = TcxRequest {
         ifindex: index,
         direction,
         prog,
         placement,
         expected_revision: args.expected_revision.unwrap_or(0),
+        replace: replaced.as_ref().map(|r| r.fd.as_fd()),
     };
     let observer = session.hook_observer();
     let result = match &args.link_pin {
@@ -166,12 +172,13 @@ fn attach_xdp(
             args.hook.name()
         )));
     }
+    let replaced = args.replace.as_ref().map(open_one).transpose()?;
     let spec = XdpSpec {
         ifindex: index,
         fd: Some(prog.as_raw_fd()),
         mode,
         force: args.overwrite,
-        expected_fd: None,
+        expected_fd: replaced.as_ref().map(|r| r.fd.as_raw_fd()),
     };
     session.netlink()?.set_xdp(&spec).map(drop).map_err(|e| {
         with_owner(

@@ -99,6 +99,9 @@ pub struct AttachArgs {
     pub expected_revision: Option<u64>,
     /// `link pin PATH`: attach through a bpf link pinned there.
     pub link_pin: Option<String>,
+    /// `replace PROG`: put the program in PROG's place in one step (tcx:
+    /// `BPF_F_REPLACE`; XDP: `XDP_FLAGS_REPLACE` with `IFLA_XDP_EXPECTED_FD`).
+    pub replace: Option<ProgRef>,
 }
 
 /// `net detach ...`.
@@ -135,7 +138,7 @@ pub fn usage_text() -> &'static str {
     "Usage: rtc net { show | list } [dev <devname>]\n\
      \x20      rtc net attach ATTACH_TYPE PROG dev <devname> [ overwrite ]\n\
      \x20              [ first | last | before PROG | after PROG ] [ expected_revision N ]\n\
-     \x20              [ link pin PATH ]\n\
+     \x20              [ replace PROG ] [ link pin PATH ]\n\
      \x20      rtc net detach ATTACH_TYPE dev <devname> [ PROG ] [ expected_revision N ]\n\
      \x20      rtc net help\n\
      \n\
@@ -209,6 +212,7 @@ impl NetCommand {
             position: Position::Default,
             expected_revision: None,
             link_pin: None,
+            replace: None,
         };
         let mut placed = false;
         let mut place = |args: &mut AttachArgs, position: Position| {
@@ -227,6 +231,7 @@ impl NetCommand {
                 "before" => place(&mut args, Position::Before(ProgRef::parse(w, false)?))?,
                 "after" => place(&mut args, Position::After(ProgRef::parse(w, false)?))?,
                 "expected_revision" => args.expected_revision = Some(revision(w)?),
+                "replace" => args.replace = Some(ProgRef::parse(w, false)?),
                 "link" => match (w.next_word(), w.next_word()) {
                     (Some("pin"), Some(path)) => args.link_pin = Some(path.to_string()),
                     _ => return Err(error("expected 'link pin PATH'")),
@@ -234,10 +239,15 @@ impl NetCommand {
                 other => {
                     return Err(error(format!(
                         "expected 'overwrite', 'first', 'last', 'before', 'after', \
-                         'expected_revision' or 'link pin', got: '{other}'?"
+                         'expected_revision', 'replace' or 'link pin', got: '{other}'?"
                     )));
                 }
             }
+        }
+        if args.replace.is_some() && (args.link_pin.is_some() || args.overwrite) {
+            return Err(error(
+                "replace swaps a program in place; it goes with neither link pin nor overwrite",
+            ));
         }
         if let NetHook::Xdp(_) = hook {
             if args.position != Position::Default || args.expected_revision.is_some() {
@@ -326,6 +336,7 @@ mod tests {
                 position: Position::First,
                 expected_revision: None,
                 link_pin: None,
+                replace: None,
             })
         );
     }
@@ -337,6 +348,12 @@ mod tests {
         assert!(parse("attach tcx_egress id 1 dev d first last").is_err());
         assert!(parse("attach bogus id 1 dev d").is_err());
         assert!(parse("attach xdp id 1 eth0").is_err());
+        assert!(parse("attach tcx_ingress id 1 dev d replace id 2 link pin /x").is_err());
+        let NetCommand::Attach(r) = parse("attach tcx_egress id 1 dev d replace name old").unwrap()
+        else {
+            panic!("attach")
+        };
+        assert_eq!(r.replace, Some(ProgRef::Name("old".into())));
         assert!(parse("detach tcx dev d").is_err());
         assert_eq!(
             parse("detach tcx_egress dev d id 4").unwrap(),
