@@ -13,6 +13,7 @@ mod cmd;
 mod device;
 mod error;
 mod explain;
+mod explain_hook;
 mod global;
 mod netns;
 mod object;

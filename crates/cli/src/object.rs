@@ -126,7 +126,18 @@ pub fn load_program(
     req: &ProgramRequest<'_>,
     observer: &dyn Observer,
 ) -> CliResult<LoadedProgram> {
-    let mut options = LoadOptions::new(req.prog_type);
+    load_program_with(object, req, LoadOptions::new(req.prog_type), observer)
+}
+
+/// [`load_program`] starting from `options` (for `prog_flags` and
+/// `expected_attach_type` that a section name implies); its `prog_type` is `req`'s.
+pub fn load_program_with(
+    object: &Object,
+    req: &ProgramRequest<'_>,
+    mut options: LoadOptions,
+    observer: &dyn Observer,
+) -> CliResult<LoadedProgram> {
+    options.prog_type = req.prog_type;
     // libbpf (and so tc) names global data maps after the object file.
     options.object_name = Some(req.file.to_string());
     options.kernel = TARGET_KERNEL.get().cloned();

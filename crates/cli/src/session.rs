@@ -87,6 +87,15 @@ impl Session {
         }
     }
 
+    /// What the bpf(2) device-hook calls (tcx, links) report to: the narrator under
+    /// `--explain`, else nobody.
+    pub fn hook_observer(&self) -> &dyn netlink_tc::hook::BpfObserver {
+        match &self.narrator {
+            Some(narrator) => narrator.as_ref(),
+            None => &netlink_tc::hook::NoBpfObserver,
+        }
+    }
+
     /// Narrates a step of the CLI's own (device lookups and the like) under `--explain`.
     pub fn narrate(&self, title: &str) {
         if let Some(narrator) = &self.narrator {

@@ -22,7 +22,7 @@ use super::link_args::{LinkCommand, SetArgs, ShowArgs, XdpAction};
 use super::link_lookup::SystemLookup;
 use crate::device;
 use crate::error::{CliError, CliResult, EXIT_USAGE};
-use crate::object::{ProgramRequest, load_program};
+use crate::object::{ProgramRequest, load_program_with};
 use crate::session::Session;
 use crate::show::link::{LinkEntry, decode_link, render_links};
 
@@ -75,15 +75,17 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
         }
         XdpAction::Object(source) => {
             let object = session.object(&source.file).map_err(ip_exit)?;
-            let loaded = load_program(
+            let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
+            let loaded = load_program_with(
                 &object,
                 &ProgramRequest {
                     file: &source.file,
-                    section: source.section.as_deref().unwrap_or(DEFAULT_SECTION),
+                    section,
                     function: source.program.as_deref(),
                     prog_type: prog_type::XDP,
                     verbose: source.verbose,
                 },
+                super::sections::xdp_load_options(section),
                 session.loader_observer(),
             )
             .map_err(ip_exit)?;
@@ -122,11 +124,16 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
     };
     let netlink = session.netlink()?;
     let error = match netlink.set_xdp(&spec) {
+        Ok(_) if spec.fd.is_none() => return super::bpflink::after_xdp_off(ifindex, &args.dev),
         Ok(_) => return Ok(()),
         Err(error) => error,
     };
     let Some(expected) = expected.filter(|_| is_mismatch(&error)) else {
-        return Err(CliError::kernel(error.to_string()));
+        return Err(super::bpflink::with_xdp_owner(
+            CliError::kernel(error.to_string()),
+            ifindex,
+            &args.dev,
+        ));
     };
     let now = netlink.link_xdp(ifindex).ok();
     if now.as_ref() == Some(&expected.before)
@@ -335,7 +342,7 @@ fn decode(message: &[u8]) -> CliResult<LinkEntry> {
 }
 
 /// The dump `ip link show` sends: every link, family `AF_PACKET`.
-fn encode_link_dump() -> Vec<u8> {
+pub(crate) fn encode_link_dump() -> Vec<u8> {
     let mut b = MessageBuilder::new(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
     b.push_fixed(
         &IfInfoMsg {
