@@ -518,3 +518,6 @@ fn target_spec_text(target: &dyn CandidateSource, spec: &Spec, kind: CoreReloKin
     }
     text
 }
+
+#[cfg(test)]
+mod tests;
