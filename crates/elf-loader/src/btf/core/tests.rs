@@ -583,3 +583,84 @@ fn corrupted_objects_never_panic() {
         }
     }
 }
+
+/// What libbpf did to each relocation, from `bpftool -d prog loadall`'s debug log:
+/// program → (relocation number, instruction, `Some(new value)` or `None` when it
+/// poisoned the instruction).
+fn libbpf_decisions(log: &str) -> BTreeMap<String, Vec<(usize, usize, Option<u64>)>> {
+    let mut out: BTreeMap<String, Vec<(usize, usize, Option<u64>)>> = BTreeMap::new();
+    for line in log.lines() {
+        let Some(rest) = line.strip_prefix("libbpf: prog '") else {
+            continue;
+        };
+        let Some((program, rest)) = rest.split_once("': relo #") else {
+            continue;
+        };
+        let Some((relo, rest)) = rest.split_once(": ") else {
+            continue;
+        };
+        let relo: usize = relo.parse().unwrap();
+        let number = |s: &str| -> usize {
+            s.trim_start_matches('#')
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let decision = if let Some(r) = rest.strip_prefix("patched insn ") {
+            if r.contains("mem_sz") {
+                continue;
+            }
+            let value: u64 = r.rsplit("-> ").next().unwrap().trim().parse().unwrap();
+            (relo, number(r), Some(value))
+        } else if let Some(r) = rest.strip_prefix("substituting insn ") {
+            (relo, number(r), None)
+        } else {
+            continue;
+        };
+        let list = out.entry(program.to_string()).or_default();
+        // A poisoned ld_imm64 is logged twice (both halves): keep the first.
+        if list.last().map(|d| d.0) != Some(relo) {
+            list.push(decision);
+        }
+    }
+    out
+}
+
+#[test]
+fn libbpf_patches_the_same_values() {
+    let Some(kernel) = kernel() else { return };
+    let include = format!("-I{}", kernel.dir.path().display());
+    let Some((_dir, path)) = rtc_tests::build_object(
+        &crate::testutil::c_dir().join("core-vmlinux.c"),
+        Target::Host,
+        &[include.as_str()],
+    ) else {
+        return;
+    };
+    // Pinning into a directory that is not a bpffs: libbpf relocates every program
+    // first (and logs each decision), and nothing stays loaded.
+    let pin = kernel.dir.join("not-a-bpffs");
+    let object_arg = path.to_string_lossy().to_string();
+    let log = bpftool(&["-d", "prog", "loadall", &object_arg, &pin.to_string_lossy()]).stderr;
+    let decisions = libbpf_decisions(&log);
+    if decisions.is_empty() {
+        skip::<()>(&format!("bpftool -d logged no CO-RE decisions:\n{log}"));
+        return;
+    }
+    let object = Object::parse(&std::fs::read(&path).unwrap()).unwrap();
+    let mut compared = 0;
+    for program in object.programs() {
+        let (outcomes, _) = relocate(&object, &kernel.btf, &program.name);
+        let ours: Vec<(usize, usize, Option<u64>)> = outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (i, o.insn, o.target_value))
+            .collect();
+        let theirs = decisions.get(&program.name).cloned().unwrap_or_default();
+        assert_eq!(ours, theirs, "program {}", program.name);
+        compared += ours.len();
+    }
+    assert!(compared > 50, "{compared}");
+}
