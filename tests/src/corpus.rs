@@ -1,15 +1,16 @@
-//! The shared corpus of public BPF objects (`../shared/corpus` beside the
-//! repository, read-only): objects this project did not write, which the parser,
-//! the disassembler and the loader must handle or refuse with a reason.
+//! The corpus of public BPF objects vendored in `tests/corpus/` (each folder with its
+//! licence and provenance in `tests/corpus/README.md`): objects this project did not
+//! write, which the parser, the disassembler and the loader must handle or refuse
+//! with a reason.
 
 use std::path::{Path, PathBuf};
 
 use crate::skip::skip;
 use crate::workspace_root;
 
-/// The corpus directory (it may be missing on a developer's machine).
+/// The corpus directory.
 pub fn corpus_dir() -> PathBuf {
-    workspace_root().join("../shared/corpus")
+    workspace_root().join("tests/corpus")
 }
 
 /// Every object file (`*.o`, `*.elf`) anywhere below [`corpus_dir`], sorted;

@@ -6,7 +6,8 @@
 //! zeroed to its full size first, because the kernel rejects unknown non-zero bytes.
 //!
 //! This crate is the only place in rtc that contains `unsafe` code: the raw syscall in
-//! [`syscall`] and the `uname(2)` call in [`sysinfo`].
+//! [`syscall`], the `uname(2)` call in [`sysinfo`] and the kernel BTF mapping in
+//! [`mapped`].
 //!
 //! Layers above: `elf-loader` builds instructions and calls [`prog_load`] and
 //! [`map_create`]; the CLI calls [`prog_info`] to print `filter show` lines.
@@ -18,6 +19,7 @@ mod error;
 mod fd;
 mod insn;
 mod map;
+pub mod mapped;
 mod obj;
 mod prog;
 mod syscall;
@@ -32,6 +34,7 @@ pub use map::{
     map_get_next_id, map_get_next_key, map_info, map_lookup_elem, map_update_elem,
     value_buffer_size,
 };
+pub use mapped::MappedKernelFile;
 pub use obj::{obj_get, obj_pin};
 pub use prog::{
     LoadedProg, ProgInfo, ProgLoadAttr, prog_get_fd_by_id, prog_get_next_id, prog_info, prog_load,

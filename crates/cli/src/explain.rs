@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use bpf_sys::{Insn, ProgLoadAttr};
+use elf_loader::btf::core::CoreOutcome;
 use elf_loader::{MapDef, Object, Program};
 
 /// Numbers the steps of one run; shared by the loader and netlink narrators.
@@ -174,6 +175,42 @@ impl elf_loader::Observer for Narrator {
             describe_insn(&before),
             describe_insn(&after)
         ));
+    }
+
+    fn core_relocated(&self, _program: &str, outcome: &CoreOutcome) {
+        self.step(&format!(
+            "CO-RE relocation: instruction {} ({}) of {}, access \"{}\" = {}",
+            outcome.insn, outcome.kind, outcome.local_type, outcome.access, outcome.path
+        ));
+        let candidates = if outcome.candidates.is_empty() {
+            "none".to_string()
+        } else {
+            outcome
+                .candidates
+                .iter()
+                .map(|(id, name)| format!("[{id}] {name}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let chosen = match (outcome.chosen, &outcome.target_path) {
+            (Some(_), Some(path)) => path.clone(),
+            (Some(id), None) => format!("[{id}]"),
+            (None, _) => "none matches".to_string(),
+        };
+        let value = match (&outcome.poisoned, outcome.target_value) {
+            (Some(why), _) => format!(
+                "none: {why}; the instruction is poisoned (the verifier refuses it only if it is reachable)"
+            ),
+            (None, Some(value)) => format!("{value} (the object has {})", outcome.local_value),
+            (None, None) => "none".to_string(),
+        };
+        let mut text = format!("kernel candidates: {candidates}\nchosen: {chosen}\nvalue: {value}");
+        for (label, insns) in [("before:", &outcome.before), ("after: ", &outcome.after)] {
+            if let Some(first) = insns.first() {
+                text.push_str(&format!("\n{label} {}", describe_insn(first)));
+            }
+        }
+        self.detail(&text);
     }
 
     fn prog_loading(&self, attr: &ProgLoadAttr<'_>) {

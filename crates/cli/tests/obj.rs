@@ -276,7 +276,7 @@ fn dump_shows_every_instruction_llvm_decodes() {
 fn the_corpus_never_crashes_obj() {
     let corpus = corpus_dir().join("cilium-ebpf");
     let Ok(entries) = std::fs::read_dir(&corpus) else {
-        skip::<()>("the shared corpus is not there");
+        skip::<()>("the corpus (tests/corpus) is not there");
         return;
     };
     let mut shown = 0;

@@ -1,5 +1,5 @@
 //! Micro-benchmark: how long parsing an object and relocating its programs takes,
-//! for every object of the public corpus (`../shared/corpus/`), without the kernel.
+//! for every object of the public corpus (`tests/corpus/`), without the kernel.
 //! "Relocating" is what a load does before `BPF_PROG_LOAD`, for every program of
 //! the object: the load plan ([`elf_loader::plan_load`]: tail calls, initial values,
 //! func/line info) and [`elf_loader::reloc::relocate`] (bpf-to-bpf calls linked,
@@ -27,7 +27,7 @@ const BATCHES: usize = 15;
 const BATCH_TIME: Duration = Duration::from_millis(4);
 
 fn main() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus");
     let mut objects = files_under(&corpus);
     let corpus_count = objects.len();
     objects.extend(

@@ -446,7 +446,7 @@ pub enum RelocError {
     },
     /// The program needs a CO-RE relocation, which this loader does not perform.
     #[error(
-        "program \"{program}\": instruction {insn} (section \"{section}\") has a CO-RE relocation ({relocation}): CO-RE is not supported"
+        "program \"{program}\": instruction {insn} (section \"{section}\") has a CO-RE relocation ({relocation}), and no target kernel was given to resolve it for"
     )]
     CoreRelocation {
         /// Program (function) name.
@@ -457,6 +457,24 @@ pub enum RelocError {
         section: String,
         /// The relocation: its kind, root type and access string.
         relocation: String,
+    },
+    /// A CO-RE relocation could not be applied (malformed, ambiguous, unpatchable).
+    #[error("program \"{program}\": {source}")]
+    Core {
+        /// Program (function) name.
+        program: String,
+        /// What went wrong.
+        source: Box<crate::btf::core::CoreError>,
+    },
+    /// The target kernel's BTF, needed for CO-RE relocations or externs, is unusable.
+    #[error("program \"{program}\" needs the kernel's BTF ({why}): {source}")]
+    KernelBtf {
+        /// Program (function) name.
+        program: String,
+        /// What needs it ("CO-RE relocations", "extern `bpf_dynptr_from_skb`").
+        why: String,
+        /// Why it cannot be had.
+        source: BtfError,
     },
     /// The program would exceed the kernel's instruction count limit once linked.
     #[error("program \"{program}\": {count} instructions once linked, more than fit in a program")]
@@ -629,6 +647,24 @@ pub enum LoadError {
         /// Its section.
         section: String,
     },
+    /// The verifier rejected the program at an instruction poisoned by a CO-RE
+    /// relocation that found nothing in the kernel; `log` is the complete log.
+    #[error(
+        "program \"{program}\" (section \"{section}\"): instruction {insn}: CO-RE relocation {relocation}; the verifier refused the program because that instruction is reachable"
+    )]
+    CoreFailed {
+        /// Program (function) name.
+        program: String,
+        /// Its section.
+        section: String,
+        /// Index of the poisoned instruction in the loaded program.
+        insn: usize,
+        /// The relocation, what it accessed and why it failed: "(field byte offset) of
+        /// `struct task_struct.__state` failed: no field `__state` in the kernel's ...".
+        relocation: String,
+        /// The verifier log.
+        log: String,
+    },
     /// The verifier rejected the program; `log` is its complete log.
     #[error("program \"{program}\" (section \"{section}\") rejected by the verifier: {errno}")]
     Verifier {
@@ -657,7 +693,7 @@ impl LoadError {
     /// The verifier log, when the kernel rejected the program.
     pub fn verifier_log(&self) -> Option<&str> {
         match self {
-            LoadError::Verifier { log, .. } => Some(log),
+            LoadError::Verifier { log, .. } | LoadError::CoreFailed { log, .. } => Some(log),
             _ => None,
         }
     }

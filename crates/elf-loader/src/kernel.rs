@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::btf::TargetBtf;
 use crate::btf::target::VMLINUX_BTF;
+use crate::btf::{BtfKind, TargetBtf};
 use crate::error::BtfError;
 
 /// Facts about the target kernel, read lazily.
@@ -56,8 +56,21 @@ impl KernelInfo {
 
     /// The kernel's BTF, read on the first call.
     pub fn btf(&self) -> Result<&TargetBtf, BtfError> {
+        self.btf_with_names(&[], &[])
+    }
+
+    /// [`KernelInfo::btf`]; when this call is the one that reads it, `names` are
+    /// looked up among types of `kinds` while it is indexed (see
+    /// [`TargetBtf::from_file_with_names`]), which saves a pass later.
+    pub fn btf_with_names(
+        &self,
+        names: &[&str],
+        kinds: &[BtfKind],
+    ) -> Result<&TargetBtf, BtfError> {
         self.btf
-            .get_or_init(|| TargetBtf::from_file(&self.btf_path).map(Arc::new))
+            .get_or_init(|| {
+                TargetBtf::from_file_with_names(&self.btf_path, names, kinds).map(Arc::new)
+            })
             .as_deref()
             .map_err(Clone::clone)
     }

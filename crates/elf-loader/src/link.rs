@@ -18,7 +18,10 @@
 use bpf_sys::Insn;
 use bpf_sys::consts::{BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC};
 
-use crate::error::RelocError;
+use crate::btf::core::{CANDIDATE_KINDS, CoreOutcome, CoreReloKind, CoreRelocator};
+use crate::btf::ext::CoreRelo;
+use crate::btf::{TargetBtf, essential_name};
+use crate::error::{BtfError, RelocError};
 use crate::kernel::KernelInfo;
 use crate::object::Object;
 use crate::observer::Observer;
@@ -57,6 +60,8 @@ pub struct Linked<'o> {
     pub placed: Vec<Placed<'o>>,
     /// The map and variable references to rewrite.
     pub map_refs: Vec<MapRef>,
+    /// What each CO-RE relocation did, in the order applied.
+    pub core: Vec<CoreOutcome>,
 }
 
 /// Links `program`: see the module documentation. Each function appended is reported
@@ -74,7 +79,9 @@ pub fn link<'o>(
             start: 0,
         }],
         map_refs: Vec::new(),
+        core: Vec::new(),
     };
+    let mut relocator = None;
     let mut next = 0;
     while let Some(&Placed { function, start }) = linked.placed.get(next) {
         next += 1;
@@ -89,7 +96,14 @@ pub fn link<'o>(
                 }
             }
         };
-        apply_core_relocations(object, function, start, &mut linked, kernel, observer)
+        let core = CoreStep {
+            object,
+            program,
+            function,
+            start,
+            kernel,
+        };
+        core.apply(&mut linked, &mut relocator, observer)
             .map_err(in_function)?;
         link_function(object, program, function, start, &mut linked, observer)
             .map_err(in_function)?;
@@ -256,56 +270,121 @@ fn is_pseudo_func(insn: &Insn) -> bool {
     insn.is_ld_imm64() && insn.src_reg() == BPF_PSEUDO_FUNC
 }
 
-/// Names of `enum bpf_core_relo_kind`, for messages.
-const CORE_RELO_KINDS: [&str; 13] = [
-    "field byte offset",
-    "field byte size",
-    "field exists",
-    "field signedness",
-    "field left shift",
-    "field right shift",
-    "local type id",
-    "target type id",
-    "type exists",
-    "type size",
-    "enum value exists",
-    "enum value",
-    "type matches",
-];
+/// The CO-RE relocations of one placed function.
+struct CoreStep<'a, 'o> {
+    object: &'o Object,
+    program: &'o Program,
+    function: &'o Program,
+    /// Where the function starts in the linked program.
+    start: usize,
+    kernel: Option<&'a KernelInfo>,
+}
 
-/// Applies the CO-RE relocations of `function`, placed at `start` of the linked
-/// program, for `kernel`.
-fn apply_core_relocations(
-    object: &Object,
-    function: &Program,
-    _start: usize,
-    _linked: &mut Linked<'_>,
-    _kernel: Option<&KernelInfo>,
-    _observer: &dyn Observer,
-) -> Result<(), RelocError> {
-    let (Some(ext), Some(btf)) = (object.btf_ext(), object.btf()) else {
-        return Ok(());
-    };
-    let start = function.offset;
-    let end = start + (function.insns.len() * Insn::SIZE) as u64;
-    let Some(relo) = ext
-        .core_relos_of(&function.section)
-        .iter()
-        .find(|r| (start..end).contains(&u64::from(r.insn_off)))
-    else {
-        return Ok(());
-    };
-    Err(RelocError::CoreRelocation {
-        program: program_label(function),
-        insn: ((u64::from(relo.insn_off) - start) / Insn::SIZE as u64) as usize,
-        section: function.section.clone(),
-        relocation: format!(
-            "{} of type \"{}\", access \"{}\"",
-            CORE_RELO_KINDS
-                .get(relo.kind as usize)
-                .map_or_else(|| format!("kind {}", relo.kind), |k| (*k).to_string()),
-            btf.type_name(relo.type_id).unwrap_or("?"),
-            btf.string(relo.access_str_off).unwrap_or("?"),
-        ),
-    })
+impl<'a, 'o> CoreStep<'a, 'o> {
+    /// The function's CO-RE records with their instruction index in the function.
+    fn records(&self) -> Vec<(usize, CoreRelo)> {
+        let Some(ext) = self.object.btf_ext() else {
+            return Vec::new();
+        };
+        let start = self.function.offset;
+        let end = start + (self.function.insns.len() * Insn::SIZE) as u64;
+        ext.core_relos_of(&self.function.section)
+            .iter()
+            .filter(|r| (start..end).contains(&u64::from(r.insn_off)))
+            .map(|r| {
+                (
+                    ((u64::from(r.insn_off) - start) / Insn::SIZE as u64) as usize,
+                    *r,
+                )
+            })
+            .collect()
+    }
+
+    /// Applies them to the linked program, creating the relocator (and reading the
+    /// kernel's BTF) on first need; each outcome goes to `observer` and `linked.core`.
+    fn apply(
+        &self,
+        linked: &mut Linked<'_>,
+        relocator: &mut Option<CoreRelocator<'a>>,
+        observer: &dyn Observer,
+    ) -> Result<(), RelocError>
+    where
+        'o: 'a,
+    {
+        let records = self.records();
+        let Some(&(first_insn, first)) = records.first() else {
+            return Ok(());
+        };
+        let (Some(kernel), Some(local)) = (self.kernel, self.object.btf()) else {
+            return Err(self.refusal(first_insn, &first));
+        };
+        if relocator.is_none() {
+            let btf =
+                kernel_btf_for(self.object, kernel).map_err(|source| RelocError::KernelBtf {
+                    program: program_label(self.program),
+                    why: "CO-RE relocations".to_string(),
+                    source,
+                })?;
+            let mut fresh = CoreRelocator::new(local, btf);
+            if let Some(ext) = self.object.btf_ext() {
+                for section in &ext.core_relos {
+                    fresh.prefetch(&section.records);
+                }
+            }
+            *relocator = Some(fresh);
+        }
+        let Some(relocator) = relocator.as_mut() else {
+            return Ok(());
+        };
+        for (index, record) in records {
+            let outcome = relocator
+                .apply(&record, &mut linked.insns, self.start + index)
+                .map_err(|source| RelocError::Core {
+                    program: program_label(self.function),
+                    source: Box::new(source),
+                })?;
+            observer.core_relocated(&program_label(self.program), &outcome);
+            linked.core.push(outcome);
+        }
+        Ok(())
+    }
+
+    /// The error for a CO-RE relocation that cannot be resolved for want of a kernel
+    /// (or of the object's own BTF).
+    fn refusal(&self, insn: usize, relo: &CoreRelo) -> RelocError {
+        let btf = self.object.btf();
+        let name = |id| btf.and_then(|b| b.type_name(id).ok()).unwrap_or("?");
+        let access = btf
+            .and_then(|b| b.string(relo.access_str_off).ok())
+            .unwrap_or("?");
+        RelocError::CoreRelocation {
+            program: program_label(self.function),
+            insn,
+            section: self.function.section.clone(),
+            relocation: format!(
+                "{} of type \"{}\", access \"{}\"",
+                CoreReloKind::from_raw(relo.kind)
+                    .map_or_else(|| format!("kind {}", relo.kind), |k| k.to_string()),
+                name(relo.type_id),
+                access,
+            ),
+        }
+    }
+}
+
+/// The kernel's BTF, opened (on first use) with the candidates of every CO-RE root
+/// type of `object` looked up in the same pass.
+fn kernel_btf_for<'k>(object: &Object, kernel: &'k KernelInfo) -> Result<&'k TargetBtf, BtfError> {
+    let mut names: Vec<&str> = Vec::new();
+    if let (Some(ext), Some(btf)) = (object.btf_ext(), object.btf()) {
+        for relo in ext.core_relos.iter().flat_map(|s| &s.records) {
+            if let Ok(name) = btf.type_name(relo.type_id) {
+                let name = essential_name(name);
+                if !name.is_empty() && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    kernel.btf_with_names(&names, &CANDIDATE_KINDS)
 }

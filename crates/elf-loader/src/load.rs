@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use bpf_sys::{BtfFd, Insn, MapCreateAttr, MapFd, ProgFd, ProgLoadAttr};
 
+use crate::btf::core::{CoreOutcome, POISON_HELPER};
 use crate::btf_info::ProgramBtfInfo;
 use crate::error::LoadError;
 use crate::kernel::KernelInfo;
@@ -611,12 +612,29 @@ fn load_program(
     };
     observer.prog_loading(&attr);
     let loaded = bpf_sys::prog_load(&attr).map_err(|error| match error {
-        bpf_sys::Error::Verifier { errno, log, .. } => LoadError::Verifier {
-            program: program_label(program),
-            section: program.section.clone(),
-            errno,
-            log,
-        },
+        bpf_sys::Error::Verifier { errno, log, .. } => {
+            match poisoned_at_fault(&linked.core, &log) {
+                Some(outcome) => LoadError::CoreFailed {
+                    program: program_label(program),
+                    section: program.section.clone(),
+                    insn: outcome.insn,
+                    relocation: format!(
+                        "({}) of `{} {}` failed: {}",
+                        outcome.kind,
+                        type_keyword(&outcome.local_type),
+                        outcome.path,
+                        outcome.poisoned.as_deref().unwrap_or("")
+                    ),
+                    log,
+                },
+                None => LoadError::Verifier {
+                    program: program_label(program),
+                    section: program.section.clone(),
+                    errno,
+                    log,
+                },
+            }
+        }
         source => LoadError::ProgLoad {
             program: program_label(program),
             section: program.section.clone(),
@@ -625,4 +643,27 @@ fn load_program(
     })?;
     observer.prog_loaded(&program.name, loaded.fd.as_raw_fd(), &loaded.log);
     Ok((loaded.fd, loaded.log, std::mem::take(&mut linked.insns)))
+}
+
+/// The poisoned CO-RE relocation the verifier stopped at, if it stopped at one: the
+/// log then names the poison helper (`call unknown#195896080`), usually after the
+/// instruction's index.
+fn poisoned_at_fault<'a>(core: &'a [CoreOutcome], log: &str) -> Option<&'a CoreOutcome> {
+    let poison = POISON_HELPER.to_string();
+    let line = log.lines().rev().find(|line| line.contains(&poison))?;
+    let poisoned = || core.iter().filter(|o| o.poisoned.is_some());
+    let at: Option<usize> = line
+        .split_once(':')
+        .and_then(|(index, _)| index.trim().parse().ok());
+    at.and_then(|at| poisoned().find(|o| o.insn == at))
+        .or_else(|| poisoned().next())
+}
+
+/// "struct" of "struct task_struct" (the keyword part of a described type), so the
+/// access reads "struct task_struct.__state"; empty for a type without one.
+fn type_keyword(local_type: &str) -> &str {
+    match local_type.split_once(' ') {
+        Some((keyword, _)) if matches!(keyword, "struct" | "union" | "enum" | "typedef") => keyword,
+        _ => "",
+    }
 }

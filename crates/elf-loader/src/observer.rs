@@ -6,6 +6,7 @@ use std::path::Path;
 
 use bpf_sys::{Insn, ProgLoadAttr};
 
+use crate::btf::core::CoreOutcome;
 use crate::maps::MapDef;
 use crate::program::Program;
 
@@ -20,6 +21,12 @@ pub trait Observer {
     /// `start` (bpf-to-bpf call linking).
     fn function_linked(&self, program: &str, function: &str, start: usize) {
         let _ = (program, function, start);
+    }
+
+    /// A CO-RE relocation of `program` was resolved against the kernel's BTF and its
+    /// instruction patched (or poisoned): see [`CoreOutcome`].
+    fn core_relocated(&self, program: &str, outcome: &CoreOutcome) {
+        let _ = (program, outcome);
     }
 
     /// The object's BTF was loaded into the kernel (`BPF_BTF_LOAD`): `size` bytes.

@@ -1,4 +1,4 @@
-//! Every object of the shared corpus (`../shared/corpus`, public BPF objects this
+//! Every object of the vendored corpus (`tests/corpus`, public BPF objects this
 //! project did not write) parses without panicking: either it parses, and then LLVM's
 //! reading of the file agrees with ours, or the error names the problem. Prints a table
 //! (file -> programs / error) that can be quoted. As root, every program of every

@@ -6,12 +6,15 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bpf_sys::consts::prog_type;
 use bpf_sys::{Insn, ProgLoadAttr};
 use common::{Target, build};
-use elf_loader::{LoadError, LoadOptions, MapDef, Object, Observer, RelocError, Unsupported};
+use elf_loader::{
+    KernelInfo, LoadError, LoadOptions, MapDef, Object, Observer, RelocError, Unsupported,
+};
 
 /// Panics on every step that would involve the kernel.
 struct NoKernel;
@@ -109,17 +112,39 @@ fn externs_are_refused_by_name_before_anything_is_created() {
 }
 
 #[test]
-fn core_relocations_are_refused_naming_type_and_access() {
-    let Some(err) = load_error("core.c", Target::Host, "ingress", None) else {
+fn core_relocations_without_kernel_btf_are_refused_before_any_syscall() {
+    let Some(bytes) = build("core.c", Target::Host) else {
         return;
     };
+    let object = Object::parse(&bytes).unwrap();
+    let options = LoadOptions {
+        bpffs: Some(PathBuf::from("/nonexistent/rtc-test-bpffs")),
+        kernel: Some(Arc::new(KernelInfo::with_btf_file(Path::new(
+            "/nonexistent/vmlinux",
+        )))),
+        ..LoadOptions::new(prog_type::SCHED_CLS)
+    };
+    let err = object
+        .load("ingress", None, &options, &NoKernel)
+        .expect_err("no kernel BTF");
     println!("{err}");
     assert!(
-        matches!(err, LoadError::Reloc(RelocError::CoreRelocation { .. })),
+        matches!(err, LoadError::Reloc(RelocError::KernelBtf { .. })),
         "{err}"
     );
     let message = err.to_string();
     assert!(message.contains("reads_with_core"), "{message}");
+    assert!(message.contains("CO-RE relocations"), "{message}");
+    assert!(message.contains("/nonexistent/vmlinux"), "{message}");
+
+    // Relocating without any kernel names the relocation instead.
+    let program = object.find_program("ingress", None).unwrap();
+    let err = elf_loader::reloc::relocate(&object, program, |_| Some(3), &NoKernel).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        matches!(err, RelocError::CoreRelocation { .. }),
+        "{message}"
+    );
     assert!(message.contains("section \"ingress\""), "{message}");
     assert!(message.contains("sk_buff_view"), "{message}");
     assert!(message.contains("field byte offset"), "{message}");

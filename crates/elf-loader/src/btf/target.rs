@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::btf::{BtfKind, BtfType, Layout, TYPE_SIZE, TypeDetail, decode_type, string_in};
 use crate::bytes::read_u32;
@@ -22,11 +22,29 @@ use crate::object::ByteOrder;
 /// Where the running kernel publishes its own BTF.
 pub const VMLINUX_BTF: &str = "/sys/kernel/btf/vmlinux";
 
+/// The bytes of a BTF blob: the kernel's own pages, or a copy.
+#[derive(Debug)]
+enum Bytes {
+    Mapped(bpf_sys::MappedKernelFile),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(mapped) => mapped,
+            Bytes::Owned(bytes) => bytes,
+        }
+    }
+}
+
 /// A kernel's BTF (vmlinux, or a module's on top of it), decoded lazily.
 #[derive(Debug)]
 pub struct TargetBtf {
     name: String,
-    data: Vec<u8>,
+    data: Bytes,
     order: ByteOrder,
     base: Option<Arc<TargetBtf>>,
     /// Id of the first type of this blob (1 for vmlinux; after the base's for a module).
@@ -38,6 +56,9 @@ pub struct TargetBtf {
     strings_len: usize,
     /// String offsets below this one are the base's.
     first_string: u32,
+    /// Essential names already looked up: the kinds looked among (a bit per raw
+    /// kind) and the ids found.
+    known: Mutex<BTreeMap<String, (u32, Vec<u32>)>>,
 }
 
 /// The name a CO-RE relocation matches types by: `name` without a `___flavor`
@@ -61,7 +82,7 @@ pub fn essential_name(name: &str) -> &str {
 impl TargetBtf {
     /// Reads base BTF (vmlinux's) from its bytes, in the host's byte order.
     pub fn parse(data: Vec<u8>) -> Result<TargetBtf, BtfError> {
-        TargetBtf::index("vmlinux", data, None)
+        TargetBtf::index("vmlinux", Bytes::Owned(data), None, &[], &[])
     }
 
     /// Reads a module's split BTF, whose ids and strings continue those of `base`.
@@ -70,17 +91,33 @@ impl TargetBtf {
         data: Vec<u8>,
         base: Arc<TargetBtf>,
     ) -> Result<TargetBtf, BtfError> {
-        TargetBtf::index(name, data, Some(base))
+        TargetBtf::index(name, Bytes::Owned(data), Some(base), &[], &[])
     }
 
     /// Reads base BTF from a file: a kernel's `/sys/kernel/btf/vmlinux`, or a copy of
     /// another kernel's (libbpf's `btf_custom_path`).
+    /// The kernel's own files are mapped rather than copied where the kernel allows.
     pub fn from_file(path: &Path) -> Result<TargetBtf, BtfError> {
+        TargetBtf::from_file_with_names(path, &[], &[])
+    }
+
+    /// [`TargetBtf::from_file`], looking up `names` among types of `kinds` (see
+    /// [`TargetBtf::find_by_essential_names_of`]) in the same pass over the types that
+    /// indexes them, so that asking for them later costs nothing: one walk over the
+    /// megabytes of vmlinux BTF instead of two.
+    pub fn from_file_with_names(
+        path: &Path,
+        names: &[&str],
+        kinds: &[BtfKind],
+    ) -> Result<TargetBtf, BtfError> {
+        if let Ok(mapped) = bpf_sys::MappedKernelFile::open(path) {
+            return TargetBtf::index("vmlinux", Bytes::Mapped(mapped), None, names, kinds);
+        }
         let data = std::fs::read(path).map_err(|e| BtfError::File {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        TargetBtf::parse(data)
+        TargetBtf::index("vmlinux", Bytes::Owned(data), None, names, kinds)
     }
 
     /// Reads the running kernel's BTF from [`VMLINUX_BTF`].
@@ -90,9 +127,12 @@ impl TargetBtf {
 
     fn index(
         name: &str,
-        data: Vec<u8>,
+        data: Bytes,
         base: Option<Arc<TargetBtf>>,
+        names: &[&str],
+        kinds: &[BtfKind],
     ) -> Result<TargetBtf, BtfError> {
+        let mask = kind_mask(kinds);
         let order = ByteOrder::host();
         let layout = Layout::read(&data, order, base.is_some())?;
         let first_id = base.as_ref().map_or(1, |b| b.type_count());
@@ -100,16 +140,43 @@ impl TargetBtf {
             Some(b) => b.string_count()?,
             None => 0,
         };
-        let mut offsets = Vec::new();
+        if u32::try_from(layout.types_end).is_err() {
+            return Err(BtfError::Header {
+                section: ".BTF",
+                reason: "type section beyond 4 GiB".to_string(),
+            });
+        }
+        // Records are at least 12 bytes; most vmlinux ones are 12 to 16.
+        let mut offsets = Vec::with_capacity((layout.types_end - layout.types_start) / 16);
+        let mut known: BTreeMap<String, (u32, Vec<u32>)> = names
+            .iter()
+            .map(|n| (n.to_string(), (mask, Vec::new())))
+            .collect();
+        let strings = data
+            .get(layout.strings_start..layout.strings_start + layout.strings_len)
+            .unwrap_or_default();
         let mut offset = layout.types_start;
         while offset < layout.types_end {
             let id = first_id.saturating_add(offsets.len() as u32);
             let next = record_end(&data, order, id, offset, layout.types_end)?;
-            offsets.push(u32::try_from(offset).map_err(|_| BtfError::Type {
-                id,
-                offset,
-                reason: "record beyond 4 GiB".to_string(),
-            })?);
+            let info = read_u32(&data, offset + 4, order).unwrap_or(0);
+            if !names.is_empty() && mask & (1 << ((info >> 24) & 0x1f)) != 0 {
+                let name_off = read_u32(&data, offset, order).unwrap_or(0);
+                if let Some(name) = name_off
+                    .checked_sub(first_string)
+                    .filter(|_| name_off != 0)
+                    .and_then(|off| strings.get(off as usize..))
+                {
+                    for wanted in names {
+                        if has_essential_name(name, wanted.as_bytes()) {
+                            if let Some((_, ids)) = known.get_mut(*wanted) {
+                                ids.push(id);
+                            }
+                        }
+                    }
+                }
+            }
+            offsets.push(offset as u32);
             offset = next;
         }
         Ok(TargetBtf {
@@ -123,6 +190,7 @@ impl TargetBtf {
             strings_start: layout.strings_start,
             strings_len: layout.strings_len,
             first_string,
+            known: Mutex::new(known),
         })
     }
 
@@ -264,23 +332,70 @@ impl TargetBtf {
     /// blob's types (not its base's) of any kind whose essential name equals it, in id
     /// order. One pass over the types, comparing raw name bytes.
     pub fn find_by_essential_names(&self, names: &[&str]) -> BTreeMap<String, Vec<u32>> {
-        let mut found: BTreeMap<String, Vec<u32>> =
-            names.iter().map(|n| (n.to_string(), Vec::new())).collect();
-        if names.is_empty() {
+        self.find_by_essential_names_of(names, &[])
+    }
+
+    /// [`TargetBtf::find_by_essential_names`] among types of `kinds` only (all kinds
+    /// when empty): names of other types are not even read, which is most of the cost.
+    /// Names looked up before (or when the BTF was opened) are answered from memory.
+    pub fn find_by_essential_names_of(
+        &self,
+        names: &[&str],
+        kinds: &[BtfKind],
+    ) -> BTreeMap<String, Vec<u32>> {
+        let mask = kind_mask(kinds);
+        let of_kind = |id: &u32| self.kind_of(*id).is_ok_and(|k| mask & (1 << k as u32) != 0);
+        let mut found = BTreeMap::new();
+        let mut unknown = Vec::new();
+        {
+            let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+            for name in names {
+                match known.get(*name) {
+                    Some((looked_in, ids)) if looked_in & mask == mask => {
+                        let ids = ids.iter().copied().filter(of_kind).collect();
+                        found.insert(name.to_string(), ids);
+                    }
+                    _ => unknown.push(*name),
+                }
+            }
+        }
+        if unknown.is_empty() {
             return found;
         }
+        let scanned = self.scan(&unknown, kinds);
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        for (name, ids) in &scanned {
+            known.insert(name.clone(), (mask, ids.clone()));
+        }
+        found.extend(scanned);
+        found
+    }
+
+    /// One pass over this blob's types of `kinds` (all when empty) for `names`.
+    fn scan(&self, names: &[&str], kinds: &[BtfKind]) -> BTreeMap<String, Vec<u32>> {
+        let mask = kind_mask(kinds);
+        let mut found: BTreeMap<String, Vec<u32>> =
+            names.iter().map(|n| (n.to_string(), Vec::new())).collect();
+        let strings = self.strings();
+        let data: &[u8] = &self.data;
         for (id, record) in self.own_types() {
-            let Some(bytes) = self.own_name_bytes(record) else {
+            let (Some(name_off), Some(info)) = (
+                read_u32(data, record, self.order),
+                read_u32(data, record + 4, self.order),
+            ) else {
+                continue;
+            };
+            if name_off < self.first_string || name_off == 0 {
+                continue;
+            }
+            if mask & (1 << ((info >> 24) & 0x1f)) == 0 {
+                continue;
+            }
+            let Some(name) = strings.get((name_off - self.first_string) as usize..) else {
                 continue;
             };
             for wanted in names {
-                if !bytes.starts_with(wanted.as_bytes()) {
-                    continue;
-                }
-                let Ok(full) = std::str::from_utf8(bytes) else {
-                    continue;
-                };
-                if essential_name(full) == *wanted {
+                if has_essential_name(name, wanted.as_bytes()) {
                     if let Some(ids) = found.get_mut(*wanted) {
                         ids.push(id);
                     }
@@ -299,6 +414,56 @@ impl TargetBtf {
     }
 }
 
+/// A bit per raw kind number of `kinds`; every kind when empty.
+fn kind_mask(kinds: &[BtfKind]) -> u32 {
+    if kinds.is_empty() {
+        return u32::MAX;
+    }
+    kinds.iter().fold(0, |mask, &k| mask | 1 << k as u32)
+}
+
+/// Whether the NUL-terminated name at the start of `name` has essential name
+/// `wanted`: it is `wanted`, or `wanted` with a flavor suffix.
+fn has_essential_name(name: &[u8], wanted: &[u8]) -> bool {
+    if wanted.is_empty() || !name.starts_with(wanted) {
+        return false;
+    }
+    match name.get(wanted.len()) {
+        Some(0) => true,
+        Some(b'_') => {
+            let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+            std::str::from_utf8(name.get(..len).unwrap_or_default())
+                .is_ok_and(|full| essential_name(full).as_bytes() == wanted)
+        }
+        _ => false,
+    }
+}
+
+/// Bytes after the 12-byte record, by raw kind: (fixed, per `vlen` entry); `None` for
+/// kinds that do not exist.
+const RECORD_EXTRA: [Option<(usize, usize)>; 20] = [
+    None,          // 0: void is never written
+    Some((4, 0)),  // int
+    Some((0, 0)),  // ptr
+    Some((12, 0)), // array
+    Some((0, 12)), // struct
+    Some((0, 12)), // union
+    Some((0, 8)),  // enum
+    Some((0, 0)),  // fwd
+    Some((0, 0)),  // typedef
+    Some((0, 0)),  // volatile
+    Some((0, 0)),  // const
+    Some((0, 0)),  // restrict
+    Some((0, 0)),  // func
+    Some((0, 8)),  // func_proto
+    Some((4, 0)),  // var
+    Some((0, 12)), // datasec
+    Some((0, 0)),  // float
+    Some((4, 0)),  // decl_tag
+    Some((0, 0)),  // type_tag
+    Some((0, 12)), // enum64
+];
+
 /// Where the record of type `id` at `offset` ends, from its kind and `vlen` alone.
 fn record_end(
     data: &[u8],
@@ -310,18 +475,13 @@ fn record_end(
     let fail = |reason: String| BtfError::Type { id, offset, reason };
     let info = read_u32(data, offset + 4, order)
         .ok_or_else(|| fail("the type record runs past the end of the type section".into()))?;
-    let raw_kind = (info >> 24) & 0x1f;
-    let kind =
-        BtfKind::from_raw(raw_kind).ok_or_else(|| fail(format!("unknown kind {raw_kind}")))?;
-    let vlen = (info & 0xffff) as usize;
-    let extra = match kind {
-        BtfKind::Int | BtfKind::Var | BtfKind::DeclTag => 4,
-        BtfKind::Array => 12,
-        BtfKind::Struct | BtfKind::Union | BtfKind::Datasec | BtfKind::Enum64 => 12 * vlen,
-        BtfKind::Enum | BtfKind::FuncProto => 8 * vlen,
-        _ => 0,
-    };
-    let next = offset + TYPE_SIZE + extra;
+    let raw_kind = ((info >> 24) & 0x1f) as usize;
+    let (fixed, per_entry) = RECORD_EXTRA
+        .get(raw_kind)
+        .copied()
+        .flatten()
+        .ok_or_else(|| fail(format!("unknown kind {raw_kind}")))?;
+    let next = offset + TYPE_SIZE + fixed + per_entry * (info & 0xffff) as usize;
     if next > end {
         return Err(fail(
             "the type record runs past the end of the type section".into(),

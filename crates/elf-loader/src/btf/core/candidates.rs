@@ -30,13 +30,27 @@ pub trait CandidateSource: BtfTypes {
     }
 }
 
+/// The kinds a CO-RE root type can have when it is looked up by name: every named
+/// kind but functions, variables and data sections (which are most of vmlinux's named
+/// types, so leaving them out makes the look-up several times cheaper).
+pub const CANDIDATE_KINDS: [BtfKind; 8] = [
+    BtfKind::Int,
+    BtfKind::Struct,
+    BtfKind::Union,
+    BtfKind::Enum,
+    BtfKind::Fwd,
+    BtfKind::Typedef,
+    BtfKind::Float,
+    BtfKind::Enum64,
+];
+
 impl CandidateSource for TargetBtf {
     fn id_count(&self) -> u32 {
         self.type_count()
     }
 
     fn ids_by_essential_name(&self, names: &[&str]) -> BTreeMap<String, Vec<u32>> {
-        self.find_by_essential_names(names)
+        self.find_by_essential_names_of(names, &CANDIDATE_KINDS)
     }
 }
 

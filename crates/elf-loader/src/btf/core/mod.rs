@@ -35,7 +35,7 @@ use crate::btf::ext::CoreRelo;
 use crate::btf::{Btf, BtfTypes, essential_name};
 use crate::error::BtfError;
 
-pub use candidates::CandidateSource;
+pub use candidates::{CANDIDATE_KINDS, CandidateSource};
 pub use kind::{CoreReloKind, KindFamily};
 pub use patch::POISON_HELPER;
 
