@@ -664,3 +664,60 @@ fn libbpf_patches_the_same_values() {
     }
     assert!(compared > 50, "{compared}");
 }
+
+/// `struct s { T x; }` over one integer type of `size` bytes and `encoding`.
+fn one_field_struct(size: u32, encoding: u32) -> Btf {
+    use crate::btf::tests::blob;
+    let info = |kind: u32, vlen: u32| (kind << 24) | vlen;
+    // strings: 0 "" 1 "t" 3 "s" 5 "x" 7 "0:0"
+    let strings = b"\0t\0s\0x\x000:0\0";
+    let words = [
+        1,
+        info(1, 0),
+        size,
+        (encoding << 24) | (size * 8),
+        3,
+        info(4, 1),
+        size,
+        5,
+        1,
+        0,
+    ];
+    Btf::parse(&blob(&words, strings), crate::object::ByteOrder::Little).unwrap()
+}
+
+#[test]
+fn loads_are_resized_only_for_unsigned_integers_and_pointers() {
+    let local = one_field_struct(8, 0);
+    let relo = CoreRelo {
+        insn_off: 0,
+        type_id: 2,
+        access_str_off: 7,
+        kind: 0,
+    };
+    // r0 = *(u64 *)(r1 + 0) against a kernel whose field is a u32: becomes a u32 load.
+    let unsigned = one_field_struct(4, 0);
+    let mut insns = [Insn::new(0x79, 0, 1, 0, 0)];
+    let outcome = CoreRelocator::new(&local, &unsigned)
+        .apply(&relo, &mut insns, 0)
+        .unwrap();
+    assert_eq!(outcome.poisoned, None);
+    assert_eq!(insns[0], Insn::new(0x61, 0, 1, 0, 0));
+    // A signed int cannot be read with a narrower load: poisoned, with the reason.
+    let signed = one_field_struct(4, 1);
+    let mut insns = [Insn::new(0x79, 0, 1, 0, 0)];
+    let outcome = CoreRelocator::new(&local, &signed)
+        .apply(&relo, &mut insns, 0)
+        .unwrap();
+    assert!(outcome.poisoned.unwrap().contains("size differs"));
+    assert_eq!(insns[0].imm, POISON_HELPER);
+    // A load of the wrong size for the local field is refused.
+    let mut insns = [Insn::new(0x61, 0, 1, 0, 0)];
+    let err = CoreRelocator::new(&local, &unsigned)
+        .apply(&relo, &mut insns, 0)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("accesses 4 bytes, expected 8"),
+        "{err}"
+    );
+}
