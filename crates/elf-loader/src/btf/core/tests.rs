@@ -721,3 +721,53 @@ fn loads_are_resized_only_for_unsigned_integers_and_pointers() {
         "{err}"
     );
 }
+
+#[test]
+fn module_btf_is_searched_when_vmlinux_has_no_candidate() {
+    use crate::btf::tests::blob;
+    use std::sync::Arc;
+    let info = |kind: u32, vlen: u32| (kind << 24) | vlen;
+    let int = [1, info(1, 0), 4, (1 << 24) | 32];
+    // "vmlinux": int (1), struct other (2).
+    let base = blob(&[&int[..], &[5, info(4, 0), 0]].concat(), b"\0int\0other\0");
+    let base = Arc::new(TargetBtf::parse(base).unwrap());
+    // The module: struct modstruct { int x; int y; } (3), strings after the base's 11 bytes.
+    let module = blob(
+        &[11, info(4, 2), 8, 21, 1, 0, 23, 1, 32],
+        b"modstruct\0x\0y\0",
+    );
+    let module = TargetBtf::parse_split("mod", module, Arc::clone(&base)).unwrap();
+    // The object: struct modstruct { int y; }, reading y ("0:0").
+    let local = blob(
+        &[&int[..], &[5, info(4, 1), 4, 15, 1, 0]].concat(),
+        b"\0int\0modstruct\0y\x000:0\0",
+    );
+    let local = Btf::parse(&local, crate::object::ByteOrder::Little).unwrap();
+    let relo = CoreRelo {
+        insn_off: 0,
+        type_id: 2,
+        access_str_off: 17,
+        kind: 0,
+    };
+    // vmlinux alone: no candidate, poisoned.
+    let mut insns = [Insn::new(0x61, 0, 1, 0, 0)];
+    let outcome = CoreRelocator::new(&local, base.as_ref())
+        .apply(&relo, &mut insns, 0)
+        .unwrap();
+    assert!(outcome.poisoned.is_some());
+    // With the module: found there, at offset 4.
+    let mut insns = [Insn::new(0x61, 0, 1, 0, 0)];
+    let modules: [&dyn CandidateSource; 1] = [&module];
+    let outcome = CoreRelocator::new(&local, base.as_ref())
+        .with_modules(&modules)
+        .apply(&relo, &mut insns, 0)
+        .unwrap();
+    assert_eq!(outcome.poisoned, None);
+    assert_eq!(insns[0].off, 4);
+    assert_eq!(outcome.chosen, Some(3));
+    assert_eq!(outcome.target_btf.as_deref(), Some("mod"));
+    assert_eq!(
+        outcome.candidates,
+        vec![(3, "struct modstruct in mod".to_string())]
+    );
+}
