@@ -262,6 +262,12 @@ impl<'a> CoreRelocator<'a> {
     /// Looks up the candidates of every root type of `relos` in one pass over the
     /// target's types (otherwise each new root type costs a pass of its own).
     pub fn prefetch(&mut self, relos: &[CoreRelo]) {
+        self.prefetch_all(relos);
+    }
+
+    /// Like [`CoreRelocator::prefetch`] for records of several sections at once (e.g.
+    /// every section of [`crate::btf::ext::BtfExt::core_relos`]): still one pass.
+    pub fn prefetch_all<'r>(&mut self, relos: impl IntoIterator<Item = &'r CoreRelo>) {
         let mut wanted: Vec<String> = Vec::new();
         for relo in relos {
             if relo.kind == CoreReloKind::TypeIdLocal.raw() {

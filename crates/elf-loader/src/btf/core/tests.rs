@@ -123,7 +123,8 @@ fn relocate(
     let relos = object.btf_ext().unwrap().core_relos_of(&program.section);
     let mut insns = program.insns.clone();
     let mut relocator = CoreRelocator::new(btf, target);
-    relocator.prefetch(relos);
+    let ext = object.btf_ext().unwrap();
+    relocator.prefetch_all(ext.core_relos.iter().flat_map(|s| &s.records));
     let outcomes = relos
         .iter()
         .map(|relo| {
