@@ -372,9 +372,7 @@ impl<'a, 'o> CoreStep<'a, 'o> {
                 })?;
             let mut fresh = CoreRelocator::new(local, btf);
             if let Some(ext) = self.object.btf_ext() {
-                for section in &ext.core_relos {
-                    fresh.prefetch(&section.records);
-                }
+                fresh.prefetch_all(ext.core_relos.iter().flat_map(|s| &s.records));
             }
             *relocator = Some(fresh);
         }

@@ -91,7 +91,7 @@ pub enum CoreError {
     },
     /// Several kernel types match and give different answers (libbpf refuses too).
     #[error(
-        "instruction {insn}: CO-RE relocation ({kind}) of {local_type} access \"{access}\" is ambiguous: kernel types {first} and {second} both match but disagree"
+        "instruction {insn}: CO-RE relocation ({kind}) of {local_type} access {access} is ambiguous: kernel types {first} and {second} both match but disagree"
     )]
     Ambiguous {
         /// Index of the instruction.
@@ -100,7 +100,8 @@ pub enum CoreError {
         kind: CoreReloKind,
         /// The local root type.
         local_type: String,
-        /// The raw access string.
+        /// The raw access string, quoted, and the access in C terms: `"0:1"
+        /// (walk_control.stage)`.
         access: String,
         /// The first matching kernel type and what it gives ("[123] struct foo
         /// (value 8)").
@@ -441,7 +442,11 @@ impl<'a> CoreRelocator<'a> {
                                 insn: index,
                                 kind,
                                 local_type: ctx.local_type,
-                                access: ctx.access,
+                                access: format!(
+                                    "\"{}\" ({})",
+                                    ctx.access,
+                                    path(local, &local_spec, kind)
+                                ),
                                 first: format!("{} ({first_value})", self.describe_cand(*first)),
                                 second: format!("{} ({second_value})", self.describe_cand(cand)),
                             });
