@@ -89,6 +89,7 @@ fn unknown_section_lists_the_programs() {
 
 #[test]
 fn externs_are_refused_by_name_before_anything_is_created() {
+    // Without a kernel to resolve them for, relocation refuses externs by name.
     for (file, feature, symbol) in [
         ("kfunc.c", Unsupported::ExternCall, "bpf_rcu_read_lock"),
         (
@@ -97,18 +98,42 @@ fn externs_are_refused_by_name_before_anything_is_created() {
             "LINUX_KERNEL_VERSION",
         ),
     ] {
-        let Some(err) = load_error(file, Target::Host, "ingress", None) else {
+        let Some(bytes) = build(file, Target::Host) else {
             return;
         };
+        let object = Object::parse(&bytes).unwrap();
+        let program = object.find_program("ingress", None).unwrap();
+        let err = elf_loader::reloc::relocate(&object, program, |_| Some(3), &NoKernel)
+            .expect_err("an extern without a kernel");
         println!("{file}: {err}");
         assert!(err.to_string().contains(symbol), "{err}");
         match err {
-            LoadError::Reloc(RelocError::NotSupported { feature: found, .. }) => {
-                assert_eq!(found, feature, "{file}")
-            }
+            RelocError::NotSupported { feature: found, .. } => assert_eq!(found, feature, "{file}"),
             other => panic!("{file}: {other}"),
         }
     }
+    // A kfunc needs the kernel's BTF: when it cannot be read, the load stops before
+    // anything reaches the kernel, naming the extern.
+    let Some(bytes) = build("kfunc.c", Target::Host) else {
+        return;
+    };
+    let object = Object::parse(&bytes).unwrap();
+    let options = LoadOptions {
+        bpffs: Some(PathBuf::from("/nonexistent/rtc-test-bpffs")),
+        kernel: Some(Arc::new(KernelInfo::with_btf_file(Path::new(
+            "/nonexistent/vmlinux",
+        )))),
+        ..LoadOptions::new(prog_type::SCHED_CLS)
+    };
+    let err = object
+        .load("ingress", None, &options, &NoKernel)
+        .expect_err("no kernel BTF");
+    println!("kfunc.c without kernel BTF: {err}");
+    assert!(
+        matches!(err, LoadError::Reloc(RelocError::KernelBtf { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains("bpf_rcu_read_lock"), "{err}");
 }
 
 #[test]
