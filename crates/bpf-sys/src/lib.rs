@@ -25,7 +25,7 @@ mod prog;
 mod syscall;
 pub mod sysinfo;
 
-pub use btf::btf_load;
+pub use btf::{BtfInfo, btf_get_fd_by_id, btf_get_next_id, btf_info, btf_load};
 pub use error::Error;
 pub use fd::{BtfFd, MapFd, ProgFd};
 pub use insn::Insn;

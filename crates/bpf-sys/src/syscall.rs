@@ -21,7 +21,9 @@ pub(crate) enum Cmd {
     MapGetFdById = 14,
     ObjGetInfoByFd = 15,
     BtfLoad = 18,
+    BtfGetFdById = 19,
     MapFreeze = 22,
+    BtfGetNextId = 23,
 }
 
 impl Cmd {
@@ -42,6 +44,8 @@ impl Cmd {
             Cmd::MapGetFdById => "BPF_MAP_GET_FD_BY_ID",
             Cmd::ObjGetInfoByFd => "BPF_OBJ_GET_INFO_BY_FD",
             Cmd::BtfLoad => "BPF_BTF_LOAD",
+            Cmd::BtfGetFdById => "BPF_BTF_GET_FD_BY_ID",
+            Cmd::BtfGetNextId => "BPF_BTF_GET_NEXT_ID",
             Cmd::MapFreeze => "BPF_MAP_FREEZE",
         }
     }

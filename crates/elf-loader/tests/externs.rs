@@ -843,3 +843,126 @@ fn corpus_kconfig_value_matches_libbpf() {
     let ours = elf_loader::externs::kconfig::fill_kconfig(&externs, Some(&config), &facts).unwrap();
     assert_eq!(ours, libbpf_value);
 }
+
+#[test]
+fn module_btfs_are_the_kernel_ones_bpftool_lists() {
+    if !common::privileged() || !rtc_tests::require_tools(&["bpftool"]) {
+        return;
+    }
+    let listed = bpftool(&["btf", "list"]).ok("bpftool btf list");
+    let expected: Vec<String> = listed
+        .stdout
+        .lines()
+        .filter_map(|line| {
+            Some(
+                line.split_once(": name [")?
+                    .1
+                    .split_once(']')?
+                    .0
+                    .to_string(),
+            )
+        })
+        .filter(|name| name != "vmlinux")
+        .collect();
+    let vmlinux = std::sync::Arc::new(TargetBtf::vmlinux().unwrap());
+    let modules = system::module_btfs(&vmlinux).unwrap();
+    let names: Vec<String> = modules.iter().map(|m| m.name.clone()).collect();
+    assert_eq!(names, expected);
+}
+
+/// A module's split BTF on top of `base`, holding one kfunc `name(int)`
+/// returning void: a FUNC_PROTO and a FUNC, the name its only string.
+fn module_with_kfunc(base: &std::sync::Arc<TargetBtf>, name: &str) -> TargetBtf {
+    let vmlinux_bytes = std::fs::read(VMLINUX).unwrap();
+    let base_strings = u32::from_ne_bytes(vmlinux_bytes[20..24].try_into().unwrap());
+    let first_id = base.type_count();
+    let int = base.find(elf_loader::btf::BtfKind::Int, "int").unwrap();
+    let types: Vec<u32> = vec![
+        0,
+        (13 << 24) | 1, // FUNC_PROTO, one parameter
+        0,              // returns void
+        0,
+        int, // (int)
+        base_strings,
+        (12 << 24) | 1, // FUNC, global linkage
+        first_id,
+    ];
+    let type_bytes: Vec<u8> = types.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    let strings = format!("{name}\0");
+    let mut blob = Vec::new();
+    blob.extend_from_slice(&0xeb9fu16.to_ne_bytes());
+    blob.extend_from_slice(&[1, 0]);
+    for word in [
+        24u32,
+        0,
+        type_bytes.len() as u32,
+        type_bytes.len() as u32,
+        strings.len() as u32,
+    ] {
+        blob.extend_from_slice(&word.to_ne_bytes());
+    }
+    blob.extend_from_slice(&type_bytes);
+    blob.extend_from_slice(strings.as_bytes());
+    TargetBtf::parse_split("rtc_testmod", blob, std::sync::Arc::clone(base)).unwrap()
+}
+
+#[test]
+fn kfuncs_of_modules_go_through_fd_array() {
+    if !rtc_tests::require(Path::new(VMLINUX).exists(), "the kernel has no BTF") {
+        return;
+    }
+    // cilium/ebpf's object calling bpf_testmod_test_mod_kfunc(int), which a test
+    // module of the kernel's selftests provides: here a module BTF made for it.
+    let path = rtc_tests::corpus_dir().join("cilium-ebpf/kfunc-kmod-el.elf");
+    let object = Object::parse(&std::fs::read(&path).unwrap()).unwrap();
+    let vmlinux = std::sync::Arc::new(TargetBtf::vmlinux().unwrap());
+    let module = module_with_kfunc(&vmlinux, "bpf_testmod_test_mod_kfunc");
+    let other = module_with_kfunc(&vmlinux, "rtc_some_other_kfunc");
+    let modules = [
+        elf_loader::externs::resolve::ModuleBtf {
+            name: "rtc_other",
+            btf: &other,
+        },
+        elf_loader::externs::resolve::ModuleBtf {
+            name: "rtc_testmod",
+            btf: &module,
+        },
+    ];
+    let mut target = ExternTarget {
+        vmlinux: Some(&*vmlinux),
+        modules: &[],
+        kconfig: None,
+        kallsyms: None,
+        facts: Default::default(),
+        libbpf: LibbpfVersion::V1_1,
+    };
+    let err = resolve_externs(&object, &target).unwrap_err().to_string();
+    assert!(err.contains("bpf_testmod_test_mod_kfunc"), "{err}");
+    target.modules = &modules;
+    let resolved = resolve_externs(&object, &target).unwrap();
+    let (ext, resolution) = resolved.iter().next().unwrap();
+    let kfunc_id = vmlinux.type_count() + 1;
+    assert_eq!(
+        resolution,
+        Resolution::Kfunc {
+            btf_id: kfunc_id,
+            btf: BtfObject::Module(1),
+            fd_index: 1
+        }
+    );
+    assert_eq!(resolved.fd_array_modules(), [1]);
+    // The call names the kfunc by its id in the module's BTF and the module by its
+    // index in fd_array.
+    let program = &object.programs()[0];
+    let call = program.relocations[0].insn_index;
+    let mut insns = program.insns.clone();
+    let devnull = std::fs::File::open("/dev/null").unwrap();
+    let fds = [devnull.as_fd(), devnull.as_fd()];
+    let fds = ExternFds {
+        kconfig_map: None,
+        module_btfs: &fds,
+    };
+    patch_extern_ref(&mut insns, call, ext, resolution, &fds, LibbpfVersion::V1_1).unwrap();
+    assert_eq!(insns[call].src_reg(), BPF_PSEUDO_KFUNC_CALL);
+    assert_eq!((insns[call].imm as u32, insns[call].off), (kfunc_id, 1));
+}
