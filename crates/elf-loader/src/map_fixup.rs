@@ -11,7 +11,8 @@
 //! (libbpf's other fix-up at creation, dropping BTF key/value types for map types
 //! the kernel refuses them on and retrying without BTF, is already in the loader.)
 //! Pure: the caller supplies the CPU count ([`count_cpu_list`] of
-//! `/sys/devices/system/cpu/possible`) and the page size.
+//! `/sys/devices/system/cpu/possible`) and the page size ([`MachineFacts::running`]
+//! reads both). Apply it to a map-in-map's inner template too, as libbpf does.
 
 use crate::maps::MapDef;
 
@@ -29,6 +30,19 @@ pub struct MachineFacts {
     pub possible_cpus: u32,
     /// The page size in bytes.
     pub page_size: u32,
+}
+
+impl MachineFacts {
+    /// This machine's: the CPUs of `/sys/devices/system/cpu/possible` and the page
+    /// size. `None` if either cannot be read.
+    pub fn running() -> Option<MachineFacts> {
+        let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").ok()?;
+        let page_size = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE).ok()??;
+        Some(MachineFacts {
+            possible_cpus: count_cpu_list(&text)?,
+            page_size: u32::try_from(page_size).ok()?,
+        })
+    }
 }
 
 /// What a fix-up changed, for an observer to narrate.
