@@ -20,6 +20,12 @@
 //!   real tc/ip show (program ids masked) or, for `show`, the printed text, must be
 //!   the same; otherwise the suite fails.
 //!
+//! attach-core replaces the filter with the vmlinux.h version of drop-arp
+//! (bpf-src/core/core-drop-arp.c, CO-RE relocations resolved against the kernel's
+//! BTF); in the same rounds rtc also replaces it with attach-small's drop-arp.o, and
+//! the report sets the two rtc medians side by side: their difference is what
+//! kernel BTF and CO-RE cost rtc.
+//!
 //! Besides wall time: peak RSS (`ru_maxrss`, read by `/usr/bin/time -f %M`) of both
 //! tools for attach-small and show-1k, `rtc -V` (start and exit only) as rtc's
 //! floor, and for attach-large each tool's own time: per round, its wall time minus
@@ -88,6 +94,23 @@ impl Cmd {
         let elapsed = start.elapsed();
         assert!(status.success(), "{self} failed: {status}");
         elapsed
+    }
+
+    /// Runs once with its output captured; on failure, says how it failed.
+    fn try_once(&self) -> Result<(), String> {
+        let out = self
+            .command()
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", self.bin.display()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{self}` failed ({}):\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
     }
 
     /// Runs once and returns what it printed on stdout.
@@ -196,6 +219,9 @@ struct Case {
     what: String,
     reference: Cmd,
     rtc: Cmd,
+    /// Another rtc command timed in the same rounds (after the reset), whose median
+    /// the report puts beside rtc's: attach-core's baseline is attach-small's.
+    baseline: Option<Baseline>,
     /// Untimed, before each timed command.
     reset: Option<Box<dyn Fn()>>,
     check: Check,
@@ -204,6 +230,15 @@ struct Case {
     /// The namespace lives as long as the case.
     _netns: Netns,
     _files: Vec<TempFile>,
+}
+
+/// An rtc command timed beside a case's own, and what to call it in the report.
+struct Baseline {
+    /// The case whose command this is (`attach-small`).
+    case: &'static str,
+    /// Its object, for the report.
+    what: &'static str,
+    rtc: Cmd,
 }
 
 /// A file deleted on drop.
@@ -228,12 +263,15 @@ struct Outcome {
     own_time: Option<OwnTime>,
     /// Median of `rtc -V`.
     floor: Option<Duration>,
+    /// Median of the baseline command: (its case, its object, time).
+    baseline: Option<(&'static str, &'static str, Duration)>,
 }
 
 const CASES: &[&str] = &[
     "attach-small",
     "attach-maps",
     "attach-large",
+    "attach-core",
     "show-1k",
     "batch-1k",
     "xdp-attach",
@@ -304,21 +342,27 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
     let both = |args: &[&str]| (Cmd::new(&tools.tc, args), Cmd::new(&tools.rtc, args));
     let mut files = Vec::new();
     let plan = match name {
-        "attach-small" | "attach-maps" | "attach-large" => {
-            let (object, rounds) = match name {
-                "attach-small" => ("drop-arp", 200),
-                "attach-maps" => ("many-maps", 100),
-                _ => ("large-prog", 30),
+        "attach-small" | "attach-maps" | "attach-large" | "attach-core" => {
+            let (object, section, rounds) = match name {
+                "attach-small" => ("drop-arp", "ingress", 200),
+                "attach-maps" => ("many-maps", "ingress", 100),
+                "attach-core" => ("core/core-drop-arp", "tc", 100),
+                _ => ("large-prog", "ingress", 30),
             };
             veth(&ns, "bench0", "bench1");
             ok(&tc, &["qdisc", "add", "dev", "bench0", "clsact"]);
-            let obj = bpf_obj_arg(object);
-            let args = [
-                "filter", "replace", "dev", "bench0", "ingress", "pref", "1", "handle", "1", "bpf",
-                "da", "obj", &obj, "sec", "ingress",
-            ];
+            let replace = |object: &str, section: &str| {
+                let obj = bpf_obj_arg(object);
+                [
+                    "filter", "replace", "dev", "bench0", "ingress", "pref", "1", "handle", "1",
+                    "bpf", "da", "obj", &obj, "sec", section,
+                ]
+                .map(String::from)
+            };
+            let args = replace(object, section);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let with_maps = name == "attach-maps";
-            Plan::new(
+            let mut plan = Plan::new(
                 format!("filter replace of {object}.o"),
                 both(&args),
                 None,
@@ -329,7 +373,17 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
                     own_time: name == "attach-large",
                     floor: name == "attach-small",
                 },
-            )
+            );
+            if name == "attach-core" {
+                let small = replace("drop-arp", "ingress");
+                let small: Vec<&str> = small.iter().map(String::as_str).collect();
+                plan.baseline = Some(Baseline {
+                    case: "attach-small",
+                    what: "drop-arp.o",
+                    rtc: Cmd::new(&tools.rtc, &small),
+                });
+            }
+            plan
         }
         "show-1k" => {
             veth(&ns, "bench0", "bench1");
@@ -444,6 +498,7 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
         what: plan.what,
         reference: plan.commands.0,
         rtc: plan.commands.1,
+        baseline: plan.baseline,
         reset: plan.reset,
         check: plan.check,
         rounds: rounds.unwrap_or(plan.rounds),
@@ -458,6 +513,7 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
 struct Plan {
     what: String,
     commands: (Cmd, Cmd),
+    baseline: Option<Baseline>,
     reset: Option<Box<dyn Fn()>>,
     check: Check,
     rounds: usize,
@@ -476,6 +532,7 @@ impl Plan {
         Plan {
             what,
             commands,
+            baseline: None,
             reset,
             check,
             rounds,
@@ -546,6 +603,15 @@ fn measure(case: &Case) -> Result<Outcome, String> {
             reset();
         }
     };
+    // Each command once, so that one that fails (rtc without a feature the case
+    // needs) is reported with its message rather than timed.
+    let commands = [Some(&case.reference), Some(&case.rtc)];
+    let baseline = case.baseline.as_ref().map(|b| &b.rtc);
+    for cmd in commands.into_iter().chain([baseline]).flatten() {
+        reset();
+        cmd.try_once()
+            .map_err(|failure| format!("{}: {failure}", case.name))?;
+    }
     let timed = |cmd: &Cmd| {
         reset();
         cmd.time()
@@ -560,6 +626,7 @@ fn measure(case: &Case) -> Result<Outcome, String> {
     let mut rtc_times = Vec::with_capacity(case.rounds);
     let mut ratios = Vec::with_capacity(case.rounds);
     let mut own = OwnTimes::default();
+    let mut baseline_times = Vec::new();
     for round in 0..warmup + case.rounds {
         // ABBA order: even rounds run the reference first, odd rounds rtc first.
         let (reference, rtc) = if round % 2 == 0 {
@@ -569,9 +636,11 @@ fn measure(case: &Case) -> Result<Outcome, String> {
             let rtc = timed(&case.rtc);
             (timed(&case.reference), rtc)
         };
+        let baseline = baseline.map(timed);
         if round < warmup {
             continue;
         }
+        baseline_times.extend(baseline);
         reference_times.push(reference);
         rtc_times.push(rtc);
         ratios.push(reference.as_secs_f64() / rtc.as_secs_f64());
@@ -632,6 +701,10 @@ fn measure(case: &Case) -> Result<Outcome, String> {
         rss,
         own_time,
         floor,
+        baseline: case
+            .baseline
+            .as_ref()
+            .map(|b| (b.case, b.what, median(&mut baseline_times))),
     };
     println!(
         "{:<13} {}: {} rounds ({warmup} warm-up), same {} left by both ({} lines)",
@@ -664,7 +737,7 @@ fn report(outcomes: &[Outcome]) {
     for o in outcomes {
         let target = match o.name {
             "attach-small" | "show-1k" => verdict(o.ratio, 3.0),
-            "batch-1k" => verdict(o.ratio, 5.0),
+            "batch-1k" | "attach-core" => verdict(o.ratio, 5.0),
             _ => String::new(),
         };
         println!(
@@ -684,6 +757,19 @@ fn report(outcomes: &[Outcome]) {
                 o.name,
                 ms(floor),
                 ms(o.rtc) / ms(floor)
+            );
+        }
+    }
+    for o in outcomes {
+        if let Some((case, what, baseline)) = o.baseline {
+            let extra = ms(o.rtc) - ms(baseline);
+            println!(
+                "{} against {case} (rtc, same rounds): {:.3} ms vs {:.3} ms for {what}; \
+                 the CO-RE object costs rtc {extra:.3} ms more (< 1 ms: {})",
+                o.name,
+                ms(o.rtc),
+                ms(baseline),
+                if extra < 1.0 { "met" } else { "MISSED" }
             );
         }
     }

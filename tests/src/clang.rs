@@ -85,8 +85,15 @@ pub fn build_bytes(source: &Path, target: Target, flags: &[&str]) -> Option<Vec<
 }
 
 /// Runs `make -s -C bpf-src OUT=out`: every program of `bpf-src/` built (or
-/// brought up to date) in `out`. Returns `make`'s messages when it fails.
+/// brought up to date) in `out`, the CO-RE programs of `bpf-src/core/` in
+/// `out/core/`. Returns `make`'s messages when it fails.
 pub fn make_bpf_src(out: &Path) -> Result<(), String> {
+    make_bpf_src_target(out, "all")
+}
+
+/// Like [`make_bpf_src`] for one target of bpf-src/Makefile: `all`, `uapi` (the
+/// programs of `bpf-src/` itself) or `core` (those of `bpf-src/core/`).
+pub fn make_bpf_src_target(out: &Path, target: &str) -> Result<(), String> {
     let made = run(
         "make",
         &[
@@ -94,6 +101,7 @@ pub fn make_bpf_src(out: &Path) -> Result<(), String> {
             "-C",
             &workspace_root().join("bpf-src").to_string_lossy(),
             &format!("OUT={}", out.display()),
+            target,
         ],
     );
     if made.success() {
@@ -103,15 +111,15 @@ pub fn make_bpf_src(out: &Path) -> Result<(), String> {
     }
 }
 
-/// Every object of `bpf-src/`, freshly built into a temporary directory that lives
-/// as long as the returned guard, sorted by path; `None` (after printing why) when
-/// clang-19 is not installed.
+/// Every object of `bpf-src/` (not the CO-RE programs of `bpf-src/core/`), freshly
+/// built into a temporary directory that lives as long as the returned guard,
+/// sorted by path; `None` (after printing why) when clang-19 is not installed.
 pub fn bpf_src_objects() -> Option<(TempDir, Vec<PathBuf>)> {
     if !clang_available() {
         return None;
     }
     let dir = TempDir::new("bpf-src");
-    if let Err(e) = make_bpf_src(dir.path()) {
+    if let Err(e) = make_bpf_src_target(dir.path(), "uapi") {
         panic!("make -C bpf-src failed:\n{e}");
     }
     let mut objects: Vec<PathBuf> = std::fs::read_dir(dir.path())

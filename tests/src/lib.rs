@@ -403,7 +403,8 @@ fn link_mac(ns: &Netns, dev: &str) -> String {
         .to_string()
 }
 
-/// Path of a BPF object built from `bpf-src/NAME.c` (pass `"drop-arp"`).
+/// Path of a BPF object built from `bpf-src/NAME.c` (pass `"drop-arp"`), or from
+/// `bpf-src/core/NAME.c` (pass `"core/core-drop-arp"`).
 /// The first call runs `make -C bpf-src` (incremental) for the whole process.
 pub fn bpf_obj(name: &str) -> PathBuf {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();

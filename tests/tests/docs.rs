@@ -1,27 +1,57 @@
-//! Keeps docs/how-tc-works.md honest: each transcript in it (a fenced block after an
-//! `<!-- explain: COMMAND -->` marker) must match a fresh `rtc --explain COMMAND` run,
-//! made the way the document says (a veth pair in a fresh namespace, the clsact qdisc
-//! added first, objects named relative to target/bpf). Numbers that change from run to
-//! run (fds, sequence numbers, ids, sizes that depend on the build path) and the byte
-//! dumps are masked; every name, field, attribute and step must be the same.
+//! Keeps docs/how-tc-works.md and docs/core.md honest: each transcript in them (a
+//! fenced block after a marker) must match a fresh run, made the way the documents say
+//! (a veth pair in a fresh namespace, the clsact qdisc added first, objects named
+//! relative to target/bpf). Markers:
+//!
+//! * `<!-- explain: COMMAND -->`: `rtc --explain COMMAND` succeeds; the block is its
+//!   stderr;
+//! * `<!-- explain-refused: COMMAND -->`: the same command fails; the block is its
+//!   stderr;
+//! * `<!-- stdout-tail: COMMAND -->`: `rtc COMMAND` succeeds; the block is the end of
+//!   its stdout, from the block's first line on.
+//!
+//! Numbers that change from run to run (fds, sequence numbers, ids, sizes that depend
+//! on the build path) and the byte dumps are masked; every name, field, attribute and
+//! step must be the same.
 
 use std::process::Command;
 
 use rtc_tests::{Netns, bpf_obj, require_privileged, rtc_bin, workspace_root};
 
-/// The transcripts of the document: (command after `--explain`, transcript text).
-fn transcripts(doc: &str) -> Vec<(String, String)> {
+/// How a transcript was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// `rtc --explain COMMAND`, which succeeds: its stderr.
+    Explain,
+    /// `rtc --explain COMMAND`, which fails: its stderr.
+    ExplainRefused,
+    /// `rtc COMMAND`: the end of its stdout.
+    StdoutTail,
+}
+
+/// The transcripts of a document: (kind, command, transcript text).
+fn transcripts(doc: &str) -> Vec<(Kind, String, String)> {
     let mut out = Vec::new();
     let mut rest = doc;
-    while let Some(start) = rest.find("<!-- explain: ") {
-        let after = &rest[start + "<!-- explain: ".len()..];
-        let (command, after) = after.split_once(" -->").expect("marker ends with -->");
+    while let Some(start) = rest.find("<!-- ") {
+        let after = &rest[start + "<!-- ".len()..];
+        let (marker, after) = after.split_once(" -->").expect("marker ends with -->");
+        rest = after;
+        let Some((word, command)) = marker.split_once(": ") else {
+            continue;
+        };
+        let kind = match word {
+            "explain" => Kind::Explain,
+            "explain-refused" => Kind::ExplainRefused,
+            "stdout-tail" => Kind::StdoutTail,
+            _ => continue,
+        };
         let body = after
             .split_once("```text\n")
             .expect("a text block follows the marker")
             .1;
         let (body, after) = body.split_once("\n```").expect("the text block ends");
-        out.push((command.to_string(), body.to_string()));
+        out.push((kind, command.to_string(), body.to_string()));
         rest = after;
     }
     out
@@ -57,21 +87,21 @@ fn mask(text: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn how_tc_works_transcripts_match_a_fresh_run() {
-    if !require_privileged() {
-        return;
-    }
-    let doc_path = workspace_root().join("docs/how-tc-works.md");
-    let doc = std::fs::read_to_string(&doc_path).expect("docs/how-tc-works.md");
+/// Runs every transcript of `docs/NAME` and compares.
+fn check_document(name: &str, at_least: usize) {
+    let doc_path = workspace_root().join("docs").join(name);
+    let doc = std::fs::read_to_string(&doc_path).expect("the document");
     let transcripts = transcripts(&doc);
-    assert!(transcripts.len() >= 2, "the document keeps its transcripts");
+    assert!(
+        transcripts.len() >= at_least,
+        "docs/{name} keeps its transcripts"
+    );
     let objects_dir = bpf_obj("count-packets")
         .parent()
         .expect("target/bpf")
         .to_path_buf();
 
-    for (command, expected) in transcripts {
+    for (kind, command, expected) in transcripts {
         let ns = Netns::new();
         ns.ip(&[
             "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
@@ -82,34 +112,63 @@ fn how_tc_works_transcripts_match_a_fresh_run() {
             ns.rtc(&["qdisc", "add", "dev", "veth0", "clsact"])
                 .ok("qdisc add clsact");
         }
-        let output = Command::new("timeout")
-            .arg("30")
-            .arg(rtc_bin())
-            .args(["-n", ns.name(), "--explain"])
+        let mut run = Command::new("timeout");
+        run.arg("30").arg(rtc_bin()).args(["-n", ns.name()]);
+        if kind != Kind::StdoutTail {
+            run.arg("--explain");
+        }
+        let output = run
             .args(command.split_whitespace())
             .current_dir(&objects_dir)
             .output()
-            .expect("run rtc --explain");
-        assert!(
+            .expect("run rtc");
+        assert_eq!(
             output.status.success(),
-            "rtc --explain {command} failed: {output:?}"
+            kind != Kind::ExplainRefused,
+            "rtc {command} in docs/{name}: {output:?}"
         );
-        let fresh = String::from_utf8_lossy(&output.stderr);
+        let fresh = match kind {
+            Kind::StdoutTail => {
+                let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+                let first = expected.lines().next().unwrap_or_default();
+                match stdout.find(first) {
+                    Some(at) => stdout[at..].to_string(),
+                    None => stdout,
+                }
+            }
+            _ => String::from_utf8_lossy(&output.stderr).to_string(),
+        };
         let (want, got) = (mask(&expected), mask(fresh.trim_matches('\n')));
         for (index, (w, g)) in want.iter().zip(&got).enumerate() {
             assert_eq!(
                 w,
                 g,
-                "docs/how-tc-works.md, transcript of `{command}`, line {}",
+                "docs/{name}, transcript of `{command}`, line {}",
                 index + 1
             );
         }
         assert_eq!(
             want.len(),
             got.len(),
-            "transcript of `{command}` has a different length:\n{fresh}"
+            "docs/{name}: transcript of `{command}` has a different length:\n{fresh}"
         );
     }
+}
+
+#[test]
+fn how_tc_works_transcripts_match_a_fresh_run() {
+    if !require_privileged() {
+        return;
+    }
+    check_document("how-tc-works.md", 2);
+}
+
+#[test]
+fn core_transcripts_match_a_fresh_run() {
+    if !require_privileged() {
+        return;
+    }
+    check_document("core.md", 4);
 }
 
 #[test]

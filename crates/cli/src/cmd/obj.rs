@@ -2,6 +2,7 @@
 //! root, no kernel). `show` lists what the file holds and what each part is for;
 //! `dump` disassembles its programs in the kernel verifier's notation.
 
+mod core;
 mod dump;
 pub(crate) mod names;
 mod report;
@@ -33,7 +34,16 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
     let (json, pretty) = (session.options.json, session.options.pretty);
     match args.verb {
         ObjVerb::Show => {
-            let report = report::build(&args.file, &bytes, &object);
+            let btf_file = args.btf.as_ref().or(session.options.btf.as_ref());
+            let target = match btf_file {
+                Some(path) => Some((
+                    path.as_str(),
+                    core::read_target(path).map_err(CliError::failed)?,
+                )),
+                None => None,
+            };
+            let target = target.as_ref().map(|(path, btf)| (*path, btf));
+            let report = report::build(&args.file, &bytes, &object, target);
             if json {
                 print(&to_json(&report, pretty)?)
             } else {

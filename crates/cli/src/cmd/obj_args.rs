@@ -2,7 +2,7 @@
 //! BPF object file, read into an [`ObjArgs`] with no side effects:
 //!
 //! ```text
-//! rtc obj show FILE
+//! rtc obj show FILE [ btf KERNEL_BTF ]
 //! rtc obj dump FILE [ sec SECTION ] [ program FUNCTION ] [ opcodes ]
 //! ```
 //!
@@ -55,16 +55,21 @@ pub struct ObjArgs {
     pub program: Option<String>,
     /// `opcodes`: print each instruction's bytes (dump).
     pub opcodes: bool,
+    /// `btf KERNEL_BTF` (or `--btf`): resolve CO-RE relocations against that kernel
+    /// BTF file (show).
+    pub btf: Option<String>,
 }
 
 /// The usage text of `rtc obj`.
 pub fn usage_text() -> String {
-    "Usage: rtc obj show FILE\n\
+    "Usage: rtc obj show FILE [ btf KERNEL_BTF ]\n\
      \x20      rtc obj dump FILE [ sec SECTION ] [ program FUNCTION ] [ opcodes ]\n\
      Reads a BPF object file without loading it (no root needed):\n\
      \x20 show  its sections and their roles, programs and the type they would load as,\n\
      \x20       maps with every field and where a pinned one would live, relocations,\n\
-     \x20       licence and BTF\n\
+     \x20       licence, BTF, CO-RE relocations and externs; with btf KERNEL_BTF (a\n\
+     \x20       kernel's /sys/kernel/btf/vmlinux), what each CO-RE relocation\n\
+     \x20       resolves to on that kernel\n\
      \x20 dump  each program disassembled, one instruction per line in the kernel\n\
      \x20       verifier's notation, with relocations and source lines (from BTF)"
         .to_string()
@@ -84,6 +89,7 @@ impl ObjArgs {
             section: None,
             program: None,
             opcodes: false,
+            btf: None,
         };
         if verb == ObjVerb::Help {
             return Ok(args);
@@ -98,6 +104,11 @@ impl ObjArgs {
                 set_once(&mut args.program, "program", value, value.to_string())?;
             } else if verb == ObjVerb::Dump && matches(word, "opcodes") {
                 args.opcodes = true;
+            } else if verb == ObjVerb::Show
+                && (matches(word, "btf") || word == "--btf" || word == "-btf")
+            {
+                let value = w.value()?;
+                set_once(&mut args.btf, "btf", value, value.to_string())?;
             } else {
                 return Err(invalid(
                     &format!("unexpected after \"obj {} FILE\"", verb_word(verb)),

@@ -3,9 +3,11 @@
 
 use serde::Serialize;
 
+use elf_loader::btf::TargetBtf;
 use elf_loader::disasm::describe_relocation;
 use elf_loader::{MapSource, Object, Program};
 
+use super::core::CoreRelocationReport;
 use super::names::{
     libbpf_program_type, map_type_name, pinning_meaning, program_type_label, relocation_type_name,
     section_purpose,
@@ -40,6 +42,10 @@ pub struct ObjectReport {
     pub relocations: Vec<RelocationReport>,
     /// Undefined symbols (kfuncs, ksyms, kconfig).
     pub externs: Vec<String>,
+    /// The kernel BTF file CO-RE relocations were resolved against, if any.
+    pub target_btf: Option<String>,
+    /// CO-RE relocations, resolved against `target_btf` when given.
+    pub core_relocations: Vec<CoreRelocationReport>,
 }
 
 /// `.BTF` and `.BTF.ext`.
@@ -156,7 +162,12 @@ pub struct RelocationReport {
 }
 
 /// Gathers the report for `object`, read from `file` (`bytes` long).
-pub fn build(file: &str, bytes: &[u8], object: &Object) -> ObjectReport {
+pub fn build(
+    file: &str,
+    bytes: &[u8],
+    object: &Object,
+    target: Option<(&str, &TargetBtf)>,
+) -> ObjectReport {
     let sha1 = elf_loader::sha1_hex(bytes);
     let bpffs = elf_loader::pin::default_bpffs().display().to_string();
     let sections = object
@@ -248,6 +259,8 @@ pub fn build(file: &str, bytes: &[u8], object: &Object) -> ObjectReport {
         maps,
         relocations,
         externs: object.externs().to_vec(),
+        target_btf: target.map(|(path, _)| path.to_string()),
+        core_relocations: super::core::relocations(object, target.map(|(_, btf)| btf)),
     }
 }
 
@@ -463,6 +476,9 @@ pub fn render(report: &ObjectReport) -> String {
             &[2, 3],
         ));
     }
+    if !report.core_relocations.is_empty() {
+        render_core(&mut out, report);
+    }
     if !report.externs.is_empty() {
         out.push_str(&format!(
             "\nExterns (resolved against the kernel at load time): {}\n",
@@ -470,6 +486,59 @@ pub fn render(report: &ObjectReport) -> String {
         ));
     }
     out
+}
+
+/// The CO-RE table: what each relocation accesses and, with a target BTF, what it
+/// becomes on that kernel.
+fn render_core(out: &mut String, report: &ObjectReport) {
+    match &report.target_btf {
+        Some(path) => out.push_str(&format!(
+            "\nCO-RE relocations (resolved against {path}):\n"
+        )),
+        None => out.push_str(
+            "\nCO-RE relocations (resolved against the kernel at load time; add \"btf FILE\" to resolve them for a kernel now):\n",
+        ),
+    }
+    let rows: Vec<Vec<String>> = report
+        .core_relocations
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                r.section.clone(),
+                display_name(&r.function),
+                r.insn.to_string(),
+                r.kind.clone(),
+                if r.path.is_empty() {
+                    format!("{} \"{}\"", r.local_type, r.access)
+                } else {
+                    r.path.clone()
+                },
+                r.local_value.to_string(),
+            ];
+            if report.target_btf.is_some() {
+                row.push(match (&r.error, &r.target) {
+                    (Some(error), _) => format!("error: {error}"),
+                    (None, Some(t)) => match (&t.poisoned, t.value, &t.matched) {
+                        (Some(why), _, _) => format!("poisoned: {why}"),
+                        (None, Some(value), Some(matched)) => format!("{value}  {matched}"),
+                        (None, Some(value), None) => value.to_string(),
+                        (None, None, _) => "-".to_string(),
+                    },
+                    (None, None) => "-".to_string(),
+                });
+            } else if let Some(error) = &r.error {
+                row.push(format!("error: {error}"));
+            }
+            row
+        })
+        .collect();
+    let mut headers = vec!["section", "function", "insn", "kind", "access", "object"];
+    if report.target_btf.is_some() {
+        headers.push("kernel");
+    } else if report.core_relocations.iter().any(|r| r.error.is_some()) {
+        headers.push("problem");
+    }
+    out.push_str(&table(&headers, &rows, &[2, 5]));
 }
 
 /// A function name for a table cell (`-` for code without a symbol).
