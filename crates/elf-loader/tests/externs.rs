@@ -649,24 +649,16 @@ fn rewriting_matches_what_libbpf_loads() {
     };
     let mut insns = program.insns.clone();
     for reloc in &program.relocations {
-        match resolved.by_symbol(reloc.symbol.index) {
-            Some((ext, resolution)) => patch_extern_ref(
-                &mut insns,
-                reloc.insn_index,
-                ext,
-                resolution,
-                &fds,
-                LibbpfVersion::V1_1,
-            )
-            .unwrap(),
-            None => {
-                // `seen` in .bss, the object's only other reference.
-                assert_eq!(reloc.symbol.name, "seen");
-                let offset = reloc.symbol.value as i32 + insns[reloc.insn_index].imm;
-                insns[reloc.insn_index].set_src_reg(BPF_PSEUDO_MAP_VALUE);
-                insns[reloc.insn_index].imm = std::os::fd::AsRawFd::as_raw_fd(&bss_map.as_fd());
-                insns[reloc.insn_index + 1].imm = offset;
-            }
+        let patched = resolved
+            .patch(&mut insns, reloc.insn_index, reloc.symbol.index, &fds)
+            .unwrap();
+        if !patched {
+            // `seen` in .bss, the object's only other reference.
+            assert_eq!(reloc.symbol.name, "seen");
+            let offset = reloc.symbol.value as i32 + insns[reloc.insn_index].imm;
+            insns[reloc.insn_index].set_src_reg(BPF_PSEUDO_MAP_VALUE);
+            insns[reloc.insn_index].imm = std::os::fd::AsRawFd::as_raw_fd(&bss_map.as_fd());
+            insns[reloc.insn_index + 1].imm = offset;
         }
     }
     let loaded = bpf_sys::prog_load(&bpf_sys::ProgLoadAttr {

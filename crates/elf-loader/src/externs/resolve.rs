@@ -123,6 +123,7 @@ pub struct ResolvedExterns {
     resolutions: Vec<Resolution>,
     kconfig_value: Vec<u8>,
     fd_array_modules: Vec<usize>,
+    libbpf: LibbpfVersion,
 }
 
 impl ResolvedExterns {
@@ -144,6 +145,24 @@ impl ResolvedExterns {
     /// The `.kconfig` map's value (empty without kconfig externs).
     pub fn kconfig_value(&self) -> &[u8] {
         &self.kconfig_value
+    }
+
+    /// Rewrites the instruction at `at` if the relocation there names an extern
+    /// (its symbol has index `symbol_index`), with [`patch_extern_ref`] and the
+    /// libbpf behaviour resolution used. Returns false, changing nothing, for a
+    /// symbol that is not an extern.
+    pub fn patch(
+        &self,
+        insns: &mut [Insn],
+        at: usize,
+        symbol_index: usize,
+        fds: &ExternFds<'_>,
+    ) -> Result<bool, ExternError> {
+        let Some((ext, resolution)) = self.by_symbol(symbol_index) else {
+            return Ok(false);
+        };
+        patch_extern_ref(insns, at, ext, resolution, fds, self.libbpf)?;
+        Ok(true)
     }
 
     /// The module BTFs that kfunc calls refer to through `fd_array`: entry `i` is
@@ -249,6 +268,7 @@ pub fn resolve_collected<T: TypeTable + ?Sized>(
         resolutions,
         kconfig_value,
         fd_array_modules,
+        libbpf: kernel.libbpf,
     })
 }
 
