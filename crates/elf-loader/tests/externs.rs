@@ -24,7 +24,7 @@ use elf_loader::externs::kallsyms::Kallsyms;
 use elf_loader::externs::kconfig::{Kconfig, kernel_facts};
 use elf_loader::externs::resolve::{
     BtfObject, ExternFds, ExternTarget, LibbpfVersion, POISON_CALL_KFUNC_BASE, Resolution,
-    patch_extern_ref, resolve_externs,
+    needs_module_btfs, patch_extern_ref, resolve_each, resolve_externs,
 };
 use elf_loader::externs::{ExternKind, Externs, KconfigType, system};
 use rtc_tests::{Bpffs, TempDir, bpftool};
@@ -957,4 +957,74 @@ fn kfuncs_of_modules_go_through_fd_array() {
     patch_extern_ref(&mut insns, call, ext, resolution, &fds, LibbpfVersion::V1_1).unwrap();
     assert_eq!(insns[call].src_reg(), BPF_PSEUDO_KFUNC_CALL);
     assert_eq!((insns[call].imm as u32, insns[call].off), (kfunc_id, 1));
+}
+
+#[test]
+fn each_extern_on_its_own_for_offline_inspection() {
+    let Some((_dir, bytes)) = build_core("externs.c") else {
+        return;
+    };
+    let object = Object::parse(&bytes).unwrap();
+    let externs = Externs::collect(&object).unwrap();
+    let vmlinux = TargetBtf::vmlinux().unwrap();
+    // Only a BTF file, as `rtc obj show --btf FILE` has: what needs the kernel's
+    // config, version or kallsyms says so; the rest resolves.
+    let offline = ExternTarget {
+        vmlinux: Some(&vmlinux),
+        modules: &[],
+        kconfig: None,
+        kallsyms: None,
+        facts: Default::default(),
+        libbpf: LibbpfVersion::V1_1,
+    };
+    let outcomes = resolve_each(&object, &externs, &offline);
+    assert_eq!(outcomes.len(), externs.len());
+    for (ext, outcome) in &outcomes {
+        let error = outcome
+            .as_ref()
+            .err()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        match (ext.name.as_str(), outcome) {
+            (name, Err(_)) if name.starts_with("CONFIG_") => {
+                assert!(error.contains("needs the kernel config"), "{error}")
+            }
+            ("LINUX_KERNEL_VERSION", Err(_)) => assert!(error.contains("version"), "{error}"),
+            (
+                "LINUX_HAS_BPF_COOKIE" | "LINUX_NOT_KNOWN_TO_LIBBPF",
+                Ok(Resolution::Kconfig { .. }),
+            ) => {}
+            ("_stext" | "rtc_surely_not_a_symbol", Err(_)) => {
+                assert!(error.contains("kallsyms"), "{error}")
+            }
+            ("bpf_dynptr_from_skb", Ok(Resolution::Kfunc { .. })) => {}
+            ("bpf_rtc_surely_not_a_kfunc", Ok(Resolution::Missing)) => {}
+            (name, outcome) => panic!("{name}: {outcome:?}"),
+        }
+    }
+    // With everything, each agrees with the whole resolution.
+    let kallsyms = Kallsyms::parse("ffffffff81000000 T _stext\n", ["_stext"]).unwrap();
+    let config = Kconfig::parse("CONFIG_HZ=250\nCONFIG_BPF_SYSCALL=y\nCONFIG_NET_CLS_BPF=m\nCONFIG_BPF_JIT=y\nCONFIG_NR_CPUS=64\nCONFIG_LOG_BUF_SHIFT=17\n").unwrap();
+    let full = ExternTarget {
+        kconfig: Some(&config),
+        kallsyms: Some(&kallsyms),
+        facts: elf_loader::externs::kconfig::KernelFacts::new(0x061200, true, true),
+        ..offline
+    };
+    let whole = resolve_externs(&object, &full).unwrap();
+    let each: Vec<Resolution> = resolve_each(&object, &externs, &full)
+        .into_iter()
+        .map(|(_, r)| r.unwrap())
+        .collect();
+    let whole: Vec<Resolution> = whole.iter().map(|(_, r)| r).collect();
+    assert_eq!(each, whole);
+    // Module BTFs are needed when a ksym or kfunc is not in vmlinux (here the weak
+    // kfunc the kernel lacks), not when all are.
+    assert!(needs_module_btfs(&externs, &vmlinux, LibbpfVersion::V1_1));
+    let Some((_dir, bytes)) = build_core_with("extern-mismatch.c", &["-DKFUNC"]) else {
+        return;
+    };
+    let object = Object::parse(&bytes).unwrap();
+    let externs = Externs::collect(&object).unwrap();
+    assert!(!needs_module_btfs(&externs, &vmlinux, LibbpfVersion::V1_1));
 }

@@ -272,6 +272,104 @@ pub fn resolve_collected<T: TypeTable + ?Sized>(
     })
 }
 
+/// What one extern would resolve to, for offline inspection (`rtc obj show --btf`):
+/// each extern on its own, so that one failure does not hide the others. A kconfig
+/// extern is [`Resolution::Kconfig`] when its value can be filled from
+/// `kernel.kconfig` and `kernel.facts` (or it is `__weak`), an error otherwise; an
+/// untyped ksym needs `kernel.kallsyms`.
+pub fn resolve_each<'e, T: TypeTable + ?Sized>(
+    object: &Object,
+    externs: &'e Externs,
+    kernel: &ExternTarget<'_, T>,
+) -> Vec<(&'e Extern, Result<Resolution, ExternError>)> {
+    let mut fd_array_modules = Vec::new();
+    externs
+        .iter()
+        .map(|ext| {
+            let outcome = match ext.kind {
+                ExternKind::Kconfig(slot) => kconfig_outcome(ext, &slot, kernel),
+                ExternKind::Ksym { typed: false, .. } => match kernel.kallsyms {
+                    None => Err(ExternError::NoKallsyms {
+                        name: ext.name.clone(),
+                        reason: None,
+                    }),
+                    Some(k) => match k.address(&ext.name) {
+                        Some(address) => Ok(Resolution::KsymAddr(address)),
+                        None if ext.weak => Ok(Resolution::Missing),
+                        None => Err(ExternError::Unresolved {
+                            name: ext.name.clone(),
+                            reason: "not in /proc/kallsyms".to_string(),
+                        }),
+                    },
+                },
+                ExternKind::Ksym {
+                    typed: true,
+                    type_id,
+                } => resolve_ksym_var(object, ext, type_id, kernel, None),
+                ExternKind::Kfunc { proto_id } => {
+                    resolve_kfunc(object, ext, proto_id, kernel, &mut fd_array_modules)
+                }
+            };
+            (ext, outcome)
+        })
+        .collect()
+}
+
+/// Whether a kconfig extern gets a value on `kernel` (see [`resolve_each`]).
+fn kconfig_outcome<T: ?Sized>(
+    ext: &Extern,
+    slot: &super::KconfigSlot,
+    kernel: &ExternTarget<'_, T>,
+) -> Result<Resolution, ExternError> {
+    let resolved = Ok(Resolution::Kconfig {
+        offset: slot.offset,
+    });
+    let name = ext.name.as_str();
+    if !name.starts_with("CONFIG_") {
+        // The virtual LINUX_* ones: fill just this one to see whether it fits.
+        let single = Externs {
+            list: vec![ext.clone()],
+            kconfig_size: slot.offset + slot.size,
+            kconfig_datasec: 0,
+        };
+        return fill_kconfig(&single, None, &kernel.facts).and(resolved);
+    }
+    let config = kernel.kconfig.ok_or_else(|| ExternError::NoKconfig {
+        name: name.to_string(),
+        reason: None,
+    })?;
+    match config.get(name) {
+        Some(raw) => super::kconfig::kconfig_value_bytes(name, slot, raw).and(resolved),
+        None if ext.weak => resolved,
+        None => Err(ExternError::Unresolved {
+            name: name.to_string(),
+            reason: "the kernel config does not set it".to_string(),
+        }),
+    }
+}
+
+/// Whether some typed ksym or kfunc of `externs` is not in `vmlinux`, so that
+/// module BTFs must be searched (libbpf loads them only then).
+pub fn needs_module_btfs<T: TypeTable + ?Sized>(
+    externs: &Externs,
+    vmlinux: &T,
+    libbpf: LibbpfVersion,
+) -> bool {
+    externs.iter().any(|ext| match ext.kind {
+        ExternKind::Ksym { typed: true, .. } => {
+            vmlinux.find_named(BtfKind::Var, &ext.name).is_none()
+        }
+        ExternKind::Kfunc { .. } => {
+            let name = match libbpf {
+                LibbpfVersion::V1_1 => ext.name.as_str(),
+                LibbpfVersion::Latest => ext.essential_name(),
+            };
+            vmlinux.find_named(BtfKind::Func, name).is_none()
+        }
+        _ => false,
+    })
+}
+
 /// Finds `name` of `kind` in vmlinux, then in each module (libbpf's
 /// `find_ksym_btf_id`).
 fn find_ksym<T: TypeTable + ?Sized>(
