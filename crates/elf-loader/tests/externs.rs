@@ -1028,3 +1028,47 @@ fn each_extern_on_its_own_for_offline_inspection() {
     let externs = Externs::collect(&object).unwrap();
     assert!(!needs_module_btfs(&externs, &vmlinux, LibbpfVersion::V1_1));
 }
+
+#[test]
+fn corpus_externs_collect_and_resolve_without_panic() {
+    let Some(objects) = rtc_tests::corpus_objects() else {
+        return;
+    };
+    let vmlinux = TargetBtf::vmlinux().ok();
+    let target = ExternTarget {
+        vmlinux: vmlinux.as_ref(),
+        modules: &[],
+        kconfig: None,
+        kallsyms: None,
+        facts: Default::default(),
+        libbpf: LibbpfVersion::V1_1,
+    };
+    let mut with_externs = 0;
+    for path in objects {
+        let Ok(object) = Object::parse(&std::fs::read(&path).unwrap()) else {
+            continue;
+        };
+        if object.extern_symbols().is_empty() {
+            continue;
+        }
+        with_externs += 1;
+        if let Ok(externs) = Externs::collect(&object) {
+            let _ = resolve_each(&object, &externs, &target);
+            let _ = resolve_externs(&object, &target);
+        }
+    }
+    assert!(with_externs > 0, "the corpus has objects with externs");
+    // What libbpf 1.1 says of cilium/ebpf's ksym object, we say too.
+    let path = rtc_tests::corpus_dir().join("cilium-ebpf/ksym-el.elf");
+    let object = Object::parse(&std::fs::read(path).unwrap()).unwrap();
+    if let Some(vmlinux) = &vmlinux {
+        let kallsyms = Kallsyms::parse("", ["bpf_init"]).unwrap();
+        let target = ExternTarget {
+            vmlinux: Some(vmlinux),
+            kallsyms: Some(&kallsyms),
+            ..target
+        };
+        let err = resolve_externs(&object, &target).unwrap_err().to_string();
+        assert!(err.contains("missing_typed_ksym"), "{err}");
+    }
+}
