@@ -112,23 +112,26 @@ pub fn ringbuf_size(size: u32, page_size: u32) -> u32 {
 /// (`0-3,8-11` is 8), counted as libbpf's `libbpf_num_possible_cpus` does: the CPUs
 /// listed, not the highest index plus one. `None` if the text is not a CPU list.
 pub fn count_cpu_list(text: &str) -> Option<u32> {
-    let mut cpus: Vec<u32> = Vec::new();
+    /// More CPUs than any kernel supports (`NR_CPUS` is at most 8192 today).
+    const LIMIT: usize = 1 << 20;
+    let mut present = Vec::new();
     for range in text.trim().split(',') {
-        let (start, end): (u32, u32) = match range.split_once('-') {
+        let (start, end): (usize, usize) = match range.split_once('-') {
             Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
             None => {
                 let n = range.trim().parse().ok()?;
                 (n, n)
             }
         };
-        if start > end || end > 1 << 20 {
+        if start > end || end >= LIMIT {
             return None;
         }
-        cpus.extend(start..=end);
+        if present.len() <= end {
+            present.resize(end + 1, false);
+        }
+        present.get_mut(start..=end)?.fill(true);
     }
-    cpus.sort_unstable();
-    cpus.dedup();
-    u32::try_from(cpus.len()).ok()
+    u32::try_from(present.iter().filter(|&&cpu| cpu).count()).ok()
 }
 
 #[cfg(test)]

@@ -368,6 +368,9 @@ fn fits(value: u64, size: u32, signed: bool) -> bool {
     if size >= 8 {
         return true;
     }
+    if size == 0 {
+        return false;
+    }
     let bits = size * 8;
     if signed {
         value.wrapping_add(1u64 << (bits - 1)) < (1u64 << bits)
