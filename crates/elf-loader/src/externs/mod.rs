@@ -51,6 +51,7 @@ const FUNC_EXTERN: u16 = 2;
 /// What C type a kconfig extern has, which decides what config values it takes
 /// (libbpf's `enum kcfg_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KconfigType {
     /// `bool` (a 1-byte BTF integer with the bool encoding): `y`/`n`, or 0/1.
     Bool,
@@ -84,6 +85,7 @@ pub struct KconfigSlot {
 
 /// What kind of extern it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ExternKind {
     /// A `__kconfig` variable in the `.kconfig` map.
     Kconfig(KconfigSlot),

@@ -36,6 +36,7 @@ pub const POISON_CALL_KFUNC_BASE: i32 = 2_002_000_000;
 
 /// Which BTF object a kernel type belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BtfObject {
     /// The kernel proper (`/sys/kernel/btf/vmlinux`).
     Vmlinux,
@@ -45,6 +46,7 @@ pub enum BtfObject {
 
 /// How one extern resolves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Resolution {
     /// A kconfig variable at this offset of the `.kconfig` map's value (whether
     /// the kernel had a value or a `__weak` one was left zero).
