@@ -19,12 +19,14 @@
 mod bpffs;
 pub mod clang;
 mod corpus;
+mod in_netns;
 pub mod skip;
 mod tempdir;
 
 pub use bpffs::Bpffs;
 pub use clang::{Target, bpf_src_objects, build_bytes, build_object};
 pub use corpus::{corpus_dir, corpus_name, corpus_objects};
+pub use in_netns::in_netns;
 pub use skip::{has_tool, is_root, require, require_root, require_tools, skip};
 pub use tempdir::TempDir;
 

@@ -186,6 +186,75 @@ pub(crate) struct MapInfo {
     pub map_extra: u64,
 }
 
+/// `BPF_PROG_ATTACH` and `BPF_PROG_DETACH` (the tcx fields came with 6.6).
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct ProgAttach {
+    /// `target_fd` or `target_ifindex`.
+    pub target: u32,
+    pub attach_bpf_fd: u32,
+    pub attach_type: u32,
+    pub attach_flags: u32,
+    pub replace_bpf_fd: u32,
+    /// `relative_fd` or `relative_id`.
+    pub relative: u32,
+    pub expected_revision: u64,
+}
+
+/// `BPF_PROG_QUERY`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct ProgQuery {
+    /// `target_fd` or `target_ifindex`.
+    pub target: u32,
+    pub attach_type: u32,
+    pub query_flags: u32,
+    pub attach_flags: u32,
+    pub prog_ids: u64,
+    /// `prog_cnt` or `count`: in, the room in the arrays; out, how many there are.
+    pub count: u32,
+    pub _pad: u32,
+    pub prog_attach_flags: u64,
+    pub link_ids: u64,
+    pub link_attach_flags: u64,
+    pub revision: u64,
+}
+
+/// `BPF_LINK_CREATE`, with the tcx member of its union (`relative_fd`/`relative_id`,
+/// `expected_revision`); XDP links use only the common head.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct LinkCreate {
+    pub prog_fd: u32,
+    /// `target_fd` or `target_ifindex`.
+    pub target: u32,
+    pub attach_type: u32,
+    pub flags: u32,
+    /// `tcx.relative_fd` or `tcx.relative_id`.
+    pub relative: u32,
+    pub _pad: u32,
+    pub expected_revision: u64,
+}
+
+/// `BPF_LINK_DETACH`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct LinkDetach {
+    pub link_fd: u32,
+}
+
+/// `struct bpf_link_info`: the common head and the union as raw words (`xdp`,
+/// `tcx` and `netkit` use its first two u32s: ifindex, attach_type).
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct LinkInfo {
+    pub link_type: u32,
+    pub id: u32,
+    pub prog_id: u32,
+    pub _pad: u32,
+    pub union: [u32; 16],
+}
+
 /// `struct bpf_btf_info`.
 #[repr(C)]
 #[derive(Default)]
@@ -216,6 +285,17 @@ unsafe impl BpfAttr for InfoByFd {}
 unsafe impl BpfAttr for BtfLoad {}
 // SAFETY: as above.
 unsafe impl BpfAttr for MapFd {}
+// SAFETY: as above.
+unsafe impl BpfAttr for ProgAttach {}
+// SAFETY: as above.
+unsafe impl BpfAttr for ProgQuery {}
+// SAFETY: as above.
+unsafe impl BpfAttr for LinkCreate {}
+// SAFETY: as above.
+unsafe impl BpfAttr for LinkDetach {}
+// SAFETY: #[repr(C)], integers only, the head of `struct bpf_link_info` and room for
+// its union (tested below).
+unsafe impl crate::syscall::InfoStruct for LinkInfo {}
 // SAFETY: #[repr(C)], integers only, layout of `struct bpf_prog_info` (tested below).
 unsafe impl crate::syscall::InfoStruct for ProgInfo {}
 // SAFETY: #[repr(C)], integers only, layout of `struct bpf_map_info` (tested below).
@@ -251,5 +331,19 @@ mod tests {
         assert_eq!(offset_of!(BtfInfo, name), 16);
         assert_eq!(offset_of!(BtfInfo, kernel_btf), 28);
         assert_eq!(size_of::<BtfInfo>(), 32);
+        assert_eq!(offset_of!(ProgAttach, relative), 20);
+        assert_eq!(offset_of!(ProgAttach, expected_revision), 24);
+        assert_eq!(size_of::<ProgAttach>(), 32);
+        assert_eq!(offset_of!(ProgQuery, prog_ids), 16);
+        assert_eq!(offset_of!(ProgQuery, count), 24);
+        assert_eq!(offset_of!(ProgQuery, prog_attach_flags), 32);
+        assert_eq!(offset_of!(ProgQuery, link_ids), 40);
+        assert_eq!(offset_of!(ProgQuery, link_attach_flags), 48);
+        assert_eq!(offset_of!(ProgQuery, revision), 56);
+        assert_eq!(size_of::<ProgQuery>(), 64);
+        assert_eq!(offset_of!(LinkCreate, relative), 16);
+        assert_eq!(offset_of!(LinkCreate, expected_revision), 24);
+        assert_eq!(size_of::<LinkCreate>(), 32);
+        assert_eq!(offset_of!(LinkInfo, union), 16);
     }
 }

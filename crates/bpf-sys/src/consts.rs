@@ -179,3 +179,87 @@ pub mod map_type {
         )
     }
 }
+
+/// Program load flag (`prog_flags`): the XDP program handles multi-buffer (fragmented)
+/// packets; libbpf sets it for `xdp.frags` sections, and the kernel needs it to attach
+/// XDP to a device whose MTU is larger than one page holds.
+pub const BPF_F_XDP_HAS_FRAGS: u32 = 1 << 5;
+
+/// Attach flag: replace the program given by `replace_bpf_fd` (or by an fd for tcx).
+pub const BPF_F_REPLACE: u32 = 1 << 2;
+/// Attach flag (multi-program hooks such as tcx): place the program before the
+/// relative one, or first when there is none.
+pub const BPF_F_BEFORE: u32 = 1 << 3;
+/// Attach flag (multi-program hooks): place the program after the relative one, or
+/// last when there is none.
+pub const BPF_F_AFTER: u32 = 1 << 4;
+/// Attach flag: the relative object is given by id, not by fd.
+pub const BPF_F_ID: u32 = 1 << 5;
+/// Attach flag: the relative object is a link, not a program.
+pub const BPF_F_LINK: u32 = 1 << 13;
+
+/// Attach types (`enum bpf_attach_type`) that rtc uses.
+pub mod attach_type {
+    /// Program of a devmap entry (`xdp/devmap` sections).
+    pub const XDP_DEVMAP: u32 = 33;
+    /// Program of a cpumap entry (`xdp/cpumap` sections).
+    pub const XDP_CPUMAP: u32 = 35;
+    /// XDP on a device, for `BPF_LINK_CREATE`.
+    pub const XDP: u32 = 37;
+    /// tcx ingress hook (kernel 6.6+).
+    pub const TCX_INGRESS: u32 = 46;
+    /// tcx egress hook (kernel 6.6+).
+    pub const TCX_EGRESS: u32 = 47;
+    /// netkit primary device (kernel 6.7+).
+    pub const NETKIT_PRIMARY: u32 = 53;
+    /// netkit peer device (kernel 6.7+).
+    pub const NETKIT_PEER: u32 = 54;
+
+    /// The name bpftool prints for an attach type rtc knows (`tcx_ingress`).
+    pub fn name(attach_type: u32) -> Option<&'static str> {
+        Some(match attach_type {
+            XDP_DEVMAP => "xdp_devmap",
+            XDP_CPUMAP => "xdp_cpumap",
+            XDP => "xdp",
+            TCX_INGRESS => "tcx_ingress",
+            TCX_EGRESS => "tcx_egress",
+            NETKIT_PRIMARY => "netkit_primary",
+            NETKIT_PEER => "netkit_peer",
+            _ => return None,
+        })
+    }
+}
+
+/// Link types (`enum bpf_link_type`).
+pub mod link_type {
+    /// An XDP link.
+    pub const XDP: u32 = 6;
+    /// A tcx link.
+    pub const TCX: u32 = 11;
+    /// A netkit link.
+    pub const NETKIT: u32 = 13;
+
+    /// Names as libbpf and bpftool spell them, indexed by `BPF_LINK_TYPE_*`.
+    const NAMES: &[&str] = &[
+        "unspec",
+        "raw_tracepoint",
+        "tracing",
+        "cgroup",
+        "iter",
+        "netns",
+        "xdp",
+        "perf_event",
+        "kprobe_multi",
+        "struct_ops",
+        "netfilter",
+        "tcx",
+        "uprobe_multi",
+        "netkit",
+        "sockmap",
+    ];
+
+    /// The name libbpf and bpftool use for a link type (`tcx`), if known.
+    pub fn name(link_type: u32) -> Option<&'static str> {
+        NAMES.get(link_type as usize).copied()
+    }
+}

@@ -48,3 +48,8 @@ bpf_fd!(
     /// A BTF object loaded into the kernel.
     BtfFd
 );
+bpf_fd!(
+    /// A BPF link: an attachment owned by this fd (or by a pin of it). Closing the
+    /// last fd of an unpinned link detaches its program.
+    LinkFd
+);

@@ -10,14 +10,18 @@
 //! [`mapped`].
 //!
 //! Layers above: `elf-loader` builds instructions and calls [`prog_load`] and
-//! [`map_create`]; the CLI calls [`prog_info`] to print `filter show` lines.
+//! [`map_create`]; the CLI calls [`prog_info`] to print `filter show` lines;
+//! netlink-tc's `tcx` and `bpf_link` modules attach through [`prog_attach`] and
+//! [`link_create`].
 
+mod attach;
 mod attr;
 mod btf;
 pub mod consts;
 mod error;
 mod fd;
 mod insn;
+mod link;
 mod map;
 pub mod mapped;
 mod obj;
@@ -25,10 +29,17 @@ mod prog;
 mod syscall;
 pub mod sysinfo;
 
+pub use attach::{
+    Anchor, ChainEntry, ChainQuery, Placement, ProgAttachAttr, prog_attach, prog_detach, prog_query,
+};
 pub use btf::{BtfInfo, btf_get_fd_by_id, btf_get_next_id, btf_info, btf_load};
 pub use error::Error;
-pub use fd::{BtfFd, MapFd, ProgFd};
+pub use fd::{BtfFd, LinkFd, MapFd, ProgFd};
 pub use insn::Insn;
+pub use link::{
+    LinkCreateAttr, LinkInfo, link_create, link_detach, link_get_fd_by_id, link_get_next_id,
+    link_info,
+};
 pub use map::{
     MapCreateAttr, MapInfo, map_create, map_delete_elem, map_freeze, map_get_fd_by_id,
     map_get_next_id, map_get_next_key, map_info, map_lookup_elem, map_update_elem,
@@ -39,7 +50,7 @@ pub use obj::{obj_get, obj_pin};
 pub use prog::{
     LoadedProg, ProgInfo, ProgLoadAttr, prog_get_fd_by_id, prog_get_next_id, prog_info, prog_load,
 };
-pub use sysinfo::{kernel_version_code, possible_cpus};
+pub use sysinfo::{kernel_version_code, page_size, possible_cpus};
 
 /// Result type of every function in this crate.
 pub type Result<T> = std::result::Result<T, Error>;

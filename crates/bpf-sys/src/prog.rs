@@ -213,6 +213,14 @@ pub struct ProgInfo {
     pub gpl_compatible: bool,
     /// Instructions the verifier processed.
     pub verified_insns: u32,
+    /// Device the program is offloaded to (0: none).
+    pub ifindex: u32,
+    /// Nanoseconds spent running (with `kernel.bpf_stats_enabled`).
+    pub run_time_ns: u64,
+    /// Times run (with `kernel.bpf_stats_enabled`).
+    pub run_cnt: u64,
+    /// Runs skipped because the program was already running on that CPU.
+    pub recursion_misses: u64,
 }
 
 impl ProgInfo {
@@ -250,6 +258,10 @@ pub fn prog_info(fd: BorrowedFd<'_>) -> Result<ProgInfo> {
         map_ids,
         gpl_compatible: raw.gpl_compatible & 1 != 0,
         verified_insns: raw.verified_insns,
+        ifindex: raw.ifindex,
+        run_time_ns: raw.run_time_ns,
+        run_cnt: raw.run_cnt,
+        recursion_misses: raw.recursion_misses,
     })
 }
 

@@ -15,15 +15,22 @@ pub(crate) enum Cmd {
     ProgLoad = 5,
     ObjPin = 6,
     ObjGet = 7,
+    ProgAttach = 8,
+    ProgDetach = 9,
     ProgGetNextId = 11,
     MapGetNextId = 12,
     ProgGetFdById = 13,
     MapGetFdById = 14,
     ObjGetInfoByFd = 15,
+    ProgQuery = 16,
     BtfLoad = 18,
     BtfGetFdById = 19,
     MapFreeze = 22,
     BtfGetNextId = 23,
+    LinkCreate = 28,
+    LinkGetFdById = 30,
+    LinkGetNextId = 31,
+    LinkDetach = 34,
 }
 
 impl Cmd {
@@ -38,15 +45,22 @@ impl Cmd {
             Cmd::ProgLoad => "BPF_PROG_LOAD",
             Cmd::ObjPin => "BPF_OBJ_PIN",
             Cmd::ObjGet => "BPF_OBJ_GET",
+            Cmd::ProgAttach => "BPF_PROG_ATTACH",
+            Cmd::ProgDetach => "BPF_PROG_DETACH",
             Cmd::ProgGetNextId => "BPF_PROG_GET_NEXT_ID",
             Cmd::MapGetNextId => "BPF_MAP_GET_NEXT_ID",
             Cmd::ProgGetFdById => "BPF_PROG_GET_FD_BY_ID",
             Cmd::MapGetFdById => "BPF_MAP_GET_FD_BY_ID",
             Cmd::ObjGetInfoByFd => "BPF_OBJ_GET_INFO_BY_FD",
+            Cmd::ProgQuery => "BPF_PROG_QUERY",
             Cmd::BtfLoad => "BPF_BTF_LOAD",
             Cmd::BtfGetFdById => "BPF_BTF_GET_FD_BY_ID",
             Cmd::BtfGetNextId => "BPF_BTF_GET_NEXT_ID",
             Cmd::MapFreeze => "BPF_MAP_FREEZE",
+            Cmd::LinkCreate => "BPF_LINK_CREATE",
+            Cmd::LinkGetFdById => "BPF_LINK_GET_FD_BY_ID",
+            Cmd::LinkGetNextId => "BPF_LINK_GET_NEXT_ID",
+            Cmd::LinkDetach => "BPF_LINK_DETACH",
         }
     }
 }
@@ -113,6 +127,16 @@ pub(crate) fn addr<T>(slice: &[T]) -> u64 {
         0
     } else {
         slice.as_ptr() as usize as u64
+    }
+}
+
+/// The address of a buffer the kernel writes into (`__aligned_u64`), taken from a
+/// mutable borrow so that the writes are allowed.
+pub(crate) fn addr_mut<T>(slice: &mut [T]) -> u64 {
+    if slice.is_empty() {
+        0
+    } else {
+        slice.as_mut_ptr() as usize as u64
     }
 }
 

@@ -1,5 +1,5 @@
-//! Facts about the running kernel that loading needs: its version code and the number
-//! of possible CPUs (the stride of per-CPU map values).
+//! Facts about the running kernel that loading needs: its version code, the number
+//! of possible CPUs (the stride of per-CPU map values) and the page size.
 
 use std::ffi::CStr;
 
@@ -41,6 +41,16 @@ pub fn possible_cpus() -> Result<usize> {
     })
 }
 
+/// The size of a memory page (what ring buffer sizes are multiples of).
+pub fn page_size() -> usize {
+    // SAFETY: sysconf only reads a system constant; it has no memory arguments.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(size)
+        .ok()
+        .filter(|&s| s > 0)
+        .unwrap_or(4096)
+}
+
 /// Counts the CPUs in a kernel CPU list (`0-3,8-11`): the highest index plus one, since
 /// per-CPU values are laid out for every index up to the last possible CPU.
 pub fn parse_cpu_list(text: &str) -> Option<usize> {
@@ -70,4 +80,59 @@ mod tests {
         assert_eq!(parse_cpu_list("0-3,8-11"), Some(12));
         assert_eq!(parse_cpu_list("x"), None);
     }
+}
+
+/// The offset from `CLOCK_BOOTTIME` to `CLOCK_REALTIME` now, as (seconds,
+/// nanoseconds) of `realtime - boottime` computed field by field, the way bpftool
+/// turns a program's `load_time` (nanoseconds since boot) into wall-clock time.
+pub fn boot_to_realtime_offset() -> Option<(i64, i64)> {
+    let read = |clock: libc::clockid_t| {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; clock_gettime only writes it.
+        (unsafe { libc::clock_gettime(clock, &mut ts) } == 0).then_some(ts)
+    };
+    let real = read(libc::CLOCK_REALTIME)?;
+    let boot = read(libc::CLOCK_BOOTTIME)?;
+    Some((real.tv_sec - boot.tv_sec, real.tv_nsec - boot.tv_nsec))
+}
+
+/// A moment in the local time zone (from `localtime_r`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LocalTime {
+    /// Year, e.g. 2026.
+    pub year: i32,
+    /// Month, 1 to 12.
+    pub month: u32,
+    /// Day of the month, 1 to 31.
+    pub day: u32,
+    /// Hour, 0 to 23.
+    pub hour: u32,
+    /// Minute.
+    pub minute: u32,
+    /// Second (60 for a leap second).
+    pub second: u32,
+    /// Offset from UTC in seconds, east positive.
+    pub utc_offset: i64,
+}
+
+/// Converts seconds since the epoch to local time, as the C library does (`TZ`,
+/// `/etc/localtime`).
+pub fn local_time(secs: i64) -> Option<LocalTime> {
+    let t: libc::time_t = secs;
+    // SAFETY: tm is plain old data; zeroed is a valid value for it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are valid for the call; localtime_r writes only `tm`.
+    let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
+    ok.then(|| LocalTime {
+        year: tm.tm_year + 1900,
+        month: (tm.tm_mon + 1) as u32,
+        day: tm.tm_mday as u32,
+        hour: tm.tm_hour as u32,
+        minute: tm.tm_min as u32,
+        second: tm.tm_sec as u32,
+        utc_offset: tm.tm_gmtoff,
+    })
 }

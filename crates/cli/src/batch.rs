@@ -19,13 +19,36 @@ pub struct BatchLine {
 /// The commands of a batch input, read lazily line by line (a batch may be a pipe
 /// that is still being written).
 pub struct Commands<R> {
-    lines: std::iter::Enumerate<std::io::Lines<R>>,
+    lines: std::iter::Enumerate<ByteLines<R>>,
 }
 
 /// Reads the commands of `input`. Blank and comment-only lines are skipped.
 pub fn commands<R: BufRead>(input: R) -> Commands<R> {
     Commands {
-        lines: input.lines().enumerate(),
+        lines: ByteLines(input).enumerate(),
+    }
+}
+
+/// The lines of an input read as bytes, as tc reads them: a byte that is not UTF-8
+/// (Latin-1 in a comment or a file name) is carried as its stand-in
+/// ([`crate::args::from_bytes`]), never a reason to refuse the batch.
+pub struct ByteLines<R>(R);
+
+impl<R: BufRead> Iterator for ByteLines<R> {
+    type Item = std::io::Result<String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut line = Vec::new();
+        match self.0.read_until(b'\n', &mut line) {
+            Ok(0) => None,
+            Ok(_) => {
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                }
+                Some(Ok(crate::args::from_bytes(&line)))
+            }
+            Err(e) => Some(Err(e)),
+        }
     }
 }
 
@@ -141,6 +164,18 @@ mod tests {
     #[test]
     fn a_continuation_at_the_end_of_input_still_counts() {
         assert_eq!(read("qdisc show \\"), vec![line(1, &["qdisc", "show"])]);
+    }
+
+    #[test]
+    fn latin1_bytes_anywhere_are_carried_not_refused() {
+        let text = b"# caf\xe9\nobj show caf\xe9.o\n";
+        let lines = commands(&text[..]).collect::<CliResult<Vec<_>>>().unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].line, 2);
+        assert_eq!(
+            crate::args::to_bytes(&lines[0].words[2]).as_ref(),
+            b"caf\xe9.o"
+        );
     }
 
     #[test]

@@ -47,12 +47,14 @@ pub fn parse_bytecode(text: &str) -> CliResult<Vec<ClassicInsn>> {
 
 /// Reads a `bytecode-file`: its lines are the fields of `bytecode`, one per line.
 pub fn read_bytecode_file(path: &str) -> CliResult<Vec<ClassicInsn>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::failed(format!(
-            "Cannot read bytecode file \"{path}\": {}\n{TRAILER}",
-            crate::netns::strerror(&e)
-        ))
-    })?;
+    let text = crate::object::read_regular(&crate::args::to_path(path))
+        .and_then(|bytes| String::from_utf8(bytes).map_err(std::io::Error::other))
+        .map_err(|e| {
+            CliError::failed(format!(
+                "Cannot read bytecode file \"{path}\": {}\n{TRAILER}",
+                crate::netns::strerror(&e)
+            ))
+        })?;
     let joined: Vec<&str> = text
         .lines()
         .map(str::trim)

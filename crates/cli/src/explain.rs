@@ -24,13 +24,13 @@ impl Narrator {
     /// Starts the next numbered step with a title line.
     pub fn step(&self, title: &str) {
         self.step.set(self.step.get() + 1);
-        eprintln!("\n[{}] {title}", self.step.get());
+        crate::output::eprintln(&format!("\n[{}] {title}", self.step.get()));
     }
 
     /// A detail line under the current step.
     pub fn detail(&self, text: &str) {
         for line in text.lines() {
-            eprintln!("    {line}");
+            crate::output::eprintln(&format!("    {line}"));
         }
     }
 

@@ -94,7 +94,7 @@ pub fn parse_global(args: &[String]) -> CliResult<Invocation> {
 pub fn usage_text() -> String {
     "Usage:\trtc [ OPTIONS ] OBJECT { COMMAND | help }\n\
      \trtc [-force] -batch filename\n\
-     where  OBJECT := { qdisc | filter | link | map | obj }\n\
+     where  OBJECT := { qdisc | filter | link | map | obj | net | prog | bpflink }\n\
      \x20      OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -p[retty] |\n\
      \x20                   -b[atch] [filename] | -n[etns] name | -j[son] | --explain |\n\
      \x20                   --btf FILE }"

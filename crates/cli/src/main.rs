@@ -6,12 +6,14 @@
 //! or a batch, and maps errors to exit codes; each object's grammar and work live in
 //! [`cmd`].
 
+mod args;
 mod batch;
 mod classic;
 mod cmd;
 mod device;
 mod error;
 mod explain;
+mod explain_hook;
 mod global;
 mod netns;
 mod object;
@@ -29,7 +31,8 @@ use global::{Invocation, parse_global};
 use session::Session;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // As tc, arguments are bytes: words that are not UTF-8 are carried, not refused.
+    let args: Vec<String> = std::env::args_os().skip(1).map(args::from_os).collect();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -42,15 +45,14 @@ fn main() -> ExitCode {
 /// Prints an error's message on stderr (if it has one).
 fn report(err: &CliError) {
     if !err.message.is_empty() {
-        eprintln!("{}", err.message);
+        output::eprintln(&err.message);
     }
 }
 
 fn run(args: &[String]) -> CliResult<()> {
     let (options, words) = match parse_global(args)? {
         Invocation::Version => {
-            println!("rtc {}", env!("CARGO_PKG_VERSION"));
-            return Ok(());
+            return output::print(&format!("rtc {}\n", env!("CARGO_PKG_VERSION")));
         }
         Invocation::Help => return Err(CliError::help(global::usage_text())),
         Invocation::Run(options, words) => (options, words),
@@ -59,7 +61,14 @@ fn run(args: &[String]) -> CliResult<()> {
         netns::enter(name)?;
     }
     if let Some(file) = &options.btf {
-        object::use_btf_file(std::path::Path::new(file));
+        let path = args::to_path(file);
+        // Read whole on first use: a device or FIFO there would never end.
+        if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+            return Err(CliError::failed(format!(
+                "Cannot read BTF file \"{file}\": not a regular file"
+            )));
+        }
+        object::use_btf_file(&path);
     }
     let batch = options.batch.clone();
     let mut session = Session::new(options);
@@ -76,7 +85,7 @@ fn run_batch(session: &mut Session, name: &str) -> CliResult<()> {
     let input: Box<dyn std::io::BufRead> = if name == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        let file = std::fs::File::open(name).map_err(|e| {
+        let file = std::fs::File::open(args::to_path(name)).map_err(|e| {
             CliError::failed(format!(
                 "Cannot open file \"{name}\" for reading: {}",
                 netns::strerror(&e)
@@ -88,15 +97,27 @@ fn run_batch(session: &mut Session, name: &str) -> CliResult<()> {
     for command in batch::commands(input) {
         let command = command?;
         if let Err(err) = cmd::run(session, &command.words) {
+            if err.code == 0 {
+                // A usage text asked for (`help`, `filter help`): as tc, print it
+                // and go on; it is neither a failure nor the end of the batch.
+                report(&err);
+                continue;
+            }
             if err.exits_at_once {
                 return Err(err);
             }
             report(&err);
-            eprintln!("Command failed {name}:{}", command.line);
+            output::eprintln(&format!("Command failed {name}:{}", command.line));
             failed = true;
             if !session.options.force {
                 break;
             }
+        }
+        if output::write_failed() {
+            // The reader of stdout or stderr is gone: the command in progress has
+            // completed; stop here, and do not claim the rest of the script ran.
+            failed = true;
+            break;
         }
     }
     if failed {

@@ -18,7 +18,7 @@ pub fn enter(name: &str) -> CliResult<()> {
     } else {
         format!("{NETNS_RUN_DIR}/{name}")
     };
-    let file = File::open(&path).map_err(|e| {
+    let file = File::open(crate::args::to_path(&path)).map_err(|e| {
         CliError::usage(format!(
             "Cannot open network namespace \"{name}\": {}",
             strerror(&e)

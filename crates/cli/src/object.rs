@@ -2,8 +2,6 @@
 //! chosen program through elf-loader, with tc's failure semantics (exit 1, nothing
 //! attached) and the verifier log on stderr.
 
-use std::io::Write;
-
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -37,14 +35,86 @@ pub struct ProgramRequest<'a> {
     pub verbose: bool,
 }
 
-/// Reads and parses the object file at `path`; failures are exit 1 naming the file.
-pub fn read_object(path: &str) -> CliResult<Object> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        CliError::failed(format!(
-            "Cannot open BPF object file \"{path}\": {}\nUnable to load program",
-            crate::netns::strerror(&e)
-        ))
-    })?;
+/// What identifies a file's content without reading it: device, inode, size and
+/// modification time. A file rebuilt on disk (a new inode, or new size or mtime)
+/// gets a new key, so a session re-reads it as tc would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileKey {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: i64,
+    mtime_nsec: i64,
+}
+
+/// A regular file opened for reading, with its key and size (from `fstat` of the
+/// open file, so they describe what is read, not what the path names later).
+pub struct OpenedFile {
+    file: std::fs::File,
+    /// What identifies this content.
+    pub key: FileKey,
+    /// Its size in bytes when opened; no more than this is ever read.
+    pub size: u64,
+}
+
+/// Opens `path` for reading a whole file: anything but a regular file (a device
+/// like /dev/zero, a FIFO, a directory) is refused, without blocking on a FIFO.
+pub fn open_regular(path: &Path) -> std::io::Result<OpenedFile> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(std::io::Error::from_raw_os_error(nix::libc::EISDIR));
+    }
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(OpenedFile {
+        file,
+        key: FileKey {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec(),
+        },
+        size: meta.size(),
+    })
+}
+
+impl OpenedFile {
+    /// Reads the file, at most the size it had when opened.
+    pub fn read(self) -> std::io::Result<Vec<u8>> {
+        use std::io::Read;
+        let mut bytes = Vec::with_capacity(usize::try_from(self.size).unwrap_or(0));
+        self.file.take(self.size).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+/// Reads the regular file at `path` (see [`open_regular`]).
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    open_regular(path)?.read()
+}
+
+/// Opens the object file at `path`; failures are exit 1 naming the file.
+pub fn open_object(path: &str) -> CliResult<OpenedFile> {
+    open_regular(&crate::args::to_path(path)).map_err(|e| cannot_open(path, &e))
+}
+
+fn cannot_open(path: &str, e: &std::io::Error) -> CliError {
+    CliError::failed(format!(
+        "Cannot open BPF object file \"{path}\": {}\nUnable to load program",
+        crate::netns::strerror(e)
+    ))
+}
+
+/// Reads and parses an opened object file; failures are exit 1 naming the file.
+pub fn parse_object(path: &str, file: OpenedFile) -> CliResult<Object> {
+    let bytes = file.read().map_err(|e| cannot_open(path, &e))?;
     Object::parse(&bytes)
         .map_err(|e| CliError::failed(format!("{path}: {e}\nUnable to load program")))
 }
@@ -56,7 +126,18 @@ pub fn load_program(
     req: &ProgramRequest<'_>,
     observer: &dyn Observer,
 ) -> CliResult<LoadedProgram> {
-    let mut options = LoadOptions::new(req.prog_type);
+    load_program_with(object, req, LoadOptions::new(req.prog_type), observer)
+}
+
+/// [`load_program`] starting from `options` (for `prog_flags` and
+/// `expected_attach_type` that a section name implies); its `prog_type` is `req`'s.
+pub fn load_program_with(
+    object: &Object,
+    req: &ProgramRequest<'_>,
+    mut options: LoadOptions,
+    observer: &dyn Observer,
+) -> CliResult<LoadedProgram> {
+    options.prog_type = req.prog_type;
     // libbpf (and so tc) names global data maps after the object file.
     options.object_name = Some(req.file.to_string());
     options.kernel = TARGET_KERNEL.get().cloned();
@@ -66,8 +147,7 @@ pub fn load_program(
     let loaded = elf_loader::load(object, req.section, req.function, &options, observer)
         .map_err(|e| load_failure(req, &e))?;
     if req.verbose && !loaded.log.is_empty() {
-        let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "Verifier analysis:\n\n{}", loaded.log.trim_end());
+        crate::output::eprintln(&format!("Verifier analysis:\n\n{}", loaded.log.trim_end()));
     }
     Ok(loaded)
 }

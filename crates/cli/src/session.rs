@@ -16,9 +16,11 @@ pub struct Session {
     /// The global options.
     pub options: GlobalOptions,
     netlink: Option<Netlink>,
-    /// Object files already read and parsed, by the path the user wrote: a batch
-    /// that attaches one object to many devices reads it once.
-    objects: HashMap<String, Rc<Object>>,
+    /// Object files already read and parsed, by file identity and content (see
+    /// [`crate::object::FileKey`]), with the path they were read under: a batch that
+    /// attaches one object to many devices reads it once, and one rebuilt on disk
+    /// in the meantime is read again.
+    objects: HashMap<crate::object::FileKey, (String, Rc<Object>)>,
     /// The `--explain` narrator, when asked for.
     narrator: Option<Rc<Narrator>>,
 }
@@ -58,17 +60,22 @@ impl Session {
         Ok(self.netlink.as_mut().expect("opened above"))
     }
 
-    /// The parsed object at `path`, read and parsed on first use.
+    /// The parsed object at `path`, read and parsed unless the same file, unchanged,
+    /// was parsed before in this session.
     pub fn object(&mut self, path: &str) -> CliResult<Rc<Object>> {
-        if let Some(object) = self.objects.get(path) {
+        let file = crate::object::open_object(path)?;
+        let (key, size) = (file.key, file.size);
+        if let Some((_, object)) = self.objects.get(&key) {
             return Ok(Rc::clone(object));
         }
-        let object = Rc::new(crate::object::read_object(path)?);
+        let object = Rc::new(crate::object::parse_object(path, file)?);
         if let Some(narrator) = &self.narrator {
-            let size = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
-            narrator.object_parsed(path, size, &object);
+            narrator.object_parsed(path, usize::try_from(size).unwrap_or(usize::MAX), &object);
         }
-        self.objects.insert(path.to_string(), Rc::clone(&object));
+        // An older parse of the same path is stale now: keep one per path.
+        self.objects.retain(|_, (known, _)| known != path);
+        self.objects
+            .insert(key, (path.to_string(), Rc::clone(&object)));
         Ok(object)
     }
 
@@ -77,6 +84,15 @@ impl Session {
         match &self.narrator {
             Some(narrator) => narrator.as_ref(),
             None => &elf_loader::NoObserver,
+        }
+    }
+
+    /// What the bpf(2) device-hook calls (tcx, links) report to: the narrator under
+    /// `--explain`, else nobody.
+    pub fn hook_observer(&self) -> &dyn netlink_tc::hook::BpfObserver {
+        match &self.narrator {
+            Some(narrator) => narrator.as_ref(),
+            None => &netlink_tc::hook::NoBpfObserver,
         }
     }
 

@@ -466,13 +466,17 @@ pub enum RelocError {
         /// What went wrong.
         source: Box<crate::btf::core::CoreError>,
     },
+    /// An extern (`__kconfig`, `__ksym`, kfunc) cannot be resolved on the kernel.
+    #[error("{source}")]
+    Extern {
+        /// What went wrong, naming the extern.
+        source: Box<crate::externs::ExternError>,
+    },
     /// The target kernel's BTF, needed for CO-RE relocations or externs, is unusable.
-    #[error("program \"{program}\" needs the kernel's BTF ({why}): {source}")]
+    #[error("{what} needs the kernel's BTF: {source}")]
     KernelBtf {
-        /// Program (function) name.
-        program: String,
-        /// What needs it ("CO-RE relocations", "extern `bpf_dynptr_from_skb`").
-        why: String,
+        /// What needs it: `program "x" (its CO-RE relocations)`, `extern "y"`.
+        what: String,
         /// Why it cannot be had.
         source: BtfError,
     },

@@ -1,5 +1,6 @@
 //! The kernel a program is loaded into, as far as relocation needs to know it: its
-//! BTF (the target of CO-RE relocations, typed `__ksym` variables and kfunc calls).
+//! BTF (the target of CO-RE relocations, typed `__ksym` variables and kfunc calls),
+//! its config (`__kconfig` externs), `/proc/kallsyms` (untyped `__ksym`s) and version.
 //!
 //! Everything is read on first use and kept, so an object without CO-RE or externs
 //! never touches `/sys/kernel/btf`, and a batch of loads reads it once. This is the
@@ -13,12 +14,19 @@ use std::sync::{Arc, OnceLock};
 use crate::btf::target::VMLINUX_BTF;
 use crate::btf::{BtfKind, TargetBtf};
 use crate::error::BtfError;
+use crate::error::RelocError;
+use crate::externs::kconfig::{Kconfig, kernel_facts};
+use crate::externs::resolve::{ExternTarget, LibbpfVersion, ResolvedExterns, resolve_collected};
+use crate::externs::system::{self, running_kernel_version};
+use crate::externs::{ExternError, ExternKind, Externs};
+use crate::object::Object;
 
 /// Facts about the target kernel, read lazily.
 #[derive(Debug)]
 pub struct KernelInfo {
     btf_path: PathBuf,
     btf: OnceLock<Result<Arc<TargetBtf>, BtfError>>,
+    kconfig: OnceLock<Option<Kconfig>>,
 }
 
 impl KernelInfo {
@@ -33,6 +41,7 @@ impl KernelInfo {
         KernelInfo {
             btf_path: path.to_path_buf(),
             btf: OnceLock::new(),
+            kconfig: OnceLock::new(),
         }
     }
 
@@ -73,5 +82,74 @@ impl KernelInfo {
             })
             .as_deref()
             .map_err(Clone::clone)
+    }
+
+    /// The running kernel's config (`/boot/config-$(uname -r)` or `/proc/config.gz`),
+    /// read on the first call; `None` when neither can be read.
+    pub fn kconfig(&self) -> Option<&Kconfig> {
+        self.kconfig
+            .get_or_init(|| system::read_kconfig("CONFIG_").ok())
+            .as_ref()
+    }
+
+    /// How `object`'s externs resolve on this kernel (see
+    /// [`crate::externs::resolve::resolve_externs`]), reading only what they need:
+    /// the BTF for typed ksyms and kfuncs, the config for `CONFIG_*` externs,
+    /// kallsyms for untyped ksyms. `None` when the object has no externs.
+    pub fn resolve_externs(&self, object: &Object) -> Result<Option<ResolvedExterns>, RelocError> {
+        let externs = Externs::collect(object).map_err(extern_error)?;
+        if externs.is_empty() {
+            return Ok(None);
+        }
+        let vmlinux = if externs.needs_kernel_btf() {
+            let names: Vec<&str> = externs
+                .iter()
+                .filter(|e| matches!(e.kind, ExternKind::Ksym { .. } | ExternKind::Kfunc { .. }))
+                .map(|e| e.name.as_str())
+                .collect();
+            let btf = self
+                .btf_with_names(&names, &[BtfKind::Var, BtfKind::Func])
+                .map_err(|source| RelocError::KernelBtf {
+                    what: format!("extern \"{}\"", names.first().copied().unwrap_or("")),
+                    source,
+                })?;
+            Some(btf)
+        } else {
+            self.btf().ok()
+        };
+        let kconfig = if externs.needs_kconfig() {
+            self.kconfig()
+        } else {
+            None
+        };
+        let kallsyms = if externs.needs_kallsyms() {
+            Some(system::read_kallsyms(externs.kallsyms_names()).map_err(extern_error)?)
+        } else {
+            None
+        };
+        let facts = kernel_facts(
+            &externs,
+            running_kernel_version(),
+            vmlinux,
+            externs.get("LINUX_HAS_SYSCALL_WRAPPER").is_some() && system::kprobes_available(),
+        );
+        let target = ExternTarget {
+            vmlinux,
+            modules: &[],
+            kconfig,
+            kallsyms: kallsyms.as_ref(),
+            facts,
+            libbpf: LibbpfVersion::V1_1,
+        };
+        resolve_collected(object, externs, &target)
+            .map(Some)
+            .map_err(extern_error)
+    }
+}
+
+/// An extern problem as a relocation error.
+fn extern_error(source: ExternError) -> RelocError {
+    RelocError::Extern {
+        source: Box::new(source),
     }
 }

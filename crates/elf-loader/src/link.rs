@@ -22,11 +22,12 @@ use crate::btf::core::{CANDIDATE_KINDS, CoreOutcome, CoreReloKind, CoreRelocator
 use crate::btf::ext::CoreRelo;
 use crate::btf::{TargetBtf, essential_name};
 use crate::error::{BtfError, RelocError};
+use crate::externs::resolve::ResolvedExterns;
 use crate::kernel::KernelInfo;
 use crate::object::Object;
 use crate::observer::Observer;
 use crate::program::Program;
-use crate::reloc::{Target, program_label, resolve};
+use crate::reloc::{Target, extern_unsupported, program_label, resolve};
 
 /// Most instructions a linked program may have (the kernel's `BPF_COMPLEXITY_LIMIT_INSNS`).
 pub const MAX_INSNS: usize = 1_000_000;
@@ -51,6 +52,28 @@ pub struct MapRef {
     pub symbol: String,
 }
 
+/// An extern reference of a linked program, at its new position.
+#[derive(Clone, Debug)]
+pub struct ExternRef {
+    /// Index of the instruction (a call, or the first half of an `ld_imm64`).
+    pub at: usize,
+    /// Index of the extern's symbol.
+    pub symbol_index: usize,
+    /// The extern's name, for messages.
+    pub symbol: String,
+}
+
+/// What linking needs from outside the object: the kernel to resolve CO-RE
+/// relocations for, and how the object's externs resolve on it. Without them,
+/// CO-RE relocations and externs are refused.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LinkEnv<'a> {
+    /// The target kernel.
+    pub kernel: Option<&'a KernelInfo>,
+    /// The object's externs resolved for that kernel.
+    pub externs: Option<&'a ResolvedExterns>,
+}
+
 /// A program with the functions it calls appended and its calls pointed at them.
 #[derive(Clone, Debug)]
 pub struct Linked<'o> {
@@ -62,6 +85,8 @@ pub struct Linked<'o> {
     pub map_refs: Vec<MapRef>,
     /// What each CO-RE relocation did, in the order applied.
     pub core: Vec<CoreOutcome>,
+    /// The extern references to rewrite.
+    pub extern_refs: Vec<ExternRef>,
 }
 
 /// Links `program`: see the module documentation. Each function appended is reported
@@ -69,9 +94,10 @@ pub struct Linked<'o> {
 pub fn link<'o>(
     object: &'o Object,
     program: &'o Program,
-    kernel: Option<&KernelInfo>,
+    env: LinkEnv<'_>,
     observer: &dyn Observer,
 ) -> Result<Linked<'o>, RelocError> {
+    let kernel = env.kernel;
     let mut linked = Linked {
         insns: program.insns.clone(),
         placed: vec![Placed {
@@ -80,6 +106,7 @@ pub fn link<'o>(
         }],
         map_refs: Vec::new(),
         core: Vec::new(),
+        extern_refs: Vec::new(),
     };
     let mut relocator = None;
     let mut next = 0;
@@ -105,7 +132,7 @@ pub fn link<'o>(
         };
         core.apply(&mut linked, &mut relocator, observer)
             .map_err(in_function)?;
-        link_function(object, program, function, start, &mut linked, observer)
+        link_function(object, program, function, start, &mut linked, env, observer)
             .map_err(in_function)?;
     }
     Ok(linked)
@@ -118,6 +145,7 @@ fn link_function<'o>(
     function: &'o Program,
     start: usize,
     linked: &mut Linked<'o>,
+    env: LinkEnv<'_>,
     observer: &dyn Observer,
 ) -> Result<(), RelocError> {
     let mut relocations = function.relocations.iter().peekable();
@@ -144,6 +172,21 @@ fn link_function<'o>(
                     linked.map_refs.push(MapRef {
                         at,
                         target,
+                        symbol: reloc.symbol.name.clone(),
+                    });
+                    continue;
+                }
+                Target::Extern { symbol_index } => {
+                    let known = env
+                        .externs
+                        .and_then(|e| e.by_symbol(symbol_index))
+                        .is_some();
+                    if !known {
+                        return Err(extern_unsupported(function, i, insn, &reloc.symbol));
+                    }
+                    linked.extern_refs.push(ExternRef {
+                        at,
+                        symbol_index,
                         symbol: reloc.symbol.name.clone(),
                     });
                     continue;
@@ -321,8 +364,10 @@ impl<'a, 'o> CoreStep<'a, 'o> {
         if relocator.is_none() {
             let btf =
                 kernel_btf_for(self.object, kernel).map_err(|source| RelocError::KernelBtf {
-                    program: program_label(self.program),
-                    why: "CO-RE relocations".to_string(),
+                    what: format!(
+                        "program \"{}\" (its CO-RE relocations)",
+                        program_label(self.program)
+                    ),
                     source,
                 })?;
             let mut fresh = CoreRelocator::new(local, btf);

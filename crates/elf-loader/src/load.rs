@@ -3,8 +3,9 @@
 //! global data and maps-in-maps, relocates and loads the chosen program
 //! (`BPF_PROG_LOAD` with its func_info/line_info), loads the programs its program
 //! arrays hold and stores them. Everything created is returned as owned fds, so
-//! dropping the result (or failing half-way) closes it; pins made by a failed load
-//! are removed.
+//! dropping the result (or failing half-way) closes it. Maps that ask to be pinned
+//! are pinned only once everything else succeeded, so a failed load pins nothing
+//! (see [`crate::pin`]).
 
 use std::collections::BTreeMap;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
@@ -16,13 +17,16 @@ use bpf_sys::{BtfFd, Insn, MapCreateAttr, MapFd, ProgFd, ProgLoadAttr};
 use crate::btf::core::{CoreOutcome, POISON_HELPER};
 use crate::btf_info::ProgramBtfInfo;
 use crate::error::LoadError;
+use crate::externs::resolve::ResolvedExterns;
 use crate::kernel::KernelInfo;
+use crate::map_fixup::{MachineFacts, fix_map_def};
+use crate::maps::MapSource;
 use crate::maps::{Map, MapDef, object_name_of};
 use crate::object::{ByteOrder, Object};
 use crate::observer::Observer;
-use crate::pin::{PinRollback, default_bpffs, open_or_create, pin_path, prepare_bpffs};
+use crate::pin::{Published, default_bpffs, open_pinned, pin_path, prepare_bpffs, publish};
 use crate::plan::{PlannedProgram, Store, is_map_in_map, plan};
-use crate::reloc::{apply_map_references, program_label};
+use crate::reloc::{apply_extern_references, apply_map_references, program_label};
 
 /// How to load a program: what the caller decides rather than the object.
 #[derive(Clone, Debug, Default)]
@@ -189,8 +193,15 @@ pub fn plan_load_for(
     })
 }
 
+/// How many times a load starts over because another load pinned a map first.
+const PIN_ATTEMPTS: usize = 3;
+
 /// Loads one program of `object`: the first in `section` (the first global function,
 /// as tc chooses), or the function named `function` in it.
+///
+/// If a concurrent load pins one of this object's maps between this load's look for
+/// the pin and its own pinning, this load's programs are bound to a map no one else
+/// finds: it starts over (up to three times), and then finds and shares the pinned map.
 pub fn load(
     object: &Object,
     section: &str,
@@ -198,6 +209,37 @@ pub fn load(
     options: &LoadOptions,
     observer: &dyn Observer,
 ) -> Result<LoadedProgram, LoadError> {
+    let mut taken = None;
+    for _ in 0..PIN_ATTEMPTS {
+        match load_once(object, section, function, options, observer)? {
+            Attempt::Loaded(loaded) => return Ok(loaded),
+            Attempt::PinTaken(path) => taken = Some(path),
+        }
+    }
+    Err(LoadError::Bpffs {
+        path: taken.unwrap_or_default(),
+        reason: format!(
+            "other loads pinned a different map there first, {PIN_ATTEMPTS} times in a row"
+        ),
+    })
+}
+
+/// The end of one attempt at a load.
+enum Attempt {
+    /// Loaded, and every map it created that asks for a pin is pinned.
+    Loaded(LoadedProgram),
+    /// Another load pinned a map at this path first: start over to share it.
+    PinTaken(PathBuf),
+}
+
+/// One attempt at [`load`].
+fn load_once(
+    object: &Object,
+    section: &str,
+    function: Option<&str>,
+    options: &LoadOptions,
+    observer: &dyn Observer,
+) -> Result<Attempt, LoadError> {
     if object.byte_order() != ByteOrder::host() {
         return Err(LoadError::ForeignByteOrder {
             object: object.byte_order(),
@@ -216,7 +258,6 @@ pub fn load(
 
     // From here on the kernel is involved.
     let btf = load_btf(object, observer);
-    let mut pins = PinRollback::default();
     let bpffs = options.bpffs.clone().unwrap_or_else(default_bpffs);
     if plan.pins(object) {
         prepare_bpffs(&bpffs, observer)?;
@@ -241,7 +282,6 @@ pub fn load(
                 bpffs: &bpffs,
                 prog_type: options.prog_type,
             },
-            &mut pins,
             observer,
         )?;
         created.insert(index, made);
@@ -261,12 +301,32 @@ pub fn load(
         observer.map_slot_set(&outer.name, slot.key, &format!("map {}", inner.name));
     }
 
+    if plan.kconfig {
+        if let Some(externs) = &plan.externs {
+            let map = kconfig_map(externs);
+            let made = make_map(
+                object,
+                &map,
+                MapContext {
+                    kernel_name: map.kernel_name(object_name),
+                    btf: btf.as_ref(),
+                    inner: None,
+                    bpffs: &bpffs,
+                    prog_type: options.prog_type,
+                },
+                observer,
+            )?;
+            created.insert(object.maps().len(), made);
+        }
+    }
+
     let fd_of = |index: usize| created.get(&index).map(|m| m.fd.as_raw_fd());
+    let externs = plan.externs.as_ref();
     let (main_fd, log, insns) = load_program(
         object,
         &mut plan.main,
         options,
-        btf.as_ref(),
+        (btf.as_ref(), externs),
         &fd_of,
         observer,
     )?;
@@ -284,7 +344,7 @@ pub fn load(
             object,
             &mut extra.planned,
             options,
-            btf.as_ref(),
+            (btf.as_ref(), externs),
             &fd_of,
             observer,
         )?;
@@ -302,8 +362,19 @@ pub fn load(
         });
     }
 
-    pins.keep();
-    Ok(LoadedProgram {
+    // Everything succeeded: only now do the maps this load created appear in the
+    // bpffs. A failure anywhere above left nothing pinned, so there is nothing to take
+    // back, and no pin another load may be sharing is ever removed.
+    for map in created.values() {
+        let Some(path) = map.pin.as_ref().filter(|_| !map.reused) else {
+            continue;
+        };
+        match publish(&map.name, path, map.fd.as_fd())? {
+            Published::Pinned => observer.map_pinned(&map.name, path, map.fd.as_raw_fd()),
+            Published::Taken => return Ok(Attempt::PinTaken(path.clone())),
+        }
+    }
+    Ok(Attempt::Loaded(LoadedProgram {
         fd: main_fd,
         name: program.name.clone(),
         section: program.section.clone(),
@@ -312,7 +383,7 @@ pub fn load(
         insns,
         extra_programs,
         with_btf: btf.is_some() && with_btf_info,
-    })
+    }))
 }
 
 /// Refuses program types that cannot load without an attach target (fentry/fexit,
@@ -381,13 +452,15 @@ struct MapContext<'a> {
 }
 
 /// Creates (or opens the pinned) map, fills global data and freezes `.rodata`.
+/// libbpf's fix-ups of the definition ([`fix_map_def`]) come first.
 fn make_map(
     object: &Object,
     map: &Map,
     context: MapContext<'_>,
-    pins: &mut PinRollback,
     observer: &dyn Observer,
 ) -> Result<CreatedMap, LoadError> {
+    let fixed = fixed_map(map);
+    let map = fixed.as_ref().unwrap_or(map);
     // A BTF-defined map-in-map gets a temporary template map from its definition.
     let btf_template = match &map.inner {
         Some(inner) => Some(create_map(
@@ -412,21 +485,15 @@ fn make_map(
     )?;
     let (fd, reused) = match &pin {
         None => (create()?, false),
-        Some(path) => {
-            let (fd, new) = open_or_create(&map.name, path, &map.def, create)?;
-            if new {
-                pins.created(path.clone());
-            }
-            (fd, !new)
-        }
+        // Not pinned yet if created: that waits for the whole load to succeed.
+        Some(path) => match open_pinned(&map.name, path, &map.def)? {
+            Some(fd) => (fd, true),
+            None => (create()?, false),
+        },
     };
     match (&pin, reused) {
         (Some(path), true) => observer.map_reused(&map.name, path, fd.as_raw_fd()),
-        (Some(path), false) => {
-            observer.map_created(&context.kernel_name, &map.def, fd.as_raw_fd());
-            observer.map_pinned(&map.name, path, fd.as_raw_fd());
-        }
-        (None, _) => observer.map_created(&context.kernel_name, &map.def, fd.as_raw_fd()),
+        _ => observer.map_created(&context.kernel_name, &map.def, fd.as_raw_fd()),
     }
 
     if !reused {
@@ -565,13 +632,15 @@ fn load_program(
     object: &Object,
     planned: &mut PlannedProgram<'_>,
     options: &LoadOptions,
-    btf: Option<&BtfFd>,
+    (btf, externs): (Option<&BtfFd>, Option<&ResolvedExterns>),
     fd_of: &dyn Fn(usize) -> Option<i32>,
     observer: &dyn Observer,
 ) -> Result<(ProgFd, String, Vec<Insn>), LoadError> {
     let program = planned.program;
     let linked = &mut planned.linked;
     apply_map_references(object, program, linked, fd_of, observer)?;
+    let kconfig_fd = fd_of(object.maps().len());
+    apply_extern_references(program, linked, externs, kconfig_fd, observer)?;
     // The running kernel's version cannot change while we run: one uname(2) per process.
     static KERNEL_VERSION: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     let kern_version = options
@@ -666,4 +735,47 @@ fn type_keyword(local_type: &str) -> &str {
         Some((keyword, _)) if matches!(keyword, "struct" | "union" | "enum" | "typedef") => keyword,
         _ => "",
     }
+}
+
+/// The `.kconfig` map libbpf creates for `__kconfig` externs: one read-only entry
+/// holding every kconfig value, described by the object's `.kconfig` DATASEC, frozen
+/// once filled.
+fn kconfig_map(externs: &ResolvedExterns) -> Map {
+    let collected = externs.externs();
+    let mut map = Map::new(
+        crate::externs::KCONFIG_SECTION,
+        collected.kconfig_map_def().unwrap_or_default(),
+        MapSource::GlobalData {
+            section_index: usize::MAX,
+        },
+    );
+    map.value_type_id = collected.kconfig_value_type_id();
+    map.initial_data = Some(externs.kconfig_value().to_vec());
+    map
+}
+
+/// `map` with libbpf's fix-ups applied (perf event arrays sized to the CPUs, ring
+/// buffers to page multiples), or `None` when none applies. An inner template is
+/// fixed too.
+fn fixed_map(map: &Map) -> Option<Map> {
+    static FACTS: std::sync::OnceLock<MachineFacts> = std::sync::OnceLock::new();
+    let facts = FACTS.get_or_init(|| MachineFacts {
+        possible_cpus: bpf_sys::possible_cpus()
+            .ok()
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(1),
+        page_size: u32::try_from(bpf_sys::page_size()).unwrap_or(4096),
+    });
+    let btf_defined = matches!(map.source, MapSource::Btf { .. });
+    let mut def = map.def;
+    let mut inner = map.inner.clone();
+    let changed = fix_map_def(&mut def, btf_defined, facts).is_some();
+    let inner_changed = inner
+        .as_mut()
+        .is_some_and(|m| fix_map_def(&mut m.def, btf_defined, facts).is_some());
+    (changed || inner_changed).then(|| Map {
+        def,
+        inner,
+        ..map.clone()
+    })
 }

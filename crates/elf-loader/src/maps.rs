@@ -158,7 +158,8 @@ impl Map {
     /// True for global data that programs may only read (`.rodata*`): the map is
     /// frozen once filled, so the verifier can treat its contents as constants.
     pub fn is_read_only_data(&self) -> bool {
-        matches!(self.source, MapSource::GlobalData { .. }) && self.name.starts_with(".rodata")
+        matches!(self.source, MapSource::GlobalData { .. })
+            && (self.name.starts_with(".rodata") || self.name == crate::externs::KCONFIG_SECTION)
     }
 
     /// The name the kernel gets for this map (it keeps 15 bytes). Maps are named by

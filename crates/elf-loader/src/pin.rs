@@ -14,15 +14,32 @@
 //! where `<dir>` is `xdp` for XDP programs, `ip` for lightweight tunnels, `tc` for the
 //! rest (all three are the same directory).
 //!
-//! An existing pin is used only if it is a map whose type, key size, value size, max
+//! An existing pin is used only if it is a map (asked of the kernel with
+//! `BPF_OBJ_GET_INFO_BY_FD`, no /proc needed) whose type, key size, value size, max
 //! entries and flags all equal the object's; otherwise the error lists each field
-//! that differs. A new map is pinned right after it is created; if another process
-//! pinned the same path in between, that one wins: ours is dropped and theirs opened
-//! and checked, so two loads racing end up sharing one map. Pins created by a load
-//! that fails later are removed again ([`PinRollback`]).
+//! that differs.
+//!
+//! **A pin appears only once the load that made it has succeeded**, and no load ever
+//! removes a pin. A map the load creates stays unpinned (held by its fd) while the
+//! programs are verified and the program arrays filled; only then is it pinned
+//! ([`publish`]), with `BPF_OBJ_PIN`, which creates the file or fails with `EEXIST`,
+//! atomically. So a load that fails has pinned nothing and has nothing to take back:
+//! it cannot remove a pin that a concurrent load found and shares, because it never
+//! unlinks anything. Two loads that both find no pin and both succeed race only
+//! for the publication: the first pins, the second gets `EEXIST` and starts over,
+//! finding and sharing the pinned map (see `load`), so racing loads end up bound to
+//! one map.
+//!
+//! Nothing is ever created outside a bpffs: the mount point itself is created (one
+//! level, as tc's `mkdir`) only to mount on it, never its parents; every directory
+//! created or entered under it is checked to be on a bpffs (statfs), so a planted
+//! symlink leading out of it is refused before anything is made there. Concurrent
+//! first loads serialise the mount on an advisory lock of the mount point's parent
+//! directory (flock, which creates nothing) and look again under the lock, so they
+//! mount one bpffs, not one each.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, symlink};
 use std::path::{Path, PathBuf};
 
@@ -64,16 +81,7 @@ pub fn prepare_bpffs(root: &Path, observer: &dyn Observer) -> Result<(), LoadErr
         reason: format!("{what}: {error}"),
     };
     if !is_bpffs(root) {
-        std::fs::create_dir_all(root).map_err(|e| fail("cannot create the directory", &e))?;
-        nix::mount::mount(
-            Some("bpf"),
-            root,
-            Some("bpf"),
-            nix::mount::MsFlags::empty(),
-            Some("mode=0700"),
-        )
-        .map_err(|e| fail("not a bpffs, and mounting one there failed", &e))?;
-        observer.bpffs_mounted(root);
+        mount_bpffs(root, observer)?;
     }
     let tc = root.join("tc");
     make_dir(&tc).map_err(|e| fail("cannot create tc/", &e))?;
@@ -90,6 +98,52 @@ pub fn prepare_bpffs(root: &Path, observer: &dyn Observer) -> Result<(), LoadErr
     Ok(())
 }
 
+/// Mounts a bpffs on `root`, creating `root` itself if missing but never its
+/// parents. Loads racing to do it take turns on an exclusive `flock` of the parent
+/// directory and look again once they hold it: the first mounts, the others find
+/// the bpffs it mounted (one mount, not one per load).
+fn mount_bpffs(root: &Path, observer: &dyn Observer) -> Result<(), LoadError> {
+    let fail = |what: &str, error: &dyn std::fmt::Display| LoadError::Bpffs {
+        path: root.to_path_buf(),
+        reason: format!("{what}: {error}"),
+    };
+    let parent = match root.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let dir = std::fs::File::open(parent)
+        .map_err(|e| fail("not a bpffs, and its parent directory cannot be opened", &e))?;
+    // Released when `_lock` drops, at the end of this function.
+    let _lock = nix::fcntl::Flock::lock(dir, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, e)| fail("cannot lock its parent directory", &e))?;
+    if is_bpffs(root) {
+        return Ok(());
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(root) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+            return Err(fail("not a bpffs, and it cannot be created", &e));
+        }
+        _ => {}
+    }
+    let is_dir = std::fs::symlink_metadata(root).is_ok_and(|m| m.is_dir());
+    if !is_dir {
+        return Err(fail(
+            "not a bpffs",
+            &"it is not a directory (a symlink is not followed to mount on)",
+        ));
+    }
+    nix::mount::mount(
+        Some("bpf"),
+        root,
+        Some("bpf"),
+        nix::mount::MsFlags::empty(),
+        Some("mode=0700"),
+    )
+    .map_err(|e| fail("not a bpffs, and mounting one there failed", &e))?;
+    observer.bpffs_mounted(root);
+    Ok(())
+}
+
 /// True when `path` is the root of (or inside) a bpffs.
 pub fn is_bpffs(path: &Path) -> bool {
     // The width of the statfs type field depends on the platform.
@@ -97,10 +151,29 @@ pub fn is_bpffs(path: &Path) -> bool {
     nix::sys::statfs::statfs(path).is_ok_and(|fs| fs.filesystem_type().0 as i64 == BPF_FS_MAGIC)
 }
 
+/// Creates directory `path` (mode 0700) in a bpffs, or enters the one there. Refuses
+/// (before creating anything) when its parent is not on a bpffs, and afterwards when
+/// what is at `path` is not a directory on a bpffs: a symlink leading out of it.
 fn make_dir(path: &Path) -> io::Result<()> {
+    let outside = |what: &Path| {
+        io::Error::other(format!(
+            "{} is not a directory on a bpffs (a symlink leading out of it?)",
+            what.display()
+        ))
+    };
+    let parent = path.parent().unwrap_or(Path::new("."));
+    if !is_bpffs(parent) {
+        return Err(outside(parent));
+    }
     match std::fs::DirBuilder::new().mode(0o700).create(path) {
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        other => other,
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+        _ => {}
+    }
+    let is_dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
+    if is_dir && is_bpffs(path) {
+        Ok(())
+    } else {
+        Err(outside(path))
     }
 }
 
@@ -141,44 +214,48 @@ pub fn pin_path(
     Ok(Some(dir.join(name)))
 }
 
-/// Opens the map pinned at `path` if there is one (checking it matches `def`), else
-/// creates one with `create` and pins it. Returns the map and whether it was created.
-pub fn open_or_create(
-    name: &str,
-    path: &Path,
-    def: &MapDef,
-    create: impl Fn() -> Result<MapFd, LoadError>,
-) -> Result<(MapFd, bool), LoadError> {
-    for attempt in 0..2 {
-        match bpf_sys::obj_get(path) {
-            Ok(fd) => return Ok((check_pinned(name, path, def, fd)?, false)),
-            Err(e) if e.raw_os_error() == Some(libc_enoent()) => {}
-            Err(source) => {
-                return Err(LoadError::Pin {
-                    map: name.to_string(),
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        }
-        let fd = create()?;
-        match bpf_sys::obj_pin(fd.as_fd(), path) {
-            Ok(()) => return Ok((fd, true)),
-            // Someone pinned the path since we looked: share theirs.
-            Err(e) if e.raw_os_error() == Some(libc_eexist()) && attempt == 0 => drop(fd),
-            Err(source) => {
-                return Err(LoadError::Pin {
-                    map: name.to_string(),
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        }
+/// The map pinned at `path`, checked to match `def`; `None` when nothing is pinned
+/// there (then the load creates the map, and pins it with [`publish`] once it has
+/// succeeded).
+pub fn open_pinned(name: &str, path: &Path, def: &MapDef) -> Result<Option<MapFd>, LoadError> {
+    match bpf_sys::obj_get(path) {
+        Ok(fd) => Ok(Some(check_pinned(name, path, def, fd)?)),
+        Err(e) if e.raw_os_error() == Some(libc_enoent()) => Ok(None),
+        Err(source) => Err(LoadError::Pin {
+            map: name.to_string(),
+            path: path.to_path_buf(),
+            source,
+        }),
     }
-    Err(LoadError::Bpffs {
-        path: path.to_path_buf(),
-        reason: "the pin keeps appearing and disappearing".to_string(),
-    })
+}
+
+/// What [`publish`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    /// The map is now pinned at the path.
+    Pinned,
+    /// Another load pinned its own map at the path first: this load's programs are
+    /// bound to a map nobody else will find, so the load must start over and share
+    /// the pinned one.
+    Taken,
+}
+
+/// Pins a map that a load created, once the whole load has succeeded. `BPF_OBJ_PIN`
+/// creates the file or fails with `EEXIST`: it never replaces another load's pin.
+/// `EEXIST` means [`Published::Taken`] only if a pinned object is there now; anything
+/// else in the way (a dangling symlink, say) is an error, not a reason to start over.
+pub fn publish(name: &str, path: &Path, fd: BorrowedFd<'_>) -> Result<Published, LoadError> {
+    match bpf_sys::obj_pin(fd, path) {
+        Ok(()) => Ok(Published::Pinned),
+        Err(e) if e.raw_os_error() == Some(libc_eexist()) && bpf_sys::obj_get(path).is_ok() => {
+            Ok(Published::Taken)
+        }
+        Err(source) => Err(LoadError::Pin {
+            map: name.to_string(),
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
 }
 
 fn libc_enoent() -> i32 {
@@ -189,24 +266,45 @@ fn libc_eexist() -> i32 {
     nix::errno::Errno::EEXIST as i32
 }
 
-/// Checks that a pinned object is a map defined as `def`.
+/// Checks that a pinned object is a map defined as `def`. Asked of the kernel, not
+/// /proc (which containers may not mount): `BPF_OBJ_GET_INFO_BY_FD` reads the
+/// object's info as a map's, and the map the kernel has under the id found there
+/// (`BPF_MAP_GET_FD_BY_ID`) must give the same info back. For a program or link
+/// the bytes read as "id", sizes and flags are other fields, and no map matches them.
 fn check_pinned(name: &str, path: &Path, def: &MapDef, fd: OwnedFd) -> Result<MapFd, LoadError> {
-    let link = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    if link != "anon_inode:bpf-map" {
-        return Err(LoadError::PinnedNotAMap {
-            map: name.to_string(),
-            path: path.to_path_buf(),
-            found: link,
-        });
-    }
-    let fd = MapFd::from(fd);
-    let info = bpf_sys::map_info(fd.as_fd()).map_err(|source| LoadError::Pin {
+    let not_a_map = |found: &str| LoadError::PinnedNotAMap {
         map: name.to_string(),
         path: path.to_path_buf(),
-        source,
-    })?;
+        found: found.to_string(),
+    };
+    let fd = MapFd::from(fd);
+    let info = bpf_sys::map_info(fd.as_fd())
+        .map_err(|e| not_a_map(&format!("a bpf object whose info cannot be read: {e}")))?;
+    let by_id = bpf_sys::map_get_fd_by_id(info.id)
+        .and_then(|same| bpf_sys::map_info(same.as_fd()))
+        .ok();
+    let same = by_id.is_some_and(|other| {
+        (
+            other.id,
+            other.map_type,
+            other.key_size,
+            other.value_size,
+            other.max_entries,
+            other.map_flags,
+            &other.name,
+        ) == (
+            info.id,
+            info.map_type,
+            info.key_size,
+            info.value_size,
+            info.max_entries,
+            info.map_flags,
+            &info.name,
+        )
+    });
+    if !same {
+        return Err(not_a_map("a bpf object that is not a map"));
+    }
     let pinned = [
         ("type", info.map_type),
         ("key size", info.key_size),
@@ -239,32 +337,6 @@ fn check_pinned(name: &str, path: &Path, def: &MapDef, fd: OwnedFd) -> Result<Ma
             path: path.to_path_buf(),
             differences,
         })
-    }
-}
-
-/// Removes the pins a load created if the load fails before [`PinRollback::keep`].
-#[derive(Debug, Default)]
-pub struct PinRollback {
-    created: Vec<PathBuf>,
-}
-
-impl PinRollback {
-    /// Remembers a pin this load created.
-    pub fn created(&mut self, path: PathBuf) {
-        self.created.push(path);
-    }
-
-    /// The load succeeded: keep the pins.
-    pub fn keep(mut self) {
-        self.created.clear();
-    }
-}
-
-impl Drop for PinRollback {
-    fn drop(&mut self) {
-        for path in self.created.drain(..) {
-            let _ = std::fs::remove_file(path);
-        }
     }
 }
 

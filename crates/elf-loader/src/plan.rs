@@ -23,8 +23,9 @@ use std::collections::BTreeSet;
 
 use crate::btf_info::{ProgramBtfInfo, for_linked};
 use crate::error::LoadError;
+use crate::externs::resolve::{Resolution, ResolvedExterns};
 use crate::kernel::KernelInfo;
-use crate::link::{Linked, link};
+use crate::link::{LinkEnv, Linked, link};
 use crate::maps::{Map, MapSource, Pinning, SlotTarget};
 use crate::object::Object;
 use crate::observer::Observer;
@@ -81,6 +82,11 @@ pub(crate) struct Plan<'o> {
     /// Indices into [`Object::maps`], in creation order (inner templates first).
     pub maps: Vec<usize>,
     pub map_slots: Vec<MapSlot>,
+    /// The object's externs resolved for the kernel, if it has any.
+    pub externs: Option<ResolvedExterns>,
+    /// True when a planned program reads a `__kconfig` extern: the `.kconfig` map
+    /// is created.
+    pub kconfig: bool,
 }
 
 impl Plan<'_> {
@@ -102,7 +108,12 @@ pub(crate) fn plan<'o>(
     kernel: &KernelInfo,
     observer: &dyn Observer,
 ) -> Result<Plan<'o>, LoadError> {
-    let main_planned = plan_program(object, main, kernel, observer)?;
+    let externs = kernel.resolve_externs(object)?;
+    let env = LinkEnv {
+        kernel: Some(kernel),
+        externs: externs.as_ref(),
+    };
+    let main_planned = plan_program(object, main, env, observer)?;
     let mut maps: BTreeSet<usize> = used_maps(&main_planned.linked);
     let mut plan = Plan {
         main: main_planned,
@@ -110,6 +121,8 @@ pub(crate) fn plan<'o>(
         extras: Vec::new(),
         maps: Vec::new(),
         map_slots: Vec::new(),
+        externs: None,
+        kconfig: false,
     };
 
     for (map, key, program) in tail_calls(object, main)? {
@@ -118,7 +131,7 @@ pub(crate) fn plan<'o>(
             &mut plan,
             program,
             Store { map, key },
-            kernel,
+            env,
             observer,
         )?;
         maps.insert(map);
@@ -172,7 +185,7 @@ pub(crate) fn plan<'o>(
                             map: index,
                             key: slot.index,
                         };
-                        add_program(object, &mut plan, program, store, kernel, observer)?;
+                        add_program(object, &mut plan, program, store, env, observer)?;
                     }
                 }
             }
@@ -235,6 +248,18 @@ pub(crate) fn plan<'o>(
         }
     }
     plan.maps = plain.into_iter().chain(outer).collect();
+    plan.kconfig = std::iter::once(&plan.main)
+        .chain(plan.extras.iter().map(|e| &e.planned))
+        .flat_map(|p| &p.linked.extern_refs)
+        .any(|r| {
+            externs.as_ref().is_some_and(|e| {
+                matches!(
+                    e.by_symbol(r.symbol_index),
+                    Some((_, Resolution::Kconfig { .. }))
+                )
+            })
+        });
+    plan.externs = externs;
     Ok(plan)
 }
 
@@ -258,7 +283,7 @@ fn legacy_with_id(object: &Object, id: u32) -> Vec<usize> {
 fn plan_program<'o>(
     object: &'o Object,
     program: &'o Program,
-    kernel: &KernelInfo,
+    env: LinkEnv<'_>,
     observer: &dyn Observer,
 ) -> Result<PlannedProgram<'o>, LoadError> {
     if program.insns.is_empty() {
@@ -267,7 +292,7 @@ fn plan_program<'o>(
             section: program.section.clone(),
         });
     }
-    let linked = link(object, program, Some(kernel), observer)?;
+    let linked = link(object, program, env, observer)?;
     let btf_info = for_linked(object, &linked);
     Ok(PlannedProgram {
         program,
@@ -282,7 +307,7 @@ fn add_program<'o>(
     plan: &mut Plan<'o>,
     program: &'o Program,
     store: Store,
-    kernel: &KernelInfo,
+    env: LinkEnv<'_>,
     observer: &dyn Observer,
 ) -> Result<(), LoadError> {
     // The planning loop revisits maps until nothing changes: record each store once.
@@ -304,7 +329,7 @@ fn add_program<'o>(
         return Ok(());
     }
     plan.extras.push(ExtraProgram {
-        planned: plan_program(object, program, kernel, observer)?,
+        planned: plan_program(object, program, env, observer)?,
         stores: vec![store],
     });
     Ok(())

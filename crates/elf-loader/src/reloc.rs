@@ -22,8 +22,11 @@ use bpf_sys::Insn;
 use bpf_sys::consts::{BPF_CALL, BPF_JMP, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE};
 
 use crate::error::RelocError;
+use crate::externs::resolve::{
+    ExternFds, LibbpfVersion, Resolution, ResolvedExterns, patch_extern_ref,
+};
 use crate::kernel::KernelInfo;
-use crate::link::link;
+use crate::link::{LinkEnv, link};
 use crate::object::Object;
 use crate::observer::Observer;
 use crate::program::Program;
@@ -95,6 +98,12 @@ pub enum Target {
         /// Byte offset of the called function.
         offset: u64,
     },
+    /// An extern (`__kconfig`, `__ksym` variable or kfunc), resolved against the
+    /// kernel when the program is linked: the symbol's index in the symbol table.
+    Extern {
+        /// Index of the extern's symbol.
+        symbol_index: usize,
+    },
     /// The address of the function starting at byte `offset` of a code section (a
     /// callback, `BPF_PSEUDO_FUNC`).
     FunctionAddress {
@@ -127,11 +136,11 @@ pub fn resolve(
     };
     let (section_index, role) = match &symbol.section {
         SymbolSection::Undefined => {
-            return Err(unsupported(if is_call {
-                Unsupported::ExternCall
-            } else {
-                Unsupported::ExternVariable
-            }));
+            // Only the linker knows whether it can resolve the extern (it needs the
+            // kernel); it refuses with `extern_unsupported` when it cannot.
+            return Ok(Target::Extern {
+                symbol_index: symbol.index,
+            });
         }
         SymbolSection::Defined { index, role, .. } => (*index, role),
         SymbolSection::Absolute | SymbolSection::Common => {
@@ -240,12 +249,38 @@ pub fn resolve(
     }
 }
 
+/// The error for an extern reference that cannot be resolved (no kernel to resolve
+/// it against, or a symbol that is not an extern of the object's BTF).
+pub(crate) fn extern_unsupported(
+    program: &Program,
+    insn_index: usize,
+    insn: &Insn,
+    symbol: &SymbolRef,
+) -> RelocError {
+    RelocError::NotSupported {
+        program: program_label(program),
+        insn: insn_index,
+        symbol: symbol.name.clone(),
+        section: symbol.section.describe(),
+        feature: if insn.code == BPF_JMP | BPF_CALL {
+            Unsupported::ExternCall
+        } else {
+            Unsupported::ExternVariable
+        },
+    }
+}
+
 /// The maps `program` refers to (itself and through the functions it calls), as
 /// indices into [`Object::maps`], sorted and without repeats. Fails on the first
 /// reference that cannot be relocated, so a caller can find out before creating
 /// anything in the kernel.
 pub fn referenced_maps(object: &Object, program: &Program) -> Result<Vec<usize>, RelocError> {
-    let linked = link(object, program, None, &crate::observer::NoObserver)?;
+    let linked = link(
+        object,
+        program,
+        LinkEnv::default(),
+        &crate::observer::NoObserver,
+    )?;
     let mut indices: Vec<usize> = linked
         .map_refs
         .iter()
@@ -276,7 +311,9 @@ pub fn relocate(
 }
 
 /// [`relocate`], with CO-RE relocations and externs resolved for `kernel` (whose BTF
-/// may be another kernel's, read from a file: nothing is loaded).
+/// may be another kernel's, read from a file: nothing is loaded). `map_fd` is also
+/// asked for the `.kconfig` map (index `object.maps().len()`) when the program reads
+/// a `__kconfig` extern.
 pub fn relocate_for(
     object: &Object,
     program: &Program,
@@ -294,8 +331,26 @@ fn relocate_with(
     map_fd: impl Fn(usize) -> Option<i32>,
     observer: &dyn Observer,
 ) -> Result<Vec<Insn>, RelocError> {
-    let mut linked = link(object, program, kernel, observer)?;
-    apply_map_references(object, program, &mut linked, map_fd, observer)?;
+    let resolved = match kernel {
+        Some(kernel) => kernel.resolve_externs(object)?,
+        None => None,
+    };
+    let env = LinkEnv {
+        kernel,
+        externs: resolved.as_ref(),
+    };
+    let mut linked = link(object, program, env, observer)?;
+    // The `.kconfig` map, which is not one of the object's maps, gets the index
+    // after them.
+    let kconfig_fd = map_fd(object.maps().len());
+    apply_map_references(object, program, &mut linked, &map_fd, observer)?;
+    apply_extern_references(
+        program,
+        &mut linked,
+        resolved.as_ref(),
+        kconfig_fd,
+        observer,
+    )?;
     Ok(linked.insns)
 }
 
@@ -353,6 +408,63 @@ pub(crate) fn apply_map_references(
             // unsigned 32-bit number (checked to be below the value size).
             second.imm = value_offset.map_or(0, |o| o as i32);
         }
+        observer.relocated(i, &reference.symbol, before, after);
+    }
+    Ok(())
+}
+
+/// Rewrites the extern references of a linked program as libbpf does (see
+/// [`crate::externs::resolve::patch_extern_ref`]); `kconfig_fd` is the `.kconfig`
+/// map's fd, needed only if the program reads a `__kconfig` extern.
+pub(crate) fn apply_extern_references(
+    program: &Program,
+    linked: &mut crate::link::Linked<'_>,
+    externs: Option<&ResolvedExterns>,
+    kconfig_fd: Option<i32>,
+    observer: &dyn Observer,
+) -> Result<(), RelocError> {
+    for reference in &linked.extern_refs {
+        let i = reference.at;
+        let Some((ext, resolution)) = externs.and_then(|e| e.by_symbol(reference.symbol_index))
+        else {
+            continue;
+        };
+        let before = linked.insns.get(i).copied().unwrap_or_default();
+        if let Resolution::Kconfig { offset } = resolution {
+            // A value in the `.kconfig` map, like any global variable.
+            let fd = kconfig_fd.ok_or_else(|| RelocError::MissingMapFd {
+                program: program_label(program),
+                map: ".kconfig".to_string(),
+            })?;
+            if !before.is_ld_imm64() || linked.insns.get(i + 1).is_none() {
+                return Err(RelocError::MapReferenceNotLdImm64 {
+                    program: program_label(program),
+                    insn: i,
+                    symbol: reference.symbol.clone(),
+                    code: before.code,
+                });
+            }
+            if let Some(first) = linked.insns.get_mut(i) {
+                first.set_src_reg(BPF_PSEUDO_MAP_VALUE);
+                first.imm = fd;
+            }
+            if let Some(second) = linked.insns.get_mut(i + 1) {
+                second.imm = offset as i32;
+            }
+        } else {
+            patch_extern_ref(
+                &mut linked.insns,
+                i,
+                ext,
+                resolution,
+                &ExternFds::default(),
+                LibbpfVersion::V1_1,
+            )
+            .map_err(|source| RelocError::Extern {
+                source: Box::new(source),
+            })?;
+        }
+        let after = linked.insns.get(i).copied().unwrap_or_default();
         observer.relocated(i, &reference.symbol, before, after);
     }
     Ok(())

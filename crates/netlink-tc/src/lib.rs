@@ -35,19 +35,27 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The bpf(2) side of device hooks sits beside the netlink side: [`tcx`] (tc's
+//! link-based entry point: ordered chains with revisions) and [`bpf_link`] (XDP
+//! owned by a link; listing, pinning and detaching links), with their error and
+//! observer in [`hook`].
+//!
 //! The library never prints. To watch the traffic, give [`Netlink::set_observer`]
 //! an [`Observer`]; [`explain::describe`] turns each message it sees into text.
 
 pub mod attr;
+pub mod bpf_link;
 pub mod error;
 pub mod explain;
 pub mod filter;
 pub mod handle;
+pub mod hook;
 pub mod message;
 pub mod qdisc;
 pub mod socket;
 pub mod stats;
 pub mod tca;
+pub mod tcx;
 pub mod xdp;
 
 pub use error::{DecodeError, EncodeError, Error, KernelError};

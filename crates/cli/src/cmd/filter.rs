@@ -192,17 +192,27 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
                 RTM_NEWTFILTER | RTM_DELTFILTER | RTM_GETTFILTER
             ) {
                 renderer.add(&decode_filter(&message)?, &mut lookup);
-                let _ = renderer.drain_to(&mut out);
+                if renderer.drain_to(&mut out).is_err() {
+                    crate::output::note_write_failure();
+                }
             }
             Ok(None::<()>)
         });
-    if let Err(e) = dumped {
-        let _ = out.flush();
-        return Err(CliError::failed(format!("{e}\nDump terminated")));
-    }
-    let _ = out
+    let dumped = match dumped {
+        Ok(dump) => dump,
+        Err(e) => {
+            let _ = out.flush();
+            return Err(CliError::failed(format!("{e}\nDump terminated")));
+        }
+    };
+    if out
         .write_all(renderer.finish().as_bytes())
-        .and_then(|()| out.flush());
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        crate::output::note_write_failure();
+    }
+    crate::output::report_interrupted_dump(dumped.interrupted);
     Ok(())
 }
 

@@ -12,7 +12,6 @@
 //! the one it reads, which is how a stale expectation is produced on purpose.
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::path::PathBuf;
 
 use bpf_sys::consts::prog_type;
 use netlink_tc::message::{IfInfoMsg, MessageBuilder, NLM_F_DUMP, NLM_F_REQUEST, RTM_GETLINK};
@@ -23,14 +22,14 @@ use super::link_args::{LinkCommand, SetArgs, ShowArgs, XdpAction};
 use super::link_lookup::SystemLookup;
 use crate::device;
 use crate::error::{CliError, CliResult, EXIT_USAGE};
-use crate::object::{ProgramRequest, load_program};
+use crate::object::{ProgramRequest, load_program_with};
 use crate::session::Session;
 use crate::show::link::{LinkEntry, decode_link, render_links};
 
 /// ip's default section for `xdp obj FILE` without `sec`.
 const DEFAULT_SECTION: &str = "prog";
-/// Where `m:NAME` pinned paths point (ip's bpffs work directory for XDP).
-const XDP_PIN_DIR: &str = "/sys/fs/bpf/xdp";
+/// Where `m:NAME` pinned paths point below the bpffs (ip's work directory for XDP).
+const XDP_PIN_SUBDIR: &str = "xdp";
 /// `AF_PACKET`: the family `ip link show` dumps with.
 const AF_PACKET: u8 = 17;
 /// The test hook that overrides the program `-force` expects (see the module docs).
@@ -76,15 +75,17 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
         }
         XdpAction::Object(source) => {
             let object = session.object(&source.file).map_err(ip_exit)?;
-            let loaded = load_program(
+            let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
+            let loaded = load_program_with(
                 &object,
                 &ProgramRequest {
                     file: &source.file,
-                    section: source.section.as_deref().unwrap_or(DEFAULT_SECTION),
+                    section,
                     function: source.program.as_deref(),
                     prog_type: prog_type::XDP,
                     verbose: source.verbose,
                 },
+                super::sections::xdp_load_options(section),
                 session.loader_observer(),
             )
             .map_err(ip_exit)?;
@@ -123,11 +124,16 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
     };
     let netlink = session.netlink()?;
     let error = match netlink.set_xdp(&spec) {
+        Ok(_) if spec.fd.is_none() => return super::bpflink::after_xdp_off(ifindex, &args.dev),
         Ok(_) => return Ok(()),
         Err(error) => error,
     };
     let Some(expected) = expected.filter(|_| is_mismatch(&error)) else {
-        return Err(CliError::kernel(error.to_string()));
+        return Err(super::bpflink::with_xdp_owner(
+            CliError::kernel(error.to_string()),
+            ifindex,
+            &args.dev,
+        ));
     };
     let now = netlink.link_xdp(ifindex).ok();
     if now.as_ref() == Some(&expected.before)
@@ -199,11 +205,14 @@ fn ip_exit(err: CliError) -> CliError {
     }
 }
 
-/// Opens a pinned program (`m:NAME` means ip's XDP directory in the bpffs).
+/// Opens a pinned program (`m:NAME` means ip's XDP directory in the bpffs: under
+/// `$TC_BPF_MNT` if set, as for ip, else `/sys/fs/bpf`).
 fn open_pinned(path: &str) -> CliResult<OwnedFd> {
     let full = match path.strip_prefix("m:") {
-        Some(rest) if !rest.is_empty() => PathBuf::from(XDP_PIN_DIR).join(rest),
-        _ => PathBuf::from(path),
+        Some(rest) if !rest.is_empty() => elf_loader::pin::default_bpffs()
+            .join(XDP_PIN_SUBDIR)
+            .join(crate::args::to_path(rest)),
+        _ => crate::args::to_path(path),
     };
     bpf_sys::obj_get(&full).map_err(|e| {
         let reason = e
@@ -310,6 +319,7 @@ fn show(session: &mut Session, args: &ShowArgs) -> CliResult<()> {
             let dump = netlink
                 .dump(encode_link_dump())
                 .map_err(|e| CliError::failed(format!("{e}\nDump terminated")))?;
+            crate::output::report_interrupted_dump(dump.interrupted);
             let mut links = Vec::new();
             for item in &dump.items {
                 links.push(decode(item)?);
@@ -332,7 +342,7 @@ fn decode(message: &[u8]) -> CliResult<LinkEntry> {
 }
 
 /// The dump `ip link show` sends: every link, family `AF_PACKET`.
-fn encode_link_dump() -> Vec<u8> {
+pub(crate) fn encode_link_dump() -> Vec<u8> {
     let mut b = MessageBuilder::new(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP);
     b.push_fixed(
         &IfInfoMsg {

@@ -197,7 +197,7 @@ fn with_info(fd: OwnedFd) -> CliResult<OpenMap> {
 
 /// `pinned PATH`: opens the pin and checks that it is a map (`open_obj_pinned_any`).
 fn open_pinned(path: &str) -> CliResult<OwnedFd> {
-    let fd = bpf_sys::obj_get(Path::new(path)).map_err(|e| {
+    let fd = bpf_sys::obj_get(&crate::args::to_path(path)).map_err(|e| {
         let reason =
             if e.raw_os_error() == Some(nix::errno::Errno::EACCES as i32) && !in_bpffs(path) {
                 "directory not in bpf file system (bpffs)".to_string()
@@ -223,7 +223,8 @@ fn open_pinned(path: &str) -> CliResult<OwnedFd> {
 
 /// Whether the directory holding `path` is on a bpffs.
 fn in_bpffs(path: &str) -> bool {
-    let dir = Path::new(path).parent().unwrap_or(Path::new("/"));
+    let full = crate::args::to_path(path);
+    let dir = full.parent().unwrap_or(Path::new("/"));
     nix::sys::statfs::statfs(dir)
         .is_ok_and(|fs| fs.filesystem_type() == nix::sys::statfs::BPF_FS_MAGIC)
 }

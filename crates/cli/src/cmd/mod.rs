@@ -1,5 +1,6 @@
 //! One module per tc object: each reads its words (`*_args`) and then does the work.
 
+pub mod bpflink;
 pub mod filter;
 pub mod filter_args;
 pub mod link;
@@ -7,10 +8,15 @@ pub mod link_args;
 pub mod link_lookup;
 pub mod map;
 pub mod map_args;
+pub mod net;
+pub mod net_args;
 pub mod obj;
 pub mod obj_args;
+pub mod prog;
+pub mod prog_ref;
 pub mod qdisc;
 pub mod qdisc_args;
+pub mod sections;
 
 use crate::error::{CliError, CliResult};
 use crate::global::usage_text;
@@ -30,6 +36,12 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
         link::run(session, rest)
     } else if matches(object, "map") {
         map::run(session, rest)
+    } else if matches(object, "net") {
+        net::run(session, rest)
+    } else if matches(object, "prog") {
+        prog::run(session, rest)
+    } else if matches(object, "bpflink") {
+        bpflink::run(session, rest)
     } else if matches(object, "obj") {
         obj::run(session, rest)
     } else if matches(object, "help") {

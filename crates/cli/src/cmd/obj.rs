@@ -22,7 +22,7 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
     if args.verb == ObjVerb::Help {
         return Err(CliError::help(usage_text()));
     }
-    let bytes = std::fs::read(&args.file).map_err(|e| {
+    let bytes = crate::object::read_regular(&crate::args::to_path(&args.file)).map_err(|e| {
         CliError::failed(format!(
             "Cannot open BPF object file \"{}\": {}",
             args.file,

@@ -43,6 +43,7 @@ fn show(session: &mut Session, args: &QdiscArgs) -> CliResult<()> {
         .netlink()?
         .qdiscs(ifindex)
         .map_err(|e| CliError::failed(format!("Dump terminated: {e}")))?;
+    crate::output::report_interrupted_dump(dump.interrupted);
     let selection = QdiscSelection {
         ifindex: (ifindex != 0).then_some(ifindex),
         handle: args.handle,

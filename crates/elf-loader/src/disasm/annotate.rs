@@ -129,8 +129,8 @@ pub fn describe_relocation(object: &Object, program: &Program, reloc: &Relocatio
                 return format!("address of {name}");
             }
         }
-        // Not loadable (an extern, an unsupported reference): described by symbol.
-        Err(_) => {}
+        // An extern, or not loadable (an unsupported reference): described by symbol.
+        Ok(Target::Extern { .. }) | Err(_) => {}
     }
     by_symbol(program, reloc)
 }

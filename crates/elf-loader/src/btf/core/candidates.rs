@@ -13,6 +13,11 @@ pub trait CandidateSource: BtfTypes {
     /// Number of type ids, `void` included.
     fn id_count(&self) -> u32;
 
+    /// A name for messages: "vmlinux", a module's name.
+    fn btf_name(&self) -> &str {
+        "target BTF"
+    }
+
     /// For each essential name in `names`, the ids (ascending, any kind) of the types
     /// whose essential name equals it. Names without a match may be absent.
     fn ids_by_essential_name(&self, names: &[&str]) -> BTreeMap<String, Vec<u32>> {
@@ -47,6 +52,10 @@ pub const CANDIDATE_KINDS: [BtfKind; 8] = [
 impl CandidateSource for TargetBtf {
     fn id_count(&self) -> u32 {
         self.type_count()
+    }
+
+    fn btf_name(&self) -> &str {
+        self.name()
     }
 
     fn ids_by_essential_name(&self, names: &[&str]) -> BTreeMap<String, Vec<u32>> {

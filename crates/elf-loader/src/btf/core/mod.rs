@@ -142,11 +142,14 @@ pub struct CoreOutcome {
     /// The access in C terms, as libbpf prints it ("__sk_buff.data", "foo.arr[2].x",
     /// "bpf_func_id::BPF_FUNC_map_lookup_elem").
     pub path: String,
-    /// The kernel types considered: (id, "struct sk_buff"), in id order (for a
-    /// repeated root type, those left after earlier relocations pruned the list).
+    /// The kernel types considered: (id, "struct sk_buff"; "struct nf_conn in
+    /// nf_conntrack" for a module's), in id order (for a repeated root type, those
+    /// left after earlier relocations pruned the list).
     pub candidates: Vec<(u32, String)>,
     /// The first candidate that matched.
     pub chosen: Option<u32>,
+    /// The BTF the chosen candidate is in: "vmlinux" or a module's name.
+    pub target_btf: Option<String>,
     /// The access in the chosen kernel type, with its raw indices and bit offset.
     pub target_path: Option<String>,
     /// The value clang put in the instruction (from the object's BTF).
@@ -162,15 +165,27 @@ pub struct CoreOutcome {
 }
 
 /// Resolves and applies CO-RE relocations against one target BTF (a kernel's, or any
-/// [`CandidateSource`]). Keeps, per local root type, the candidates that still match,
-/// as libbpf does, so later relocations of the same type only look at those.
+/// [`CandidateSource`]) and, for root types it has no candidate for, the BTFs of
+/// kernel modules (libbpf's order: vmlinux first, modules only as a fallback). Keeps,
+/// per local root type, the candidates that still match, as libbpf does, so later
+/// relocations of the same type only look at those.
 pub struct CoreRelocator<'a> {
     local: &'a Btf,
     target: &'a dyn CandidateSource,
-    /// Essential name → ids of target types of any kind with that essential name.
-    by_name: BTreeMap<String, Vec<u32>>,
-    /// Local root type id → candidate target ids still in the running.
-    candidates: BTreeMap<u32, Vec<u32>>,
+    /// Module BTFs (split on top of `target`), searched when `target` has no candidate.
+    modules: Vec<&'a dyn CandidateSource>,
+    /// (source, essential name) → ids of that source's types with that essential
+    /// name; source 0 is `target`, source i > 0 is `modules[i - 1]`.
+    by_name: BTreeMap<(usize, String), Vec<u32>>,
+    /// Local root type id → candidate target types still in the running.
+    candidates: BTreeMap<u32, Vec<Cand>>,
+}
+
+/// A candidate: a type id in one of the relocator's sources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cand {
+    source: usize,
+    id: u32,
 }
 
 /// The context every error message carries.
@@ -200,14 +215,59 @@ impl<'a> CoreRelocator<'a> {
         CoreRelocator {
             local,
             target,
+            modules: Vec::new(),
             by_name: BTreeMap::new(),
             candidates: BTreeMap::new(),
         }
     }
 
+    /// Adds the BTFs of kernel modules (split BTF on top of the target's): a root type
+    /// the target has no candidate for is looked up in every module, as libbpf does.
+    pub fn with_modules(mut self, modules: &[&'a dyn CandidateSource]) -> Self {
+        self.modules.extend_from_slice(modules);
+        self
+    }
+
+    /// Source `index`: 0 is the target, i > 0 the module i - 1.
+    fn source(&self, index: usize) -> &'a dyn CandidateSource {
+        match index.checked_sub(1).and_then(|i| self.modules.get(i)) {
+            Some(module) => *module,
+            None => self.target,
+        }
+    }
+
+    /// "[123] struct foo", with " in MODULE" for a module's type.
+    fn describe_cand(&self, cand: Cand) -> String {
+        let source = self.source(cand.source);
+        let text = format!("[{}] {}", cand.id, describe(source, cand.id));
+        if cand.source == 0 {
+            text
+        } else {
+            format!("{text} in {}", source.btf_name())
+        }
+    }
+
+    /// The ids of `source`'s types with this essential name (looked up once).
+    fn ids_named(&mut self, source: usize, essential: &str) -> Vec<u32> {
+        let key = (source, essential.to_string());
+        if let Some(ids) = self.by_name.get(&key) {
+            return ids.clone();
+        }
+        let mut found = self.source(source).ids_by_essential_name(&[essential]);
+        let ids = found.remove(essential).unwrap_or_default();
+        self.by_name.insert(key, ids.clone());
+        ids
+    }
+
     /// Looks up the candidates of every root type of `relos` in one pass over the
     /// target's types (otherwise each new root type costs a pass of its own).
     pub fn prefetch(&mut self, relos: &[CoreRelo]) {
+        self.prefetch_all(relos);
+    }
+
+    /// Like [`CoreRelocator::prefetch`] for records of several sections at once (e.g.
+    /// every section of [`crate::btf::ext::BtfExt::core_relos`]): still one pass.
+    pub fn prefetch_all<'r>(&mut self, relos: impl IntoIterator<Item = &'r CoreRelo>) {
         let mut wanted: Vec<String> = Vec::new();
         for relo in relos {
             if relo.kind == CoreReloKind::TypeIdLocal.raw() {
@@ -218,7 +278,7 @@ impl<'a> CoreRelocator<'a> {
             };
             let name = essential_name(name);
             if !name.is_empty()
-                && !self.by_name.contains_key(name)
+                && !self.by_name.contains_key(&(0, name.to_string()))
                 && !wanted.iter().any(|w| w == name)
             {
                 wanted.push(name.to_string());
@@ -231,14 +291,14 @@ impl<'a> CoreRelocator<'a> {
         let mut found = self.target.ids_by_essential_name(&names);
         for name in wanted {
             let ids = found.remove(&name).unwrap_or_default();
-            self.by_name.insert(name, ids);
+            self.by_name.insert((0, name), ids);
         }
     }
 
     /// The candidate list of local root type `local_id` (libbpf's
     /// `bpf_core_find_cands`): target types whose essential name equals the local
     /// one's and whose kind is compatible.
-    fn candidates_of(&mut self, local_id: u32, ctx: &Context) -> Result<Vec<u32>, CoreError> {
+    fn candidates_of(&mut self, local_id: u32, ctx: &Context) -> Result<Vec<Cand>, CoreError> {
         if let Some(list) = self.candidates.get(&local_id) {
             return Ok(list.clone());
         }
@@ -253,18 +313,20 @@ impl<'a> CoreRelocator<'a> {
             );
         }
         let essential = essential_name(name).to_string();
-        if !self.by_name.contains_key(&essential) {
-            let mut found = self.target.ids_by_essential_name(&[essential.as_str()]);
-            let ids = found.remove(&essential).unwrap_or_default();
-            self.by_name.insert(essential.clone(), ids);
-        }
         let mut list = Vec::new();
-        for &id in self.by_name.get(&essential).into_iter().flatten() {
-            let Ok(ty) = self.target.ty(id) else {
-                continue;
-            };
-            if kinds_compatible(ty.kind, local_ty.kind) {
-                list.push(id);
+        // The target first; the modules only when it has no candidate at all.
+        for source in 0..=self.modules.len() {
+            if source > 0 && !list.is_empty() {
+                break;
+            }
+            let btf = self.source(source);
+            for id in self.ids_named(source, &essential) {
+                let Ok(ty) = btf.ty(id) else {
+                    continue;
+                };
+                if kinds_compatible(ty.kind, local_ty.kind) {
+                    list.push(Cand { source, id });
+                }
             }
         }
         self.candidates.insert(local_id, list.clone());
@@ -281,7 +343,6 @@ impl<'a> CoreRelocator<'a> {
         index: usize,
     ) -> Result<CoreOutcome, CoreError> {
         let local: &Btf = self.local;
-        let target = self.target;
         let access = local
             .str_at(relo.access_str_off)
             .map(str::to_string)
@@ -327,7 +388,7 @@ impl<'a> CoreRelocator<'a> {
         let local_spec =
             parse_spec(local, relo.type_id, &ctx.access, kind).map_err(|e| ctx.invalid(e))?;
 
-        let mut chosen: Option<(u32, Spec, Resolution)> = None;
+        let mut chosen: Option<(Cand, Spec, Resolution)> = None;
         let mut kept = Vec::new();
         let res = if kind == CoreReloKind::TypeIdLocal {
             Resolution {
@@ -337,13 +398,16 @@ impl<'a> CoreRelocator<'a> {
             }
         } else {
             for &cand in &cands {
-                let Some(cand_spec) = matching::match_spec(local, &local_spec, kind, target, cand)
-                    .map_err(|e| {
-                        ctx.invalid(format!(
-                            "matching kernel type {}: {e}",
-                            describe_target(target, cand)
-                        ))
-                    })?
+                let target = self.source(cand.source);
+                let Some(cand_spec) =
+                    matching::match_spec(local, &local_spec, kind, target, cand.id).map_err(
+                        |e| {
+                            ctx.invalid(format!(
+                                "matching kernel type {}: {e}",
+                                self.describe_cand(cand)
+                            ))
+                        },
+                    )?
                 else {
                     continue;
                 };
@@ -351,7 +415,7 @@ impl<'a> CoreRelocator<'a> {
                     .map_err(|e| {
                     ctx.invalid(format!(
                         "with kernel type {}: {e}",
-                        describe_target(target, cand)
+                        self.describe_cand(cand)
                     ))
                 })?;
                 match &chosen {
@@ -378,14 +442,8 @@ impl<'a> CoreRelocator<'a> {
                                 kind,
                                 local_type: ctx.local_type,
                                 access: ctx.access,
-                                first: format!(
-                                    "{} ({first_value})",
-                                    describe_target(target, *first)
-                                ),
-                                second: format!(
-                                    "{} ({second_value})",
-                                    describe_target(target, cand)
-                                ),
+                                first: format!("{} ({first_value})", self.describe_cand(*first)),
+                                second: format!("{} ({second_value})", self.describe_cand(cand)),
                             });
                         }
                     }
@@ -397,7 +455,7 @@ impl<'a> CoreRelocator<'a> {
             }
             match &chosen {
                 Some((_, _, res)) => *res,
-                None => value::resolve(local, &local_spec, target, None, kind)
+                None => value::resolve(local, &local_spec, self.target, None, kind)
                     .map_err(|e| ctx.invalid(e))?,
             }
         };
@@ -422,11 +480,24 @@ impl<'a> CoreRelocator<'a> {
             local_type: ctx.local_type,
             access: ctx.access,
             path: path(local, &local_spec, kind),
-            candidates: cands.iter().map(|&id| (id, describe(target, id))).collect(),
-            chosen: chosen.as_ref().map(|(id, _, _)| *id),
+            candidates: cands
+                .iter()
+                .map(|&cand| {
+                    let source = self.source(cand.source);
+                    let text = describe(source, cand.id);
+                    match cand.source {
+                        0 => (cand.id, text),
+                        _ => (cand.id, format!("{text} in {}", source.btf_name())),
+                    }
+                })
+                .collect(),
+            chosen: chosen.as_ref().map(|(cand, _, _)| cand.id),
+            target_btf: chosen
+                .as_ref()
+                .map(|(cand, _, _)| self.source(cand.source).btf_name().to_string()),
             target_path: chosen
                 .as_ref()
-                .map(|(_, spec, _)| target_spec_text(target, spec, kind)),
+                .map(|(cand, spec, _)| target_spec_text(self.source(cand.source), spec, kind)),
             local_value: res.local_value,
             target_value: (poisoned.is_none()).then_some(res.target_value),
             poisoned,
@@ -436,7 +507,7 @@ impl<'a> CoreRelocator<'a> {
     }
 
     /// Says which step of the access the kernel lacks, for a poisoned relocation.
-    fn why_missing(&self, local_spec: &Spec, kind: CoreReloKind, cands: &[u32]) -> String {
+    fn why_missing(&self, local_spec: &Spec, kind: CoreReloKind, cands: &[Cand]) -> String {
         let local: &Btf = self.local;
         let root = local.name_of(local_spec.root_type_id).unwrap_or("");
         let root_kind = describe(local, local_spec.root_type_id);
@@ -455,7 +526,7 @@ impl<'a> CoreRelocator<'a> {
                 .unwrap_or_default();
             return format!(
                 "no enumerator `{name}` in the kernel's {}",
-                describe(self.target, first)
+                describe(self.source(first.source), first.id)
             );
         }
         // Find the first step that no candidate has.
@@ -466,7 +537,7 @@ impl<'a> CoreRelocator<'a> {
             };
             let any = cands.iter().any(|&cand| {
                 matches!(
-                    matching::match_spec(local, &prefix, kind, self.target, cand),
+                    matching::match_spec(local, &prefix, kind, self.source(cand.source), cand.id),
                     Ok(Some(_))
                 )
             });
@@ -491,13 +562,9 @@ impl<'a> CoreRelocator<'a> {
         format!(
             "`{}` does not match the kernel's {}",
             path(local, local_spec, kind),
-            describe(self.target, first)
+            describe(self.source(first.source), first.id)
         )
     }
-}
-
-fn describe_target(target: &dyn CandidateSource, id: u32) -> String {
-    format!("[{id}] {}", describe(target, id))
 }
 
 /// The target spec as libbpf prints it: path, raw indices and offset.
@@ -518,3 +585,6 @@ fn target_spec_text(target: &dyn CandidateSource, spec: &Spec, kind: CoreReloKin
     }
     text
 }
+
+#[cfg(test)]
+mod tests;
