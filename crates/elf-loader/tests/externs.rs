@@ -957,6 +957,22 @@ fn kfuncs_of_modules_go_through_fd_array() {
     patch_extern_ref(&mut insns, call, ext, resolution, &fds, LibbpfVersion::V1_1).unwrap();
     assert_eq!(insns[call].src_reg(), BPF_PSEUDO_KFUNC_CALL);
     assert_eq!((insns[call].imm as u32, insns[call].off), (kfunc_id, 1));
+    // Its address (bpf_ksym_exists) names the module's BTF by fd in the second
+    // half, except with libbpf 1.1, which leaves 0 there.
+    let ld_imm64 = [Insn::new(0x18, 1, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)];
+    for (libbpf, second) in [
+        (LibbpfVersion::V1_1, 0),
+        (
+            LibbpfVersion::Latest,
+            std::os::fd::AsRawFd::as_raw_fd(&devnull),
+        ),
+    ] {
+        let mut insns = ld_imm64;
+        patch_extern_ref(&mut insns, 0, ext, resolution, &fds, libbpf).unwrap();
+        assert_eq!(insns[0].src_reg(), BPF_PSEUDO_BTF_ID);
+        assert_eq!(insns[0].imm as u32, kfunc_id);
+        assert_eq!(insns[1].imm, second, "{libbpf:?}");
+    }
 }
 
 #[test]

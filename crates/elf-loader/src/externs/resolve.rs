@@ -10,7 +10,7 @@
 //! |---|---|
 //! | kconfig variable (`ld_imm64`) | `src_reg = BPF_PSEUDO_MAP_VALUE` (2), `imm` = `.kconfig` map fd; second half `imm` = the variable's offset in the map value |
 //! | typed ksym, found (`ld_imm64`) | `src_reg = BPF_PSEUDO_BTF_ID` (3), `imm` = the kernel `VAR`'s BTF id; second half `imm` = the module's BTF fd, 0 for vmlinux |
-//! | kfunc address, found (`ld_imm64`, e.g. `bpf_ksym_exists`) | as a typed ksym, with the kernel `FUNC`'s BTF id |
+//! | kfunc address, found (`ld_imm64`, e.g. `bpf_ksym_exists`) | as a typed ksym, with the kernel `FUNC`'s BTF id (libbpf 1.1 leaves the second half 0 even for a module's kfunc) |
 //! | untyped ksym (`ld_imm64`) | `src_reg` unchanged (0); `imm` = low 32 bits of the kallsyms address, second half `imm` = high 32 bits |
 //! | weak ksym or kfunc address, absent (`ld_imm64`) | as untyped, with address 0: the program sees a null pointer |
 //! | kfunc call, found | `src_reg = BPF_PSEUDO_KFUNC_CALL` (2), `imm` = the kernel `FUNC`'s BTF id, `off` = 0 for vmlinux or the module BTF's index in `fd_array` (from 1) |
@@ -626,8 +626,13 @@ pub fn patch_extern_ref(
             (Some(BPF_PSEUDO_MAP_VALUE), fd.as_raw_fd(), offset as i32)
         }
         Resolution::KsymBtf { btf_id, btf } | Resolution::Kfunc { btf_id, btf, .. } => {
+            // libbpf 1.1 records no BTF fd for kfuncs, so a module kfunc's address
+            // load names vmlinux (fixed in later versions).
+            let kfunc_v1_1 =
+                matches!(resolution, Resolution::Kfunc { .. }) && libbpf == LibbpfVersion::V1_1;
             let obj_fd = match btf {
                 BtfObject::Vmlinux => 0,
+                BtfObject::Module(_) if kfunc_v1_1 => 0,
                 BtfObject::Module(i) => fds
                     .module_btfs
                     .get(i)
