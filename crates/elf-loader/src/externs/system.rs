@@ -13,7 +13,7 @@ use crate::btf::TargetBtf;
 use super::ExternError;
 use super::kallsyms::Kallsyms;
 use super::kconfig::{Kconfig, kernel_version};
-use super::resolve::ModuleBtf;
+use super::resolve::{LibbpfVersion, ModuleBtf};
 
 /// The gzip magic bytes.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -73,15 +73,22 @@ pub fn read_kallsyms<'a>(
     Kallsyms::parse(&text, wanted)
 }
 
-/// The running kernel's version code as libbpf (≥ 1.2) computes it
-/// ([`kernel_version`]) from `/proc/version_signature`, `uname -r` and `uname -v`
-/// (read from `/proc/sys/kernel/osrelease` and `/proc/sys/kernel/version`, the
-/// same strings). 0 if unknown.
+/// The running kernel's version code as tc 6.1's libbpf 1.1 computes it
+/// ([`kernel_version`]) from `/proc/version_signature` and `uname -r`; see
+/// [`running_kernel_version_as`] for later libbpf.
 pub fn running_kernel_version() -> u32 {
+    running_kernel_version_as(LibbpfVersion::V1_1)
+}
+
+/// The running kernel's version code as `libbpf` computes it ([`kernel_version`])
+/// from `/proc/version_signature`, `uname -r` and `uname -v` (read from
+/// `/proc/sys/kernel/osrelease` and `/proc/sys/kernel/version`, the same strings).
+/// 0 if unknown.
+pub fn running_kernel_version_as(libbpf: LibbpfVersion) -> u32 {
     let signature = read_trimmed("/proc/version_signature");
     let release = read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_default();
     let version = read_trimmed("/proc/sys/kernel/version").unwrap_or_default();
-    kernel_version(signature.as_deref(), &release, &version)
+    kernel_version(signature.as_deref(), &release, &version, libbpf)
 }
 
 fn read_trimmed(path: &str) -> Option<String> {
