@@ -255,6 +255,18 @@ pub(crate) struct LinkInfo {
     pub union: [u32; 16],
 }
 
+/// `struct bpf_btf_info`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct BtfInfo {
+    pub btf: u64,
+    pub btf_size: u32,
+    pub id: u32,
+    pub name: u64,
+    pub name_len: u32,
+    pub kernel_btf: u32,
+}
+
 // SAFETY: each struct above is #[repr(C)], holds only integers and byte arrays, and
 // mirrors the uapi layout of the bpf_attr member (or info struct) it is used for; the
 // layout tests below pin every size.
@@ -288,6 +300,9 @@ unsafe impl crate::syscall::InfoStruct for LinkInfo {}
 unsafe impl crate::syscall::InfoStruct for ProgInfo {}
 // SAFETY: #[repr(C)], integers only, layout of `struct bpf_map_info` (tested below).
 unsafe impl crate::syscall::InfoStruct for MapInfo {}
+// SAFETY: #[repr(C)], integers only, layout of `struct bpf_btf_info` (tested below);
+// `name` is an address the caller keeps valid for `name_len` bytes during the call.
+unsafe impl crate::syscall::InfoStruct for BtfInfo {}
 
 #[cfg(test)]
 mod tests {
@@ -313,6 +328,9 @@ mod tests {
         assert_eq!(size_of::<ProgInfo>(), 232);
         assert_eq!(offset_of!(MapInfo, btf_id), 64);
         assert_eq!(size_of::<MapInfo>(), 88);
+        assert_eq!(offset_of!(BtfInfo, name), 16);
+        assert_eq!(offset_of!(BtfInfo, kernel_btf), 28);
+        assert_eq!(size_of::<BtfInfo>(), 32);
         assert_eq!(offset_of!(ProgAttach, relative), 20);
         assert_eq!(offset_of!(ProgAttach, expected_revision), 24);
         assert_eq!(size_of::<ProgAttach>(), 32);

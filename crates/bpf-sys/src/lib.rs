@@ -32,7 +32,7 @@ pub mod sysinfo;
 pub use attach::{
     Anchor, ChainEntry, ChainQuery, Placement, ProgAttachAttr, prog_attach, prog_detach, prog_query,
 };
-pub use btf::btf_load;
+pub use btf::{BtfInfo, btf_get_fd_by_id, btf_get_next_id, btf_info, btf_load};
 pub use error::Error;
 pub use fd::{BtfFd, LinkFd, MapFd, ProgFd};
 pub use insn::Insn;

@@ -210,3 +210,39 @@ fn pin_and_get_in_a_private_bpffs() {
     );
     assert!(obj_get(&dir.join("absent")).is_err());
 }
+
+#[test]
+fn kernel_btf_objects_are_listed() {
+    if !privileged() {
+        return;
+    }
+    // bpftool's list of BTF objects is the oracle: every kernel one (vmlinux, and
+    // modules that have BTF) is found with the same id and name.
+    // Its lines read `1: name [vmlinux]  size 5481434B`: kernel BTF names are
+    // bracketed, programs' are `<anon>`.
+    let listed = rtc_tests::bpftool(&["btf", "list"]).ok("bpftool btf list");
+    let expected: Vec<(u32, String)> = listed
+        .stdout
+        .lines()
+        .filter_map(|line| {
+            let (id, rest) = line.split_once(": name [")?;
+            let (name, _) = rest.split_once(']')?;
+            Some((id.trim().parse().ok()?, name.to_string()))
+        })
+        .collect();
+    assert!(expected.iter().any(|(_, name)| name == "vmlinux"));
+    let mut found = Vec::new();
+    let mut id = 0;
+    while let Some(next) = btf_get_next_id(id).unwrap() {
+        id = next;
+        let Ok(fd) = btf_get_fd_by_id(id) else {
+            continue; // unloaded meanwhile
+        };
+        let info = btf_info(fd.as_fd()).unwrap();
+        assert_eq!(info.id, id);
+        if info.kernel_btf {
+            found.push((info.id, info.name));
+        }
+    }
+    assert_eq!(found, expected);
+}

@@ -11,7 +11,8 @@
 //! (libbpf's other fix-up at creation, dropping BTF key/value types for map types
 //! the kernel refuses them on and retrying without BTF, is already in the loader.)
 //! Pure: the caller supplies the CPU count ([`count_cpu_list`] of
-//! `/sys/devices/system/cpu/possible`) and the page size.
+//! `/sys/devices/system/cpu/possible`) and the page size ([`MachineFacts::running`]
+//! reads both). Apply it to a map-in-map's inner template too, as libbpf does.
 
 use crate::maps::MapDef;
 
@@ -29,6 +30,19 @@ pub struct MachineFacts {
     pub possible_cpus: u32,
     /// The page size in bytes.
     pub page_size: u32,
+}
+
+impl MachineFacts {
+    /// This machine's: the CPUs of `/sys/devices/system/cpu/possible` and the page
+    /// size. `None` if either cannot be read.
+    pub fn running() -> Option<MachineFacts> {
+        let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").ok()?;
+        let page_size = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE).ok()??;
+        Some(MachineFacts {
+            possible_cpus: count_cpu_list(&text)?,
+            page_size: u32::try_from(page_size).ok()?,
+        })
+    }
 }
 
 /// What a fix-up changed, for an observer to narrate.
@@ -98,23 +112,26 @@ pub fn ringbuf_size(size: u32, page_size: u32) -> u32 {
 /// (`0-3,8-11` is 8), counted as libbpf's `libbpf_num_possible_cpus` does: the CPUs
 /// listed, not the highest index plus one. `None` if the text is not a CPU list.
 pub fn count_cpu_list(text: &str) -> Option<u32> {
-    let mut cpus: Vec<u32> = Vec::new();
+    /// More CPUs than any kernel supports (`NR_CPUS` is at most 8192 today).
+    const LIMIT: usize = 1 << 20;
+    let mut present = Vec::new();
     for range in text.trim().split(',') {
-        let (start, end): (u32, u32) = match range.split_once('-') {
+        let (start, end): (usize, usize) = match range.split_once('-') {
             Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
             None => {
                 let n = range.trim().parse().ok()?;
                 (n, n)
             }
         };
-        if start > end || end > 1 << 20 {
+        if start > end || end >= LIMIT {
             return None;
         }
-        cpus.extend(start..=end);
+        if present.len() <= end {
+            present.resize(end + 1, false);
+        }
+        present.get_mut(start..=end)?.fill(true);
     }
-    cpus.sort_unstable();
-    cpus.dedup();
-    u32::try_from(cpus.len()).ok()
+    u32::try_from(present.iter().filter(|&&cpu| cpu).count()).ok()
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use elf_loader::externs::kallsyms::Kallsyms;
 use elf_loader::externs::kconfig::{Kconfig, kernel_facts};
 use elf_loader::externs::resolve::{
     BtfObject, ExternFds, ExternTarget, LibbpfVersion, POISON_CALL_KFUNC_BASE, Resolution,
-    patch_extern_ref, resolve_externs,
+    needs_module_btfs, patch_extern_ref, resolve_each, resolve_externs,
 };
 use elf_loader::externs::{ExternKind, Externs, KconfigType, system};
 use rtc_tests::{Bpffs, TempDir, bpftool};
@@ -649,24 +649,16 @@ fn rewriting_matches_what_libbpf_loads() {
     };
     let mut insns = program.insns.clone();
     for reloc in &program.relocations {
-        match resolved.by_symbol(reloc.symbol.index) {
-            Some((ext, resolution)) => patch_extern_ref(
-                &mut insns,
-                reloc.insn_index,
-                ext,
-                resolution,
-                &fds,
-                LibbpfVersion::V1_1,
-            )
-            .unwrap(),
-            None => {
-                // `seen` in .bss, the object's only other reference.
-                assert_eq!(reloc.symbol.name, "seen");
-                let offset = reloc.symbol.value as i32 + insns[reloc.insn_index].imm;
-                insns[reloc.insn_index].set_src_reg(BPF_PSEUDO_MAP_VALUE);
-                insns[reloc.insn_index].imm = std::os::fd::AsRawFd::as_raw_fd(&bss_map.as_fd());
-                insns[reloc.insn_index + 1].imm = offset;
-            }
+        let patched = resolved
+            .patch(&mut insns, reloc.insn_index, reloc.symbol.index, &fds)
+            .unwrap();
+        if !patched {
+            // `seen` in .bss, the object's only other reference.
+            assert_eq!(reloc.symbol.name, "seen");
+            let offset = reloc.symbol.value as i32 + insns[reloc.insn_index].imm;
+            insns[reloc.insn_index].set_src_reg(BPF_PSEUDO_MAP_VALUE);
+            insns[reloc.insn_index].imm = std::os::fd::AsRawFd::as_raw_fd(&bss_map.as_fd());
+            insns[reloc.insn_index + 1].imm = offset;
         }
     }
     let loaded = bpf_sys::prog_load(&bpf_sys::ProgLoadAttr {
@@ -842,4 +834,257 @@ fn corpus_kconfig_value_matches_libbpf() {
     let config = system::read_kconfig("CONFIG_HZ").unwrap();
     let ours = elf_loader::externs::kconfig::fill_kconfig(&externs, Some(&config), &facts).unwrap();
     assert_eq!(ours, libbpf_value);
+}
+
+#[test]
+fn module_btfs_are_the_kernel_ones_bpftool_lists() {
+    if !common::privileged() || !rtc_tests::require_tools(&["bpftool"]) {
+        return;
+    }
+    let listed = bpftool(&["btf", "list"]).ok("bpftool btf list");
+    let expected: Vec<String> = listed
+        .stdout
+        .lines()
+        .filter_map(|line| {
+            Some(
+                line.split_once(": name [")?
+                    .1
+                    .split_once(']')?
+                    .0
+                    .to_string(),
+            )
+        })
+        .filter(|name| name != "vmlinux")
+        .collect();
+    let vmlinux = std::sync::Arc::new(TargetBtf::vmlinux().unwrap());
+    let modules = system::module_btfs(&vmlinux).unwrap();
+    let names: Vec<String> = modules.iter().map(|m| m.name.clone()).collect();
+    assert_eq!(names, expected);
+}
+
+/// A module's split BTF on top of `base`, holding one kfunc `name(int)`
+/// returning void: a FUNC_PROTO and a FUNC, the name its only string.
+fn module_with_kfunc(base: &std::sync::Arc<TargetBtf>, name: &str) -> TargetBtf {
+    let vmlinux_bytes = std::fs::read(VMLINUX).unwrap();
+    let base_strings = u32::from_ne_bytes(vmlinux_bytes[20..24].try_into().unwrap());
+    let first_id = base.type_count();
+    let int = base.find(elf_loader::btf::BtfKind::Int, "int").unwrap();
+    let types: Vec<u32> = vec![
+        0,
+        (13 << 24) | 1, // FUNC_PROTO, one parameter
+        0,              // returns void
+        0,
+        int, // (int)
+        base_strings,
+        (12 << 24) | 1, // FUNC, global linkage
+        first_id,
+    ];
+    let type_bytes: Vec<u8> = types.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    let strings = format!("{name}\0");
+    let mut blob = Vec::new();
+    blob.extend_from_slice(&0xeb9fu16.to_ne_bytes());
+    blob.extend_from_slice(&[1, 0]);
+    for word in [
+        24u32,
+        0,
+        type_bytes.len() as u32,
+        type_bytes.len() as u32,
+        strings.len() as u32,
+    ] {
+        blob.extend_from_slice(&word.to_ne_bytes());
+    }
+    blob.extend_from_slice(&type_bytes);
+    blob.extend_from_slice(strings.as_bytes());
+    TargetBtf::parse_split("rtc_testmod", blob, std::sync::Arc::clone(base)).unwrap()
+}
+
+#[test]
+fn kfuncs_of_modules_go_through_fd_array() {
+    if !rtc_tests::require(Path::new(VMLINUX).exists(), "the kernel has no BTF") {
+        return;
+    }
+    // cilium/ebpf's object calling bpf_testmod_test_mod_kfunc(int), which a test
+    // module of the kernel's selftests provides: here a module BTF made for it.
+    let path = rtc_tests::corpus_dir().join("cilium-ebpf/kfunc-kmod-el.elf");
+    let object = Object::parse(&std::fs::read(&path).unwrap()).unwrap();
+    let vmlinux = std::sync::Arc::new(TargetBtf::vmlinux().unwrap());
+    let module = module_with_kfunc(&vmlinux, "bpf_testmod_test_mod_kfunc");
+    let other = module_with_kfunc(&vmlinux, "rtc_some_other_kfunc");
+    let modules = [
+        elf_loader::externs::resolve::ModuleBtf {
+            name: "rtc_other",
+            btf: &other,
+        },
+        elf_loader::externs::resolve::ModuleBtf {
+            name: "rtc_testmod",
+            btf: &module,
+        },
+    ];
+    let mut target = ExternTarget {
+        vmlinux: Some(&*vmlinux),
+        modules: &[],
+        kconfig: None,
+        kallsyms: None,
+        facts: Default::default(),
+        libbpf: LibbpfVersion::V1_1,
+    };
+    let err = resolve_externs(&object, &target).unwrap_err().to_string();
+    assert!(err.contains("bpf_testmod_test_mod_kfunc"), "{err}");
+    target.modules = &modules;
+    let resolved = resolve_externs(&object, &target).unwrap();
+    let (ext, resolution) = resolved.iter().next().unwrap();
+    let kfunc_id = vmlinux.type_count() + 1;
+    assert_eq!(
+        resolution,
+        Resolution::Kfunc {
+            btf_id: kfunc_id,
+            btf: BtfObject::Module(1),
+            fd_index: 1
+        }
+    );
+    assert_eq!(resolved.fd_array_modules(), [1]);
+    // The call names the kfunc by its id in the module's BTF and the module by its
+    // index in fd_array.
+    let program = &object.programs()[0];
+    let call = program.relocations[0].insn_index;
+    let mut insns = program.insns.clone();
+    let devnull = std::fs::File::open("/dev/null").unwrap();
+    let fds = [devnull.as_fd(), devnull.as_fd()];
+    let fds = ExternFds {
+        kconfig_map: None,
+        module_btfs: &fds,
+    };
+    patch_extern_ref(&mut insns, call, ext, resolution, &fds, LibbpfVersion::V1_1).unwrap();
+    assert_eq!(insns[call].src_reg(), BPF_PSEUDO_KFUNC_CALL);
+    assert_eq!((insns[call].imm as u32, insns[call].off), (kfunc_id, 1));
+    // Its address (bpf_ksym_exists) names the module's BTF by fd in the second
+    // half, except with libbpf 1.1, which leaves 0 there.
+    let ld_imm64 = [Insn::new(0x18, 1, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)];
+    for (libbpf, second) in [
+        (LibbpfVersion::V1_1, 0),
+        (
+            LibbpfVersion::Latest,
+            std::os::fd::AsRawFd::as_raw_fd(&devnull),
+        ),
+    ] {
+        let mut insns = ld_imm64;
+        patch_extern_ref(&mut insns, 0, ext, resolution, &fds, libbpf).unwrap();
+        assert_eq!(insns[0].src_reg(), BPF_PSEUDO_BTF_ID);
+        assert_eq!(insns[0].imm as u32, kfunc_id);
+        assert_eq!(insns[1].imm, second, "{libbpf:?}");
+    }
+}
+
+#[test]
+fn each_extern_on_its_own_for_offline_inspection() {
+    let Some((_dir, bytes)) = build_core("externs.c") else {
+        return;
+    };
+    let object = Object::parse(&bytes).unwrap();
+    let externs = Externs::collect(&object).unwrap();
+    let vmlinux = TargetBtf::vmlinux().unwrap();
+    // Only a BTF file, as `rtc obj show --btf FILE` has: what needs the kernel's
+    // config, version or kallsyms says so; the rest resolves.
+    let offline = ExternTarget {
+        vmlinux: Some(&vmlinux),
+        modules: &[],
+        kconfig: None,
+        kallsyms: None,
+        facts: Default::default(),
+        libbpf: LibbpfVersion::V1_1,
+    };
+    let outcomes = resolve_each(&object, &externs, &offline);
+    assert_eq!(outcomes.len(), externs.len());
+    for (ext, outcome) in &outcomes {
+        let error = outcome
+            .as_ref()
+            .err()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        match (ext.name.as_str(), outcome) {
+            (name, Err(_)) if name.starts_with("CONFIG_") => {
+                assert!(error.contains("needs the kernel config"), "{error}")
+            }
+            ("LINUX_KERNEL_VERSION", Err(_)) => assert!(error.contains("version"), "{error}"),
+            (
+                "LINUX_HAS_BPF_COOKIE" | "LINUX_NOT_KNOWN_TO_LIBBPF",
+                Ok(Resolution::Kconfig { .. }),
+            ) => {}
+            ("_stext" | "rtc_surely_not_a_symbol", Err(_)) => {
+                assert!(error.contains("kallsyms"), "{error}")
+            }
+            ("bpf_dynptr_from_skb", Ok(Resolution::Kfunc { .. })) => {}
+            ("bpf_rtc_surely_not_a_kfunc", Ok(Resolution::Missing)) => {}
+            (name, outcome) => panic!("{name}: {outcome:?}"),
+        }
+    }
+    // With everything, each agrees with the whole resolution.
+    let kallsyms = Kallsyms::parse("ffffffff81000000 T _stext\n", ["_stext"]).unwrap();
+    let config = Kconfig::parse("CONFIG_HZ=250\nCONFIG_BPF_SYSCALL=y\nCONFIG_NET_CLS_BPF=m\nCONFIG_BPF_JIT=y\nCONFIG_NR_CPUS=64\nCONFIG_LOG_BUF_SHIFT=17\n").unwrap();
+    let full = ExternTarget {
+        kconfig: Some(&config),
+        kallsyms: Some(&kallsyms),
+        facts: elf_loader::externs::kconfig::KernelFacts::new(0x061200, true, true),
+        ..offline
+    };
+    let whole = resolve_externs(&object, &full).unwrap();
+    let each: Vec<Resolution> = resolve_each(&object, &externs, &full)
+        .into_iter()
+        .map(|(_, r)| r.unwrap())
+        .collect();
+    let whole: Vec<Resolution> = whole.iter().map(|(_, r)| r).collect();
+    assert_eq!(each, whole);
+    // Module BTFs are needed when a ksym or kfunc is not in vmlinux (here the weak
+    // kfunc the kernel lacks), not when all are.
+    assert!(needs_module_btfs(&externs, &vmlinux, LibbpfVersion::V1_1));
+    let Some((_dir, bytes)) = build_core_with("extern-mismatch.c", &["-DKFUNC"]) else {
+        return;
+    };
+    let object = Object::parse(&bytes).unwrap();
+    let externs = Externs::collect(&object).unwrap();
+    assert!(!needs_module_btfs(&externs, &vmlinux, LibbpfVersion::V1_1));
+}
+
+#[test]
+fn corpus_externs_collect_and_resolve_without_panic() {
+    let Some(objects) = rtc_tests::corpus_objects() else {
+        return;
+    };
+    let vmlinux = TargetBtf::vmlinux().ok();
+    let target = ExternTarget {
+        vmlinux: vmlinux.as_ref(),
+        modules: &[],
+        kconfig: None,
+        kallsyms: None,
+        facts: Default::default(),
+        libbpf: LibbpfVersion::V1_1,
+    };
+    let mut with_externs = 0;
+    for path in objects {
+        let Ok(object) = Object::parse(&std::fs::read(&path).unwrap()) else {
+            continue;
+        };
+        if object.extern_symbols().is_empty() {
+            continue;
+        }
+        with_externs += 1;
+        if let Ok(externs) = Externs::collect(&object) {
+            let _ = resolve_each(&object, &externs, &target);
+            let _ = resolve_externs(&object, &target);
+        }
+    }
+    assert!(with_externs > 0, "the corpus has objects with externs");
+    // What libbpf 1.1 says of cilium/ebpf's ksym object, we say too.
+    let path = rtc_tests::corpus_dir().join("cilium-ebpf/ksym-el.elf");
+    let object = Object::parse(&std::fs::read(path).unwrap()).unwrap();
+    if let Some(vmlinux) = &vmlinux {
+        let kallsyms = Kallsyms::parse("", ["bpf_init"]).unwrap();
+        let target = ExternTarget {
+            vmlinux: Some(vmlinux),
+            kallsyms: Some(&kallsyms),
+            ..target
+        };
+        let err = resolve_externs(&object, &target).unwrap_err().to_string();
+        assert!(err.contains("missing_typed_ksym"), "{err}");
+    }
 }

@@ -165,6 +165,14 @@ pub enum ExternError {
         /// What is wrong.
         reason: String,
     },
+    /// A module's BTF could not be listed, opened or read.
+    #[error("module BTF {module}: {reason}")]
+    ModuleBtf {
+        /// The module's name, or its BTF object id when the name is unknown.
+        module: String,
+        /// What failed.
+        reason: String,
+    },
     /// The object's or the kernel's BTF is broken where an extern needs it.
     #[error("extern \"{name}\": {source}")]
     Btf {

@@ -23,6 +23,7 @@
 
 use std::collections::BTreeMap;
 
+use super::resolve::LibbpfVersion;
 use super::types::TypeTable;
 use super::{ExternError, ExternKind, Externs, KconfigSlot, KconfigType};
 use crate::btf::BtfKind;
@@ -155,24 +156,32 @@ pub fn kernel_version_code(major: u32, minor: u32, patch: u32) -> u32 {
         .wrapping_add(patch.min(255))
 }
 
-/// The kernel version as libbpf (≥ 1.2) works it out: from Ubuntu's
+/// The kernel version as libbpf works it out: from Ubuntu's
 /// `/proc/version_signature` (`Ubuntu 5.4.0-12.15-generic 5.4.8`: the third
-/// field), else from a Debian `uname -v` (`... Debian 6.1.76-1 ...`), else from
-/// `uname -r` (`6.18.44-fc`). libbpf 1.1 (tc 6.1's) lacks the Debian step. 0 when
-/// none of them has three numbers.
-pub fn kernel_version(version_signature: Option<&str>, release: &str, uts_version: &str) -> u32 {
+/// field), then, for libbpf ≥ 1.2 only, from a Debian `uname -v`
+/// (`... Debian 6.1.76-1 ...`), else from `uname -r` (`6.18.44-fc`). So on a
+/// Debian kernel `6.1.0-18-amd64`, tc 6.1's libbpf 1.1 says 6.1.0 where later
+/// libbpf says 6.1.76. 0 when none of them has three numbers.
+pub fn kernel_version(
+    version_signature: Option<&str>,
+    release: &str,
+    uts_version: &str,
+    libbpf: LibbpfVersion,
+) -> u32 {
     if let Some(code) = version_signature
         .and_then(|s| s.split_whitespace().nth(2))
         .and_then(three_numbers)
     {
         return code;
     }
-    if let Some(code) = uts_version
-        .find("Debian ")
-        .and_then(|at| uts_version.get(at + "Debian ".len()..))
-        .and_then(three_numbers)
-    {
-        return code;
+    if libbpf != LibbpfVersion::V1_1 {
+        if let Some(code) = uts_version
+            .find("Debian ")
+            .and_then(|at| uts_version.get(at + "Debian ".len()..))
+            .and_then(three_numbers)
+        {
+            return code;
+        }
     }
     three_numbers(release).unwrap_or(0)
 }
@@ -368,6 +377,9 @@ fn fits(value: u64, size: u32, signed: bool) -> bool {
     if size >= 8 {
         return true;
     }
+    if size == 0 {
+        return false;
+    }
     let bits = size * 8;
     if signed {
         value.wrapping_add(1u64 << (bits - 1)) < (1u64 << bits)
@@ -560,33 +572,41 @@ mod tests {
 
     #[test]
     fn kernel_versions() {
+        use LibbpfVersion::{Latest, V1_1};
         let v = |a, b, c| kernel_version_code(a, b, c);
+        let plain = "#1 SMP PREEMPT_DYNAMIC @0";
         assert_eq!(
-            kernel_version(None, "6.18.44-fc-v1272", "#1 SMP PREEMPT_DYNAMIC @0"),
+            kernel_version(None, "6.18.44-fc-v1272", plain, V1_1),
             v(6, 18, 44)
         );
-        assert_eq!(
-            kernel_version(
+        for libbpf in [V1_1, Latest] {
+            let ubuntu = kernel_version(
                 Some("Ubuntu 5.4.0-12.15-generic 5.4.8\n"),
                 "5.4.0-12-generic",
-                "#15-Ubuntu SMP"
-            ),
-            v(5, 4, 8)
-        );
-        assert_eq!(
+                "#15-Ubuntu SMP",
+                libbpf,
+            );
+            assert_eq!(ubuntu, v(5, 4, 8));
+        }
+        let debian = |libbpf| {
             kernel_version(
                 None,
                 "6.1.0-18-amd64",
-                "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)"
-            ),
-            v(6, 1, 76)
-        );
-        assert_eq!(kernel_version(None, "5.4.300", ""), v(5, 4, 255));
+                "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)",
+                libbpf,
+            )
+        };
+        assert_eq!(debian(Latest), v(6, 1, 76));
+        assert_eq!(debian(V1_1), v(6, 1, 0), "libbpf 1.1 reads uname -r only");
+        assert_eq!(kernel_version(None, "5.4.300", "", V1_1), v(5, 4, 255));
         assert_eq!(
-            kernel_version(None, "6.1", ""),
+            kernel_version(None, "6.1", "", V1_1),
             0,
             "sscanf needs three numbers"
         );
-        assert_eq!(kernel_version(Some("garbage"), "4.19.1", ""), v(4, 19, 1));
+        assert_eq!(
+            kernel_version(Some("garbage"), "4.19.1", "", V1_1),
+            v(4, 19, 1)
+        );
     }
 }

@@ -40,6 +40,10 @@ pub const KCONFIG_SECTION: &str = ".kconfig";
 /// The data section of ksym externs and kfuncs.
 pub const KSYMS_SECTION: &str = ".ksyms";
 
+/// The largest `.kconfig` value accepted: the kernel refuses larger array values
+/// anyway (`KMALLOC_MAX_SIZE`, 4 MiB on x86), and the value is allocated here.
+pub const MAX_KCONFIG_SIZE: u32 = 1 << 22;
+
 /// `BTF_VAR_GLOBAL_EXTERN` and `BTF_FUNC_EXTERN`.
 const VAR_EXTERN: u32 = 2;
 const FUNC_EXTERN: u16 = 2;
@@ -47,6 +51,7 @@ const FUNC_EXTERN: u16 = 2;
 /// What C type a kconfig extern has, which decides what config values it takes
 /// (libbpf's `enum kcfg_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KconfigType {
     /// `bool` (a 1-byte BTF integer with the bool encoding): `y`/`n`, or 0/1.
     Bool,
@@ -80,6 +85,7 @@ pub struct KconfigSlot {
 
 /// What kind of extern it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ExternKind {
     /// A `__kconfig` variable in the `.kconfig` map.
     Kconfig(KconfigSlot),
@@ -214,12 +220,18 @@ impl Externs {
                 let overflow = || ExternError::KconfigType {
                     name: ext.name.clone(),
                     type_id: ext.btf_id,
-                    reason: "the .kconfig layout overflows 32 bits".to_string(),
+                    reason: format!(
+                        "the .kconfig value would exceed {MAX_KCONFIG_SIZE} bytes, more than the kernel allows in a map value"
+                    ),
                 };
                 slot.offset = offset
                     .checked_next_multiple_of(slot.align)
                     .ok_or_else(overflow)?;
-                offset = slot.offset.checked_add(slot.size).ok_or_else(overflow)?;
+                offset = slot
+                    .offset
+                    .checked_add(slot.size)
+                    .filter(|&end| end <= MAX_KCONFIG_SIZE)
+                    .ok_or_else(overflow)?;
             }
         }
         Ok(Externs {

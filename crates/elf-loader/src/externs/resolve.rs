@@ -10,7 +10,7 @@
 //! |---|---|
 //! | kconfig variable (`ld_imm64`) | `src_reg = BPF_PSEUDO_MAP_VALUE` (2), `imm` = `.kconfig` map fd; second half `imm` = the variable's offset in the map value |
 //! | typed ksym, found (`ld_imm64`) | `src_reg = BPF_PSEUDO_BTF_ID` (3), `imm` = the kernel `VAR`'s BTF id; second half `imm` = the module's BTF fd, 0 for vmlinux |
-//! | kfunc address, found (`ld_imm64`, e.g. `bpf_ksym_exists`) | as a typed ksym, with the kernel `FUNC`'s BTF id |
+//! | kfunc address, found (`ld_imm64`, e.g. `bpf_ksym_exists`) | as a typed ksym, with the kernel `FUNC`'s BTF id (libbpf 1.1 leaves the second half 0 even for a module's kfunc) |
 //! | untyped ksym (`ld_imm64`) | `src_reg` unchanged (0); `imm` = low 32 bits of the kallsyms address, second half `imm` = high 32 bits |
 //! | weak ksym or kfunc address, absent (`ld_imm64`) | as untyped, with address 0: the program sees a null pointer |
 //! | kfunc call, found | `src_reg = BPF_PSEUDO_KFUNC_CALL` (2), `imm` = the kernel `FUNC`'s BTF id, `off` = 0 for vmlinux or the module BTF's index in `fd_array` (from 1) |
@@ -36,6 +36,7 @@ pub const POISON_CALL_KFUNC_BASE: i32 = 2_002_000_000;
 
 /// Which BTF object a kernel type belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BtfObject {
     /// The kernel proper (`/sys/kernel/btf/vmlinux`).
     Vmlinux,
@@ -45,6 +46,7 @@ pub enum BtfObject {
 
 /// How one extern resolves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Resolution {
     /// A kconfig variable at this offset of the `.kconfig` map's value (whether
     /// the kernel had a value or a `__weak` one was left zero).
@@ -123,6 +125,7 @@ pub struct ResolvedExterns {
     resolutions: Vec<Resolution>,
     kconfig_value: Vec<u8>,
     fd_array_modules: Vec<usize>,
+    libbpf: LibbpfVersion,
 }
 
 impl ResolvedExterns {
@@ -144,6 +147,24 @@ impl ResolvedExterns {
     /// The `.kconfig` map's value (empty without kconfig externs).
     pub fn kconfig_value(&self) -> &[u8] {
         &self.kconfig_value
+    }
+
+    /// Rewrites the instruction at `at` if the relocation there names an extern
+    /// (its symbol has index `symbol_index`), with [`patch_extern_ref`] and the
+    /// libbpf behaviour resolution used. Returns false, changing nothing, for a
+    /// symbol that is not an extern.
+    pub fn patch(
+        &self,
+        insns: &mut [Insn],
+        at: usize,
+        symbol_index: usize,
+        fds: &ExternFds<'_>,
+    ) -> Result<bool, ExternError> {
+        let Some((ext, resolution)) = self.by_symbol(symbol_index) else {
+            return Ok(false);
+        };
+        patch_extern_ref(insns, at, ext, resolution, fds, self.libbpf)?;
+        Ok(true)
     }
 
     /// The module BTFs that kfunc calls refer to through `fd_array`: entry `i` is
@@ -249,6 +270,105 @@ pub fn resolve_collected<T: TypeTable + ?Sized>(
         resolutions,
         kconfig_value,
         fd_array_modules,
+        libbpf: kernel.libbpf,
+    })
+}
+
+/// What one extern would resolve to, for offline inspection (`rtc obj show --btf`):
+/// each extern on its own, so that one failure does not hide the others. A kconfig
+/// extern is [`Resolution::Kconfig`] when its value can be filled from
+/// `kernel.kconfig` and `kernel.facts` (or it is `__weak`), an error otherwise; an
+/// untyped ksym needs `kernel.kallsyms`.
+pub fn resolve_each<'e, T: TypeTable + ?Sized>(
+    object: &Object,
+    externs: &'e Externs,
+    kernel: &ExternTarget<'_, T>,
+) -> Vec<(&'e Extern, Result<Resolution, ExternError>)> {
+    let mut fd_array_modules = Vec::new();
+    externs
+        .iter()
+        .map(|ext| {
+            let outcome = match ext.kind {
+                ExternKind::Kconfig(slot) => kconfig_outcome(ext, &slot, kernel),
+                ExternKind::Ksym { typed: false, .. } => match kernel.kallsyms {
+                    None => Err(ExternError::NoKallsyms {
+                        name: ext.name.clone(),
+                        reason: None,
+                    }),
+                    Some(k) => match k.address(&ext.name) {
+                        Some(address) => Ok(Resolution::KsymAddr(address)),
+                        None if ext.weak => Ok(Resolution::Missing),
+                        None => Err(ExternError::Unresolved {
+                            name: ext.name.clone(),
+                            reason: "not in /proc/kallsyms".to_string(),
+                        }),
+                    },
+                },
+                ExternKind::Ksym {
+                    typed: true,
+                    type_id,
+                } => resolve_ksym_var(object, ext, type_id, kernel, None),
+                ExternKind::Kfunc { proto_id } => {
+                    resolve_kfunc(object, ext, proto_id, kernel, &mut fd_array_modules)
+                }
+            };
+            (ext, outcome)
+        })
+        .collect()
+}
+
+/// Whether a kconfig extern gets a value on `kernel` (see [`resolve_each`]).
+fn kconfig_outcome<T: ?Sized>(
+    ext: &Extern,
+    slot: &super::KconfigSlot,
+    kernel: &ExternTarget<'_, T>,
+) -> Result<Resolution, ExternError> {
+    let resolved = Ok(Resolution::Kconfig {
+        offset: slot.offset,
+    });
+    let name = ext.name.as_str();
+    if !name.starts_with("CONFIG_") {
+        // The virtual LINUX_* ones: fill just this one to see whether it fits.
+        let single = Externs {
+            list: vec![ext.clone()],
+            kconfig_size: slot.offset + slot.size,
+            kconfig_datasec: 0,
+        };
+        return fill_kconfig(&single, None, &kernel.facts).and(resolved);
+    }
+    let config = kernel.kconfig.ok_or_else(|| ExternError::NoKconfig {
+        name: name.to_string(),
+        reason: None,
+    })?;
+    match config.get(name) {
+        Some(raw) => super::kconfig::kconfig_value_bytes(name, slot, raw).and(resolved),
+        None if ext.weak => resolved,
+        None => Err(ExternError::Unresolved {
+            name: name.to_string(),
+            reason: "the kernel config does not set it".to_string(),
+        }),
+    }
+}
+
+/// Whether some typed ksym or kfunc of `externs` is not in `vmlinux`, so that
+/// module BTFs must be searched (libbpf loads them only then).
+pub fn needs_module_btfs<T: TypeTable + ?Sized>(
+    externs: &Externs,
+    vmlinux: &T,
+    libbpf: LibbpfVersion,
+) -> bool {
+    externs.iter().any(|ext| match ext.kind {
+        ExternKind::Ksym { typed: true, .. } => {
+            vmlinux.find_named(BtfKind::Var, &ext.name).is_none()
+        }
+        ExternKind::Kfunc { .. } => {
+            let name = match libbpf {
+                LibbpfVersion::V1_1 => ext.name.as_str(),
+                LibbpfVersion::Latest => ext.essential_name(),
+            };
+            vmlinux.find_named(BtfKind::Func, name).is_none()
+        }
+        _ => false,
     })
 }
 
@@ -506,8 +626,13 @@ pub fn patch_extern_ref(
             (Some(BPF_PSEUDO_MAP_VALUE), fd.as_raw_fd(), offset as i32)
         }
         Resolution::KsymBtf { btf_id, btf } | Resolution::Kfunc { btf_id, btf, .. } => {
+            // libbpf 1.1 records no BTF fd for kfuncs, so a module kfunc's address
+            // load names vmlinux (fixed in later versions).
+            let kfunc_v1_1 =
+                matches!(resolution, Resolution::Kfunc { .. }) && libbpf == LibbpfVersion::V1_1;
             let obj_fd = match btf {
                 BtfObject::Vmlinux => 0,
+                BtfObject::Module(_) if kfunc_v1_1 => 0,
                 BtfObject::Module(i) => fds
                     .module_btfs
                     .get(i)

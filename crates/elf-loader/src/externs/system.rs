@@ -4,10 +4,16 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bpf_sys::BtfFd;
+
+use crate::btf::TargetBtf;
 
 use super::ExternError;
 use super::kallsyms::Kallsyms;
 use super::kconfig::{Kconfig, kernel_version};
+use super::resolve::{LibbpfVersion, ModuleBtf};
 
 /// The gzip magic bytes.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -67,15 +73,22 @@ pub fn read_kallsyms<'a>(
     Kallsyms::parse(&text, wanted)
 }
 
-/// The running kernel's version code as libbpf (≥ 1.2) computes it
-/// ([`kernel_version`]) from `/proc/version_signature`, `uname -r` and `uname -v`
-/// (read from `/proc/sys/kernel/osrelease` and `/proc/sys/kernel/version`, the
-/// same strings). 0 if unknown.
+/// The running kernel's version code as tc 6.1's libbpf 1.1 computes it
+/// ([`kernel_version`]) from `/proc/version_signature` and `uname -r`; see
+/// [`running_kernel_version_as`] for later libbpf.
 pub fn running_kernel_version() -> u32 {
+    running_kernel_version_as(LibbpfVersion::V1_1)
+}
+
+/// The running kernel's version code as `libbpf` computes it ([`kernel_version`])
+/// from `/proc/version_signature`, `uname -r` and `uname -v` (read from
+/// `/proc/sys/kernel/osrelease` and `/proc/sys/kernel/version`, the same strings).
+/// 0 if unknown.
+pub fn running_kernel_version_as(libbpf: LibbpfVersion) -> u32 {
     let signature = read_trimmed("/proc/version_signature");
     let release = read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_default();
     let version = read_trimmed("/proc/sys/kernel/version").unwrap_or_default();
-    kernel_version(signature.as_deref(), &release, &version)
+    kernel_version(signature.as_deref(), &release, &version, libbpf)
 }
 
 fn read_trimmed(path: &str) -> Option<String> {
@@ -96,4 +109,70 @@ pub fn kprobes_available() -> bool {
     ]
     .iter()
     .any(|path| Path::new(path).exists())
+}
+
+/// A kernel module's BTF, as libbpf's `load_module_btfs` finds it: its BTF object
+/// (whose fd goes into `fd_array` for kfunc calls, or into the second half of a
+/// `BPF_PSEUDO_BTF_ID` load for ksyms) and its types, split on vmlinux's.
+#[derive(Debug)]
+pub struct KernelModuleBtf {
+    /// The module's name.
+    pub name: String,
+    /// Its kernel-wide BTF object id.
+    pub id: u32,
+    /// An fd to its BTF object.
+    pub fd: BtfFd,
+    /// Its types, read from `/sys/kernel/btf/<name>`.
+    pub btf: TargetBtf,
+}
+
+impl KernelModuleBtf {
+    /// This module as [`super::resolve::ExternTarget::modules`] wants it.
+    pub fn as_module(&self) -> ModuleBtf<'_, TargetBtf> {
+        ModuleBtf {
+            name: &self.name,
+            btf: &self.btf,
+        }
+    }
+}
+
+/// Every module BTF the running kernel holds, in BTF object id order (libbpf's
+/// search order): each kernel BTF object other than vmlinux, opened by id, its
+/// types read from `/sys/kernel/btf/<name>` on top of `vmlinux`. Without the
+/// privilege to list BTF objects, none (as libbpf).
+pub fn module_btfs(vmlinux: &Arc<TargetBtf>) -> Result<Vec<KernelModuleBtf>, ExternError> {
+    let fail = |module: String, reason: String| ExternError::ModuleBtf { module, reason };
+    let mut modules = Vec::new();
+    let mut id = 0;
+    loop {
+        let next = match bpf_sys::btf_get_next_id(id) {
+            Ok(Some(next)) => next,
+            Ok(None) => return Ok(modules),
+            Err(e) if e.raw_os_error() == Some(nix::libc::EPERM) => return Ok(modules),
+            Err(e) => return Err(fail(format!("after #{id}"), e.to_string())),
+        };
+        id = next;
+        let fd = match bpf_sys::btf_get_fd_by_id(id) {
+            Ok(fd) => fd,
+            // Unloaded since it was listed.
+            Err(e) if e.raw_os_error() == Some(nix::libc::ENOENT) => continue,
+            Err(e) => return Err(fail(format!("#{id}"), e.to_string())),
+        };
+        let info = bpf_sys::btf_info(std::os::fd::AsFd::as_fd(&fd))
+            .map_err(|e| fail(format!("#{id}"), e.to_string()))?;
+        if !info.kernel_btf || info.name == "vmlinux" {
+            continue;
+        }
+        let path = Path::new("/sys/kernel/btf").join(&info.name);
+        let data = std::fs::read(&path)
+            .map_err(|e| fail(info.name.clone(), format!("{}: {e}", path.display())))?;
+        let btf = TargetBtf::parse_split(&info.name, data, Arc::clone(vmlinux))
+            .map_err(|e| fail(info.name.clone(), e.to_string()))?;
+        modules.push(KernelModuleBtf {
+            name: info.name,
+            id,
+            fd,
+            btf,
+        });
+    }
 }
