@@ -50,7 +50,7 @@ pub use obj::{obj_get, obj_pin};
 pub use prog::{
     LoadedProg, ProgInfo, ProgLoadAttr, prog_get_fd_by_id, prog_get_next_id, prog_info, prog_load,
 };
-pub use sysinfo::{kernel_version_code, page_size, possible_cpus};
+pub use sysinfo::{kernel_version_code, possible_cpus};
 
 /// Result type of every function in this crate.
 pub type Result<T> = std::result::Result<T, Error>;

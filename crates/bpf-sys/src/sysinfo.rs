@@ -1,5 +1,5 @@
-//! Facts about the running kernel that loading needs: its version code, the number
-//! of possible CPUs (the stride of per-CPU map values) and the page size.
+//! Facts about the running kernel that loading needs: its version code and the number
+//! of possible CPUs (the stride of per-CPU map values).
 
 use std::ffi::CStr;
 
@@ -39,16 +39,6 @@ pub fn possible_cpus() -> Result<usize> {
     parse_cpu_list(&text).ok_or_else(|| {
         Error::InvalidInput(format!("cannot parse possible CPU list {:?}", text.trim()))
     })
-}
-
-/// The size of a memory page (what ring buffer sizes are multiples of).
-pub fn page_size() -> usize {
-    // SAFETY: sysconf only reads a system constant; it has no memory arguments.
-    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(size)
-        .ok()
-        .filter(|&s| s > 0)
-        .unwrap_or(4096)
 }
 
 /// Counts the CPUs in a kernel CPU list (`0-3,8-11`): the highest index plus one, since

@@ -759,12 +759,11 @@ fn kconfig_map(externs: &ResolvedExterns) -> Map {
 /// fixed too.
 fn fixed_map(map: &Map) -> Option<Map> {
     static FACTS: std::sync::OnceLock<MachineFacts> = std::sync::OnceLock::new();
-    let facts = FACTS.get_or_init(|| MachineFacts {
-        possible_cpus: bpf_sys::possible_cpus()
-            .ok()
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(1),
-        page_size: u32::try_from(bpf_sys::page_size()).unwrap_or(4096),
+    let facts = FACTS.get_or_init(|| {
+        MachineFacts::running().unwrap_or(MachineFacts {
+            possible_cpus: 1,
+            page_size: 4096,
+        })
     });
     let btf_defined = matches!(map.source, MapSource::Btf { .. });
     let mut def = map.def;

@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
-use elf_loader::btf::TargetBtf;
 use elf_loader::btf::core::{CandidateSource, CoreOutcome, CoreRelocator};
+use elf_loader::btf::{BtfKind, TargetBtf};
+use elf_loader::externs::{ExternKind, Externs};
 use elf_loader::{Object, Program};
 
 /// One CO-RE relocation of the object.
@@ -116,6 +117,64 @@ fn function_at<'o>(object: &'o Object, section: &str, offset: u64) -> Option<&'o
             p.section == section
                 && (p.offset..p.offset + (p.insns.len() * 8) as u64).contains(&offset)
         })
+}
+
+/// One extern of the object: what it is and, with a kernel's BTF, what it names there.
+#[derive(Debug, Serialize)]
+pub struct ExternReport {
+    /// Its name.
+    pub name: String,
+    /// "kconfig", "ksym (typed)", "ksym (untyped)" or "kfunc".
+    pub kind: String,
+    /// Declared `__weak`: may be absent.
+    pub weak: bool,
+    /// Where it comes from at load time, or what it resolves to in the given BTF.
+    pub resolves_to: String,
+}
+
+/// Every extern of `object` (empty when they cannot be described: loading names
+/// the problem), resolved against `target` where BTF decides.
+pub fn externs(object: &Object, target: Option<&TargetBtf>) -> Vec<ExternReport> {
+    let Ok(externs) = Externs::collect(object) else {
+        return Vec::new();
+    };
+    externs
+        .iter()
+        .map(|e| {
+            let in_btf = |kind: BtfKind, what: &str| match target {
+                None => format!("the kernel {what} of that name, found in its BTF at load time"),
+                Some(btf) => match btf.find(kind, e.essential_name()) {
+                    Some(id) => format!("{what} [{id}] {}", e.essential_name()),
+                    None if e.weak => "absent (weak: reads as 0 / the call is skipped)".to_string(),
+                    None => "absent: the load would fail".to_string(),
+                },
+            };
+            let (kind, resolves_to) = match &e.kind {
+                ExternKind::Kconfig(slot) => (
+                    "kconfig".to_string(),
+                    format!(
+                        ".kconfig+{} ({} bytes), from the running kernel's config at load time",
+                        slot.offset, slot.size
+                    ),
+                ),
+                ExternKind::Ksym { typed: true, .. } => {
+                    ("ksym (typed)".to_string(), in_btf(BtfKind::Var, "VAR"))
+                }
+                ExternKind::Ksym { typed: false, .. } => (
+                    "ksym (untyped)".to_string(),
+                    "its address in /proc/kallsyms at load time".to_string(),
+                ),
+                ExternKind::Kfunc { .. } => ("kfunc".to_string(), in_btf(BtfKind::Func, "FUNC")),
+                _ => ("extern".to_string(), "resolved at load time".to_string()),
+            };
+            ExternReport {
+                name: e.name.clone(),
+                kind,
+                weak: e.weak,
+                resolves_to,
+            }
+        })
+        .collect()
 }
 
 /// Reads the kernel BTF `path` for `obj show`.

@@ -7,7 +7,7 @@ use elf_loader::btf::TargetBtf;
 use elf_loader::disasm::describe_relocation;
 use elf_loader::{MapSource, Object, Program};
 
-use super::core::CoreRelocationReport;
+use super::core::{CoreRelocationReport, ExternReport};
 use super::names::{
     libbpf_program_type, map_type_name, pinning_meaning, program_type_label, relocation_type_name,
     section_purpose,
@@ -42,6 +42,8 @@ pub struct ObjectReport {
     pub relocations: Vec<RelocationReport>,
     /// Undefined symbols (kfuncs, ksyms, kconfig).
     pub externs: Vec<String>,
+    /// The externs described: kind, weak, and what each resolves to.
+    pub extern_details: Vec<ExternReport>,
     /// The kernel BTF file CO-RE relocations were resolved against, if any.
     pub target_btf: Option<String>,
     /// CO-RE relocations, resolved against `target_btf` when given.
@@ -259,6 +261,7 @@ pub fn build(
         maps,
         relocations,
         externs: object.externs().to_vec(),
+        extern_details: super::core::externs(object, target.map(|(_, btf)| btf)),
         target_btf: target.map(|(path, _)| path.to_string()),
         core_relocations: super::core::relocations(object, target.map(|(_, btf)| btf)),
     }
@@ -479,7 +482,25 @@ pub fn render(report: &ObjectReport) -> String {
     if !report.core_relocations.is_empty() {
         render_core(&mut out, report);
     }
-    if !report.externs.is_empty() {
+    if !report.extern_details.is_empty() {
+        out.push_str(&match &report.target_btf {
+            Some(path) => format!("\nExterns (kernel BTF from {path}):\n"),
+            None => "\nExterns (resolved against the kernel at load time):\n".to_string(),
+        });
+        let rows: Vec<Vec<String>> = report
+            .extern_details
+            .iter()
+            .map(|e| {
+                vec![
+                    e.name.clone(),
+                    e.kind.clone(),
+                    if e.weak { "weak" } else { "" }.to_string(),
+                    e.resolves_to.clone(),
+                ]
+            })
+            .collect();
+        out.push_str(&table(&["name", "kind", "", "resolves to"], &rows, &[]));
+    } else if !report.externs.is_empty() {
         out.push_str(&format!(
             "\nExterns (resolved against the kernel at load time): {}\n",
             report.externs.join(", ")
