@@ -22,7 +22,7 @@
 use std::collections::BTreeSet;
 
 use crate::btf_info::{ProgramBtfInfo, for_linked};
-use crate::error::LoadError;
+use crate::error::{LoadError, RelocError};
 use crate::externs::resolve::{Resolution, ResolvedExterns};
 use crate::kernel::KernelInfo;
 use crate::link::{LinkEnv, Linked, link};
@@ -30,6 +30,7 @@ use crate::maps::{Map, MapSource, Pinning, SlotTarget};
 use crate::object::Object;
 use crate::observer::Observer;
 use crate::program::Program;
+use crate::reloc::Unsupported;
 use crate::reloc::{Target, program_label};
 use crate::section::SectionRole;
 
@@ -102,13 +103,41 @@ impl Plan<'_> {
 }
 
 /// Plans loading `main` from `object`.
+///
+/// The object's externs are resolved first. When that fails (an extern of the object
+/// the kernel lacks, or one its BTF cannot describe), only programs that use an
+/// extern are refused, with that reason: libbpf refuses the whole object, rtc loads
+/// the programs that do not need it.
 pub(crate) fn plan<'o>(
     object: &'o Object,
     main: &'o Program,
     kernel: &KernelInfo,
     observer: &dyn Observer,
 ) -> Result<Plan<'o>, LoadError> {
-    let externs = kernel.resolve_externs(object)?;
+    let (externs, problem) = match kernel.resolve_externs(object) {
+        Ok(externs) => (externs, None),
+        Err(problem) => (None, Some(problem)),
+    };
+    match (plan_with(object, main, kernel, externs, observer), problem) {
+        (
+            Err(LoadError::Reloc(RelocError::NotSupported {
+                feature: Unsupported::ExternCall | Unsupported::ExternVariable,
+                ..
+            })),
+            Some(problem),
+        ) => Err(LoadError::Reloc(problem)),
+        (planned, _) => planned,
+    }
+}
+
+/// [`plan`] with the externs already resolved (`None`: none can be).
+fn plan_with<'o>(
+    object: &'o Object,
+    main: &'o Program,
+    kernel: &KernelInfo,
+    externs: Option<ResolvedExterns>,
+    observer: &dyn Observer,
+) -> Result<Plan<'o>, LoadError> {
     let env = LinkEnv {
         kernel: Some(kernel),
         externs: externs.as_ref(),

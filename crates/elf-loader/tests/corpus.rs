@@ -287,4 +287,16 @@ fn corpus_programs_load_into_the_kernel_or_say_why_not() {
     }
     println!("{loaded} programs loaded, {refused} refused with a reason");
     assert!(loaded > 0, "no corpus program loaded at all");
+    // CO-RE, kconfig/ksym externs and kfuncs are loaded now: what is refused is
+    // refused for a reason libbpf refuses it for too (the verifier, an extern the
+    // kernel lacks or the object's BTF cannot describe, a reachable poisoned
+    // relocation), or needs an attach target, never as "not supported".
+    let unsupported: Vec<&String> = rows
+        .iter()
+        .filter(|r| r.starts_with("REFUSED") && r.contains("is not supported"))
+        .collect();
+    assert!(
+        unsupported.is_empty(),
+        "refused as unsupported: {unsupported:#?}"
+    );
 }
