@@ -155,11 +155,12 @@ pub fn frames() -> Vec<Vec<u8>> {
     ]
 }
 
-/// The sample as pcap bytes (microsecond timestamps, one packet every 10 ms from
+/// The sample as pcap bytes (little endian, microsecond timestamps, one packet every 10 ms from
 /// a fixed time).
 pub fn pcap_bytes() -> Vec<u8> {
     let header = PcapHeader {
         snaplen: 65535,
+        endianness: pcap_file::Endianness::Little,
         ..PcapHeader::default()
     };
     let mut writer = PcapWriter::with_header(Vec::new(), header).expect("header");
