@@ -512,3 +512,45 @@ fn ttl_dec_data_out_shows_the_rewrite_in_tcpdump() {
     }
     assert_eq!(rewritten, 4, "{after:?}");
 }
+
+/// Without `hook` and with a section name that says nothing (`prog`), the program's
+/// BTF signature decides: `xdp-pass` takes a `struct xdp_md *`, so it runs as XDP;
+/// bpftool agrees on its type once `rtc prog load` has loaded it the same way.
+/// A context file for XDP serves packets of every length (rtc sets `data_end`).
+#[test]
+fn hook_comes_from_the_program_signature() {
+    if !require_privileged() {
+        return;
+    }
+    let obj = bpf_obj_arg("xdp-pass");
+    let out = rtc(&["-j", "prog", "run", "obj", &obj, "pcap", &sample()]);
+    assert_eq!(verdicts(out), vec!["XDP_PASS"; KINDS.len()]);
+    let text = rtc(&["prog", "run", "obj", &obj, "pcap", &sample()]).ok("prog run");
+    assert!(
+        text.stdout.starts_with(&format!(
+            "{obj}:[prog] as xdp (xdp, from the program's argument type)"
+        )),
+        "{text}"
+    );
+
+    let dir = TempDir::new("prog-run-ctx");
+    let ctx = dir.join("xdp_md.bin");
+    // struct xdp_md: data, data_end, data_meta, ingress_ifindex (1: lo), rx_queue_index, egress_ifindex.
+    let md: Vec<u8> = [0u32, 0, 0, 1, 0, 0]
+        .iter()
+        .flat_map(|v| v.to_ne_bytes())
+        .collect();
+    std::fs::write(&ctx, md).unwrap();
+    let out = rtc(&[
+        "-j",
+        "prog",
+        "run",
+        "obj",
+        &obj,
+        "pcap",
+        &sample(),
+        "ctx_in",
+        &ctx.to_string_lossy(),
+    ]);
+    assert_eq!(verdicts(out), vec!["XDP_PASS"; KINDS.len()]);
+}

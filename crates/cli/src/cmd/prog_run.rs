@@ -10,14 +10,18 @@
 //! An object is loaded as `filter add` (tc, `BPF_PROG_TYPE_SCHED_CLS`) or
 //! `link set ... xdp` (XDP) would load it: the same loader, maps, relocations and load
 //! options. The hook is `hook`, else what the section name says (`xdp*` is XDP, `tc*`
-//! and `tcx/*` are tc), else tc as `filter add` assumes. The program is loaded once
+//! and `tcx/*` are tc), else what the program's first parameter points to in the
+//! object's BTF (`struct xdp_md` or `struct __sk_buff`), else tc as `filter add`
+//! assumes. The program is loaded once
 //! and run on every packet in turn, so its maps keep state from packet to packet
 //! (with `repeat N`, each packet runs N times).
 //!
 //! For each packet: its number, length, a one-line summary, the verdict by name, the
 //! return value, whether the program changed the packet, and with `repeat` the
 //! kernel's mean time per run; then a count per verdict. `data_out FILE` writes the
-//! packets as the program left them as a pcap capture.
+//! packets as the program left them as a pcap capture. `ctx_in FILE` starts each run
+//! from that context (`struct __sk_buff` for tc, `struct xdp_md` for XDP, whose
+//! `data_end` rtc sets to each packet's length as the kernel demands).
 
 use std::os::fd::{AsFd, BorrowedFd};
 
@@ -276,6 +280,36 @@ fn pick_section(object: &Object, obj: &ObjectProg, hook: Option<Hook>) -> CliRes
     }
 }
 
+/// The hook a program's C signature names: its first parameter, a pointer to
+/// `struct xdp_md` (XDP) or `struct __sk_buff` (tc), read from the object's BTF.
+fn hook_from_btf(object: &Object, section: &str, function: Option<&str>) -> Option<Hook> {
+    use elf_loader::btf::{BtfKind, TypeDetail};
+    let program = object
+        .programs()
+        .iter()
+        .find(|p| p.section == section && function.is_none_or(|f| f == p.name))?;
+    let btf = object.btf()?;
+    let func = btf.find(BtfKind::Func, &program.name)?;
+    let proto = btf
+        .type_by_id(btf.type_by_id(func).ok()?.type_ref()?)
+        .ok()?;
+    let TypeDetail::Params(params) = &proto.detail else {
+        return None;
+    };
+    let first = btf
+        .type_by_id(btf.skip_modifiers(params.first()?.1).ok()?)
+        .ok()?;
+    if first.kind != BtfKind::Ptr {
+        return None;
+    }
+    let pointee = btf.skip_modifiers(first.type_ref()?).ok()?;
+    match btf.type_name(pointee).ok()? {
+        "xdp_md" => Some(Hook::Xdp),
+        "__sk_buff" => Some(Hook::Tc),
+        _ => None,
+    }
+}
+
 fn load_object(session: &mut Session, obj: &ObjectProg, hook: Option<Hook>) -> CliResult<Target> {
     let object = session.object(&obj.file)?;
     let section = pick_section(&object, obj, hook)?;
@@ -288,7 +322,10 @@ fn load_object(session: &mut Session, obj: &ObjectProg, hook: Option<Hook>) -> C
     let (hook, why) = match (hook, from_name) {
         (Some(h), _) => (h, "from \"hook\""),
         (None, Some(h)) => (h, "from the section name"),
-        (None, None) => (Hook::Tc, "as filter add loads it"),
+        (None, None) => match hook_from_btf(&object, &section, obj.program.as_deref()) {
+            Some(h) => (h, "from the program's argument type"),
+            None => (Hook::Tc, "as filter add loads it"),
+        },
     };
     let options = match hook {
         // As `link set dev X xdp obj F sec S`.
@@ -462,6 +499,19 @@ fn explain_run(
     );
 }
 
+/// The context for one packet: `ctx_in` as given, except that for XDP `data_end`
+/// (bytes 4..8 of `struct xdp_md`) is set to the packet's length, as the kernel
+/// requires it to be, so one context file serves packets of every length.
+fn packet_ctx(hook: Hook, ctx: &[u8], len: usize) -> Vec<u8> {
+    let mut ctx = ctx.to_vec();
+    if hook == Hook::Xdp
+        && let Some(data_end) = ctx.get_mut(4..8)
+    {
+        data_end.copy_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_ne_bytes());
+    }
+    ctx
+}
+
 fn run_all(
     session: &Session,
     target: &Target,
@@ -473,10 +523,11 @@ fn run_all(
     for (i, packet) in packets.iter().enumerate() {
         let number = i + 1;
         let room = packet.data.len().saturating_add(GROWTH_ROOM);
+        let ctx = packet_ctx(target.hook, ctx, packet.data.len());
         let attr = TestRunAttr {
             data_in: &packet.data,
             data_out_room: u32::try_from(room).unwrap_or(u32::MAX),
-            ctx_in: ctx,
+            ctx_in: &ctx,
             ctx_out_room: u32::try_from(ctx.len()).unwrap_or(u32::MAX),
             repeat: args.repeat.unwrap_or(1),
             ..TestRunAttr::default()
