@@ -209,7 +209,10 @@ fn parse_hex(text: &str) -> CliResult<Vec<u8>> {
             digits
                 .get(i * 2..i * 2 + 2)
                 .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| error(format!("hex: '{}' is not a hex byte", &digits[i * 2..])))
+                .ok_or_else(|| {
+                    let rest = digits.get(i * 2..).unwrap_or_default();
+                    error(format!("hex: '{rest}' is not a hex byte"))
+                })
         })
         .collect()
 }
@@ -724,6 +727,8 @@ mod tests {
         assert!(parse_hex("abc").is_err());
         assert!(parse_hex("zz").is_err());
         assert!(parse_hex("é0").is_err());
+        assert!(parse_hex("0é0").is_err());
+        assert!(parse_hex("00éé").is_err());
     }
 
     #[test]
