@@ -20,6 +20,7 @@ mod bpffs;
 pub mod clang;
 mod corpus;
 mod in_netns;
+pub mod sample;
 pub mod skip;
 mod tempdir;
 

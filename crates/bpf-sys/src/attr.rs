@@ -110,6 +110,29 @@ pub(crate) struct BtfLoad {
     pub btf_log_true_size: u32,
 }
 
+/// `BPF_PROG_TEST_RUN` (`test` in `union bpf_attr`; `batch_size` came with 5.18).
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct TestRun {
+    pub prog_fd: u32,
+    pub retval: u32,
+    pub data_size_in: u32,
+    pub data_size_out: u32,
+    pub data_in: u64,
+    pub data_out: u64,
+    pub repeat: u32,
+    pub duration: u32,
+    pub ctx_size_in: u32,
+    pub ctx_size_out: u32,
+    pub ctx_in: u64,
+    pub ctx_out: u64,
+    pub flags: u32,
+    pub cpu: u32,
+    pub batch_size: u32,
+    /// Explicit tail padding to the union's 8-byte alignment (zeroed by `Default`).
+    pub _pad_end: u32,
+}
+
 /// `BPF_MAP_FREEZE`.
 #[repr(C)]
 #[derive(Default)]
@@ -293,6 +316,8 @@ unsafe impl BpfAttr for ProgQuery {}
 unsafe impl BpfAttr for LinkCreate {}
 // SAFETY: as above.
 unsafe impl BpfAttr for LinkDetach {}
+// SAFETY: as above.
+unsafe impl BpfAttr for TestRun {}
 // SAFETY: #[repr(C)], integers only, the head of `struct bpf_link_info` and room for
 // its union (tested below).
 unsafe impl crate::syscall::InfoStruct for LinkInfo {}
@@ -345,5 +370,11 @@ mod tests {
         assert_eq!(offset_of!(LinkCreate, expected_revision), 24);
         assert_eq!(size_of::<LinkCreate>(), 32);
         assert_eq!(offset_of!(LinkInfo, union), 16);
+        assert_eq!(offset_of!(TestRun, data_in), 16);
+        assert_eq!(offset_of!(TestRun, repeat), 32);
+        assert_eq!(offset_of!(TestRun, ctx_in), 48);
+        assert_eq!(offset_of!(TestRun, flags), 64);
+        assert_eq!(offset_of!(TestRun, batch_size), 72);
+        assert_eq!(size_of::<TestRun>(), 80);
     }
 }

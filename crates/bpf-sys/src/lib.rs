@@ -28,6 +28,7 @@ mod obj;
 mod prog;
 mod syscall;
 pub mod sysinfo;
+mod test_run;
 
 pub use attach::{
     Anchor, ChainEntry, ChainQuery, Placement, ProgAttachAttr, prog_attach, prog_detach, prog_query,
@@ -51,6 +52,7 @@ pub use prog::{
     LoadedProg, ProgInfo, ProgLoadAttr, prog_get_fd_by_id, prog_get_next_id, prog_info, prog_load,
 };
 pub use sysinfo::{kernel_version_code, possible_cpus};
+pub use test_run::{TestRunAttr, TestRunOutput, prog_test_run};
 
 /// Result type of every function in this crate.
 pub type Result<T> = std::result::Result<T, Error>;

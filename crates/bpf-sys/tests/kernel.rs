@@ -246,3 +246,105 @@ fn kernel_btf_objects_are_listed() {
     }
     assert_eq!(found, expected);
 }
+
+/// An Ethernet frame of `len` bytes: broadcast to a made-up source, ethertype IPv4.
+fn frame(len: usize) -> Vec<u8> {
+    let mut f = vec![0u8; len];
+    f[..6].copy_from_slice(&[0xff; 6]);
+    f[6..12].copy_from_slice(&[2, 0, 0, 0, 0, 1]);
+    f[12..14].copy_from_slice(&[0x08, 0x00]);
+    f
+}
+
+#[test]
+fn test_run_returns_the_verdict_and_the_packet() {
+    if !privileged() {
+        return;
+    }
+    // tc: return TC_ACT_SHOT (2) without touching the packet.
+    let insns = return_imm(2);
+    let tc = prog_load(&ProgLoadAttr {
+        prog_type: prog_type::SCHED_CLS,
+        insns: &insns,
+        license: "GPL",
+        name: "shot",
+        ..Default::default()
+    })
+    .unwrap();
+    let data = frame(60);
+    let out = prog_test_run(
+        tc.fd.as_fd(),
+        &TestRunAttr {
+            data_in: &data,
+            data_out_room: 256,
+            repeat: 100,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(out.retval, 2);
+    assert_eq!(
+        out.data_out, data,
+        "an unchanged packet comes back as it went in"
+    );
+    assert_eq!(out.data_size_out, 60);
+    assert!(!out.data_truncated);
+
+    // XDP: write 0xaa into the first byte if the packet has one, return XDP_PASS (2).
+    let insns = [
+        Insn::new(0x61, 2, 1, 0, 0),    // r2 = ctx->data
+        Insn::new(0x61, 3, 1, 4, 0),    // r3 = ctx->data_end
+        Insn::new(0xbf, 4, 2, 0, 0),    // r4 = r2
+        Insn::new(0x07, 4, 0, 0, 1),    // r4 += 1
+        Insn::new(0x2d, 4, 3, 1, 0),    // if r4 > r3 goto +1
+        Insn::new(0x72, 2, 0, 0, 0xaa), // *(u8 *)(r2 + 0) = 0xaa
+        Insn::new(0xb7, 0, 0, 0, 2),    // r0 = XDP_PASS
+        Insn::new(0x95, 0, 0, 0, 0),    // exit
+    ];
+    let xdp = prog_load(&ProgLoadAttr {
+        prog_type: prog_type::XDP,
+        insns: &insns,
+        license: "GPL",
+        name: "mark",
+        ..Default::default()
+    })
+    .unwrap();
+    let out = prog_test_run(
+        xdp.fd.as_fd(),
+        &TestRunAttr {
+            data_in: &data,
+            data_out_room: 256,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(out.retval, 2);
+    assert_eq!(out.data_out[0], 0xaa);
+    assert_eq!(out.data_out[1..], data[1..]);
+
+    // Too little room: the kernel cuts the packet and says ENOSPC; we say truncated.
+    let out = prog_test_run(
+        xdp.fd.as_fd(),
+        &TestRunAttr {
+            data_in: &data,
+            data_out_room: 10,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(out.data_truncated);
+    assert_eq!(out.data_out.len(), 10);
+    assert_eq!(out.data_size_out, 60);
+    assert_eq!(out.retval, 2);
+
+    // A frame shorter than an Ethernet header is refused by the kernel for tc.
+    let err = prog_test_run(
+        tc.fd.as_fd(),
+        &TestRunAttr {
+            data_in: &data[..5],
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("BPF_PROG_TEST_RUN"), "{err}");
+}

@@ -8,6 +8,7 @@
 
 mod args;
 mod batch;
+mod capture;
 mod classic;
 mod cmd;
 mod device;
@@ -18,6 +19,7 @@ mod global;
 mod netns;
 mod object;
 mod output;
+mod packet_summary;
 mod session;
 mod show;
 mod values;

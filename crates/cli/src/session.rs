@@ -96,6 +96,14 @@ impl Session {
         }
     }
 
+    /// Narrates a step with detail lines under `--explain`.
+    pub fn narrate_detail(&self, title: &str, detail: &str) {
+        if let Some(narrator) = &self.narrator {
+            narrator.step(title);
+            narrator.detail(detail);
+        }
+    }
+
     /// Narrates a step of the CLI's own (device lookups and the like) under `--explain`.
     pub fn narrate(&self, title: &str) {
         if let Some(narrator) = &self.narrator {

@@ -14,6 +14,7 @@ pub mod obj;
 pub mod obj_args;
 pub mod prog;
 pub mod prog_ref;
+pub mod prog_run;
 pub mod qdisc;
 pub mod qdisc_args;
 pub mod sections;

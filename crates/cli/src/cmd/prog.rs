@@ -6,7 +6,10 @@
 //! rtc prog pin PROG FILE
 //! rtc prog load OBJ PATH [type TYPE] [sec SECTION] [pinmaps DIR]
 //! rtc prog loadall OBJ DIR [type TYPE] [pinmaps DIR]
+//! rtc prog run PROG { pcap FILE | data_in FILE | hex BYTES } [hook tc|xdp] ...
 //! ```
+//!
+//! `run` lives in [`super::prog_run`].
 //!
 //! `show` prints what bpftool 7.1 prints, text and `-j`. That build of bpftool has no
 //! BPF skeletons, so it never prints the `pids` of processes holding a program, and
@@ -35,9 +38,12 @@ pub fn usage_text() -> &'static str {
     "Usage: rtc prog { show | list } [PROG]\n\
      \x20      rtc prog pin   PROG FILE\n\
      \x20      rtc prog { load | loadall } OBJ PATH [type TYPE] [sec SECTION] [pinmaps DIR]\n\
+     \x20      rtc prog run   PROG { pcap FILE | data_in FILE | hex \"BYTES\" } [hook { tc | xdp }]\n\
+     \x20                     [repeat N] [data_out FILE] [ctx_in FILE]\n\
      \x20      rtc prog help\n\
      \n\
      \x20      PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n\
+     \x20              (run also takes obj FILE [sec S] [program P] [verbose])\n\
      \x20      TYPE := { sched_cls | xdp | classifier | tc | tcx/ingress | tcx/egress |\n\
      \x20                xdp.frags | ... (a program type or a section name) }"
 }
@@ -60,6 +66,8 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
         let path = w.next_word().ok_or_else(|| error("expected a pin path"))?;
         let open = super::prog_ref::open_one(&prog)?;
         pin(open.fd.as_fd(), Path::new(path))
+    } else if verb == "run" {
+        super::prog_run::run(session, &mut w)
     } else if verb == "loadall" {
         load(session, &mut w, true)
     } else if is_prefix(verb, "load") {
