@@ -1163,3 +1163,74 @@ fn rtc_obj_show_btf_resolves_offline_what_the_live_load_computed() {
     }
     assert!(compared > 40, "only {compared} relocations compared");
 }
+
+/// `rtc --btf FILE` relocates for the kernel that FILE describes (libbpf's
+/// `btf_custom_path`): given a copy of this kernel's BTF it loads the same program
+/// as without it; given a file that is not there it refuses before attaching
+/// anything, naming the file.
+#[test]
+fn rtc_btf_option_relocates_for_the_given_kernel_btf() {
+    const VMLINUX: &str = "/sys/kernel/btf/vmlinux";
+    if !require_privileged()
+        || !rtc_tests::require(
+            std::path::Path::new(VMLINUX).exists(),
+            "the kernel has no BTF",
+        )
+    {
+        return;
+    }
+    let dir = rtc_tests::TempDir::new("rtc-btf-option");
+    let copy = dir.path().join("vmlinux");
+    std::fs::copy(VMLINUX, &copy).expect("copy the kernel's BTF");
+    let copy = copy.to_str().expect("a UTF-8 path").to_string();
+    let obj = core_obj("core-kfunc-skb");
+    let tags: Vec<String> = [None, Some(copy.as_str())]
+        .into_iter()
+        .map(|btf| {
+            let ns = lab();
+            ns.rtc(&["qdisc", "add", "dev", "v0", "clsact"])
+                .ok("qdisc add clsact");
+            let mut args: Vec<&str> = btf.map(|b| vec!["--btf", b]).unwrap_or_default();
+            args.extend_from_slice(&[
+                "filter", "add", "dev", "v0", "ingress", "bpf", "da", "obj", &obj, "sec", "tc",
+            ]);
+            ns.rtc(&args).ok("rtc filter add");
+            let shown = ns
+                .tc(&["filter", "show", "dev", "v0", "ingress"])
+                .ok("tc show");
+            shown
+                .stdout
+                .split(" tag ")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .expect("a tag in tc's listing")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(tags[0], tags[1], "same program with and without --btf");
+
+    let ns = lab();
+    ns.rtc(&["qdisc", "add", "dev", "v0", "clsact"])
+        .ok("qdisc add clsact");
+    let refused = ns.rtc(&[
+        "--btf",
+        "/nonexistent/vmlinux",
+        "filter",
+        "add",
+        "dev",
+        "v0",
+        "ingress",
+        "bpf",
+        "da",
+        "obj",
+        &obj,
+        "sec",
+        "tc",
+    ]);
+    assert_eq!(refused.status, 1, "{refused}");
+    assert!(refused.stderr.contains("/nonexistent/vmlinux"), "{refused}");
+    let shown = ns
+        .tc(&["filter", "show", "dev", "v0", "ingress"])
+        .ok("tc show");
+    assert!(shown.stdout.trim().is_empty(), "nothing attached: {shown}");
+}

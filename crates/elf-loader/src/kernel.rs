@@ -96,7 +96,14 @@ impl KernelInfo {
     /// [`crate::externs::resolve::resolve_externs`]), reading only what they need:
     /// the BTF for typed ksyms and kfuncs, the config for `CONFIG_*` externs,
     /// kallsyms for untyped ksyms. `None` when the object has no externs.
+    ///
+    /// Externs name objects of the kernel the program is loaded into, so they are
+    /// always resolved against the running kernel's BTF, even when this describes
+    /// another kernel's for CO-RE (as libbpf's `btf_custom_path` only affects CO-RE).
     pub fn resolve_externs(&self, object: &Object) -> Result<Option<ResolvedExterns>, RelocError> {
+        if self.btf_path != Path::new(VMLINUX_BTF) {
+            return KernelInfo::running_shared().resolve_externs(object);
+        }
         let externs = Externs::collect(object).map_err(extern_error)?;
         if externs.is_empty() {
             return Ok(None);
