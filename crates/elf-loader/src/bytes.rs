@@ -2,7 +2,42 @@
 //! an object's byte order. Every read returns `None` instead of panicking when the
 //! bytes are not there, so parsers can turn a short buffer into an error.
 
-use crate::object::ByteOrder;
+use std::fmt;
+
+/// Byte order of an object (or of the host).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteOrder {
+    /// Little-endian (`clang -target bpfel`, or `bpf` on x86 and arm64 hosts).
+    Little,
+    /// Big-endian (`clang -target bpfeb`).
+    Big,
+}
+
+impl ByteOrder {
+    /// The byte order of the machine this code runs on, the only one the kernel loads.
+    pub fn host() -> ByteOrder {
+        if cfg!(target_endian = "big") {
+            ByteOrder::Big
+        } else {
+            ByteOrder::Little
+        }
+    }
+}
+
+impl fmt::Display for ByteOrder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ByteOrder::Little => "little-endian",
+            ByteOrder::Big => "big-endian",
+        })
+    }
+}
+
+/// Longest section or symbol name accepted: the kernel's `KSYM_NAME_LEN`. Names are
+/// copied for every symbol and relocation that uses them, so an unbounded name (a
+/// hostile string table can make every symbol point at one huge string) would
+/// multiply into unbounded memory.
+pub const MAX_NAME_LEN: usize = 512;
 
 /// Reads a u16 at `offset`, or `None` if the buffer is too short.
 pub(crate) fn read_u16(data: &[u8], offset: usize, order: ByteOrder) -> Option<u16> {

@@ -7,9 +7,10 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::maps::MapDef;
-use crate::object::ByteOrder;
-use crate::reloc::Unsupported;
+pub use crate::btf::error::BtfError;
+use crate::bytes::ByteOrder;
+use crate::map_def::MapDef;
+use crate::section::SectionRole;
 
 /// Why a byte buffer could not be read as a BPF object.
 #[derive(Debug, thiserror::Error)]
@@ -238,64 +239,6 @@ pub enum ParseError {
     },
 }
 
-/// Why a `.BTF` or `.BTF.ext` section could not be read. Every variant says where:
-/// the section, the type id and byte offset, or the table and byte offset.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum BtfError {
-    /// The header is missing, of an unknown version, or points outside the section.
-    #[error("section \"{section}\": malformed header: {reason}")]
-    Header {
-        /// ".BTF" or ".BTF.ext".
-        section: &'static str,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A type record is cut short, of an unknown kind, or refers to a missing type.
-    #[error("section \".BTF\": type {id} (record at byte {offset}): {reason}")]
-    Type {
-        /// The type's id.
-        id: u32,
-        /// Byte offset of its record in the section.
-        offset: usize,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A string offset outside the string table, or a string that is not UTF-8.
-    #[error("section \".BTF\": string at offset {offset}: {reason}")]
-    String {
-        /// Offset in the string table.
-        offset: u32,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A type cannot be resolved (no such id, a loop, no size).
-    #[error("section \".BTF\": type {id}: {reason}")]
-    Resolve {
-        /// The type's id.
-        id: u32,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A BTF file (a kernel's, or one named by the caller) could not be read.
-    #[error("cannot read BTF from {path}: {reason}")]
-    File {
-        /// The file.
-        path: String,
-        /// Why.
-        reason: String,
-    },
-    /// A `.BTF.ext` table is malformed.
-    #[error("section \".BTF.ext\": {table} table, byte {offset}: {reason}")]
-    Ext {
-        /// "func_info", "line_info" or "core_relo".
-        table: &'static str,
-        /// Byte offset in that table.
-        offset: usize,
-        /// What is wrong.
-        reason: String,
-    },
-}
-
 /// Why no program matched what the caller asked for.
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {
@@ -470,7 +413,7 @@ pub enum RelocError {
     #[error("{source}")]
     Extern {
         /// What went wrong, naming the extern.
-        source: Box<crate::externs::ExternError>,
+        source: Box<crate::externs::error::ExternError>,
     },
     /// The target kernel's BTF, needed for CO-RE relocations or externs, is unusable.
     #[error("{what} needs the kernel's BTF: {source}")]
@@ -759,5 +702,29 @@ fn machine_name(machine: u16) -> &'static str {
         243 => "RISC-V",
         247 => "BPF",
         _ => "unknown",
+    }
+}
+
+/// Kinds of reference that the object may make but this loader does not handle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unsupported {
+    /// An extern variable resolved at load time (`__kconfig`, `__ksym`).
+    ExternVariable,
+    /// A call to a function this object does not define: a kernel function (kfunc)
+    /// resolved through BTF, or a function of another object to be linked in.
+    ExternCall,
+    /// A reference to a section of another kind.
+    Section(SectionRole),
+}
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unsupported::ExternVariable => f.write_str("an extern variable (__kconfig/__ksym)"),
+            Unsupported::ExternCall => f.write_str(
+                "a call to an undefined function (a kfunc, or a function of another object)",
+            ),
+            Unsupported::Section(role) => write!(f, "a reference to {role}"),
+        }
     }
 }

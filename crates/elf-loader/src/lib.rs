@@ -33,6 +33,7 @@ pub mod kernel;
 mod license;
 pub mod link;
 mod load;
+mod map_def;
 mod map_fixup;
 mod maps;
 mod object;
@@ -40,7 +41,9 @@ mod observer;
 pub mod pin;
 mod plan;
 mod program;
+mod reference;
 pub mod reloc;
+mod relocation;
 mod section;
 mod symbol;
 

@@ -2,8 +2,8 @@
 //! is GPL-compatible call GPL-only helpers, so the licence string is passed to
 //! `BPF_PROG_LOAD` as the object declares it.
 
+use crate::bytes::ByteOrder;
 use crate::error::ParseError;
-use crate::object::ByteOrder;
 
 /// Reads the licence: the bytes up to the first NUL (or the whole section if it has
 /// none, as clang never emits but a hand-made object might).

@@ -27,7 +27,7 @@ use crate::kernel::KernelInfo;
 use crate::object::Object;
 use crate::observer::Observer;
 use crate::program::Program;
-use crate::reloc::{Target, extern_unsupported, program_label, resolve};
+use crate::reference::{Target, extern_unsupported, program_label, resolve};
 
 /// Most instructions a linked program may have (the kernel's `BPF_COMPLEXITY_LIMIT_INSNS`).
 pub const MAX_INSNS: usize = 1_000_000;

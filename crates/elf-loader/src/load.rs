@@ -16,17 +16,19 @@ use bpf_sys::{BtfFd, Insn, MapCreateAttr, MapFd, ProgFd, ProgLoadAttr};
 
 use crate::btf::core::{CoreOutcome, POISON_HELPER};
 use crate::btf_info::ProgramBtfInfo;
+use crate::bytes::ByteOrder;
 use crate::error::LoadError;
 use crate::externs::resolve::ResolvedExterns;
 use crate::kernel::KernelInfo;
 use crate::map_fixup::{MachineFacts, fix_map_def};
 use crate::maps::MapSource;
 use crate::maps::{Map, MapDef, object_name_of};
-use crate::object::{ByteOrder, Object};
+use crate::object::Object;
 use crate::observer::Observer;
 use crate::pin::{Published, default_bpffs, open_pinned, pin_path, prepare_bpffs, publish};
 use crate::plan::{PlannedProgram, Store, is_map_in_map, plan};
-use crate::reloc::{apply_extern_references, apply_map_references, program_label};
+use crate::reference::program_label;
+use crate::reloc::{apply_extern_references, apply_map_references};
 
 /// How to load a program: what the caller decides rather than the object.
 #[derive(Clone, Debug, Default)]

@@ -12,38 +12,15 @@
 //! The symbol size matters for linked objects, whose `maps` section can hold
 //! definitions that no symbol names any more, which breaks the division.
 
+use crate::bytes::ByteOrder;
 use crate::error::ParseError;
-use crate::object::ByteOrder;
+pub use crate::map_def::MapDef;
 use crate::symbol::SymbolRef;
 
 /// Smallest definition accepted: type, key size, value size, max entries.
 pub const MIN_LEGACY_ENTRY_SIZE: u64 = 16;
 /// Size of iproute2's `struct bpf_elf_map`, the largest layout this loader knows.
 pub const BPF_ELF_MAP_SIZE: u64 = 36;
-
-/// The numbers that describe a map, in `struct bpf_elf_map` order. Fields a shorter
-/// definition does not have are zero.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MapDef {
-    /// `BPF_MAP_TYPE_*` (see `bpf_sys::consts::map_type`).
-    pub map_type: u32,
-    /// Key size in bytes.
-    pub key_size: u32,
-    /// Value size in bytes.
-    pub value_size: u32,
-    /// Maximum number of entries.
-    pub max_entries: u32,
-    /// `BPF_F_*` map flags.
-    pub map_flags: u32,
-    /// iproute2: an id that inner maps of map-in-map are matched by.
-    pub id: u32,
-    /// iproute2: 0 none, 1 pin per object, 2 pin in the global namespace, else custom.
-    pub pinning: u32,
-    /// iproute2: for map-in-map, the `id` of the inner map's template.
-    pub inner_id: u32,
-    /// iproute2: for map-in-map, the index in the outer map to store this map at.
-    pub inner_idx: u32,
-}
 
 /// Where a map definition came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,7 +136,7 @@ impl Map {
     /// frozen once filled, so the verifier can treat its contents as constants.
     pub fn is_read_only_data(&self) -> bool {
         matches!(self.source, MapSource::GlobalData { .. })
-            && (self.name.starts_with(".rodata") || self.name == crate::externs::KCONFIG_SECTION)
+            && (self.name.starts_with(".rodata") || self.name == crate::section::KCONFIG_SECTION)
     }
 
     /// The name the kernel gets for this map (it keeps 15 bytes). Maps are named by

@@ -7,7 +7,6 @@
 //! file gives a [`ParseError`] naming the section, symbol or offset, never a panic.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use object::elf::{self, FileHeader64};
 use object::read::elf::{FileHeader, Rel, SectionHeader, SectionTable, SymbolTable};
@@ -16,12 +15,13 @@ use object::{Endian, Endianness, SectionIndex, SymbolIndex};
 use crate::btf::ext::BtfExt;
 use crate::btf::{Btf, fixup};
 use crate::btf_maps::{DataRelocation, parse_btf_maps};
+pub use crate::bytes::{ByteOrder, MAX_NAME_LEN};
 use crate::error::{ParseError, SelectError};
 use crate::global_data::{DataSection, data_map};
 use crate::license::{parse_license, parse_version};
 use crate::maps::{Map, MapSource, Pinning, parse_legacy_maps};
 use crate::program::{FunctionSymbol, Program, decode_insns, split_functions};
-use crate::reloc::{Relocation, is_map_symbol};
+use crate::relocation::{Relocation, is_map_symbol};
 use crate::section::{Section, SectionRole};
 use crate::symbol::{SymbolKind, SymbolRef, SymbolSection};
 
@@ -40,35 +40,6 @@ pub fn sha1_hex(bytes: &[u8]) -> String {
 const CALL_OPCODE: u8 = 0x85;
 
 type Elf = FileHeader64<Endianness>;
-
-/// Byte order of an object (or of the host).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ByteOrder {
-    /// Little-endian (`clang -target bpfel`, or `bpf` on x86 and arm64 hosts).
-    Little,
-    /// Big-endian (`clang -target bpfeb`).
-    Big,
-}
-
-impl ByteOrder {
-    /// The byte order of the machine this code runs on, the only one the kernel loads.
-    pub fn host() -> ByteOrder {
-        if cfg!(target_endian = "big") {
-            ByteOrder::Big
-        } else {
-            ByteOrder::Little
-        }
-    }
-}
-
-impl fmt::Display for ByteOrder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ByteOrder::Little => "little-endian",
-            ByteOrder::Big => "big-endian",
-        })
-    }
-}
 
 /// A parsed BPF object: everything a loader needs, decoded and checked.
 #[derive(Clone, Debug)]
@@ -545,9 +516,9 @@ impl<'data> Reader<'data> {
         }
         let mut offsets: BTreeMap<(&str, &str), u64> = BTreeMap::new();
         if let Some((size, vars)) = &kconfig {
-            sizes.insert(crate::externs::KCONFIG_SECTION, *size);
+            sizes.insert(crate::section::KCONFIG_SECTION, *size);
             for (name, offset) in vars {
-                offsets.insert((crate::externs::KCONFIG_SECTION, name.as_str()), *offset);
+                offsets.insert((crate::section::KCONFIG_SECTION, name.as_str()), *offset);
             }
         }
         for symbol in symbols.iter().filter(|s| is_map_symbol(s)) {
@@ -869,12 +840,6 @@ impl<'data> Reader<'data> {
         Ok(out)
     }
 }
-
-/// Longest section or symbol name accepted: the kernel's `KSYM_NAME_LEN`. Names are
-/// copied for every symbol and relocation that uses them, so an unbounded name (a
-/// hostile string table can make every symbol point at one huge string) would
-/// multiply into unbounded memory.
-pub const MAX_NAME_LEN: usize = 512;
 
 fn checked_name(bytes: &[u8], what: impl Fn() -> String) -> Result<String, ParseError> {
     if bytes.len() > MAX_NAME_LEN {

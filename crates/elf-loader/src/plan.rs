@@ -22,6 +22,7 @@
 use std::collections::BTreeSet;
 
 use crate::btf_info::{ProgramBtfInfo, for_linked};
+use crate::error::Unsupported;
 use crate::error::{LoadError, RelocError};
 use crate::externs::resolve::{Resolution, ResolvedExterns};
 use crate::kernel::KernelInfo;
@@ -30,8 +31,7 @@ use crate::maps::{Map, MapSource, Pinning, SlotTarget};
 use crate::object::Object;
 use crate::observer::Observer;
 use crate::program::Program;
-use crate::reloc::Unsupported;
-use crate::reloc::{Target, program_label};
+use crate::reference::{Target, program_label};
 use crate::section::SectionRole;
 
 /// `BPF_MAP_TYPE_PROG_ARRAY`.

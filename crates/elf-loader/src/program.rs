@@ -3,9 +3,9 @@
 
 use bpf_sys::Insn;
 
+use crate::bytes::ByteOrder;
 use crate::error::ParseError;
-use crate::object::ByteOrder;
-use crate::reloc::Relocation;
+use crate::relocation::Relocation;
 
 /// One function of a code section: a program (or, in `.text`, a subprogram).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,18 +10,18 @@
 //! second half its offset in the map's value.
 //!
 //! Calls to other BPF functions are linked by [`crate::link`], which appends the
-//! called functions to the program; [`resolve`] tells it where a call goes.
+//! called functions to the program; [`resolve`] (in [`crate::reference`]) tells it
+//! where a call goes.
 //!
 //! References this loader cannot honour (externs such as kfuncs, `__ksym` and
 //! `__kconfig` variables, CO-RE) are refused with an error that names the symbol, the
 //! section and the instruction, rather than reaching the verifier as a puzzle.
 
-use std::fmt;
-
 use bpf_sys::Insn;
-use bpf_sys::consts::{BPF_CALL, BPF_JMP, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE};
+use bpf_sys::consts::{BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE};
 
 use crate::error::RelocError;
+pub use crate::error::Unsupported;
 use crate::externs::resolve::{
     ExternFds, LibbpfVersion, Resolution, ResolvedExterns, patch_extern_ref,
 };
@@ -30,245 +30,8 @@ use crate::link::{LinkEnv, link};
 use crate::object::Object;
 use crate::observer::Observer;
 use crate::program::Program;
-use crate::section::SectionRole;
-use crate::symbol::{SymbolKind, SymbolRef, SymbolSection};
-
-/// `R_BPF_64_64`: the relocation clang emits on an `ld_imm64`.
-pub const R_BPF_64_64: u32 = 1;
-/// `R_BPF_64_32`: the relocation clang emits on a bpf-to-bpf or kfunc call.
-pub const R_BPF_64_32: u32 = 10;
-
-/// One relocation of a program: the instruction it patches and the symbol it names.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Relocation {
-    /// Index of the patched instruction, counted from the program's first instruction.
-    pub insn_index: usize,
-    /// `r_offset`: byte offset of that instruction in its section.
-    pub offset: u64,
-    /// `R_BPF_*` type (see [`R_BPF_64_64`], [`R_BPF_64_32`]).
-    pub r_type: u32,
-    /// The symbol it names.
-    pub symbol: SymbolRef,
-}
-
-/// Kinds of reference that the object may make but this loader does not handle.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Unsupported {
-    /// An extern variable resolved at load time (`__kconfig`, `__ksym`).
-    ExternVariable,
-    /// A call to a function this object does not define: a kernel function (kfunc)
-    /// resolved through BTF, or a function of another object to be linked in.
-    ExternCall,
-    /// A reference to a section of another kind.
-    Section(SectionRole),
-}
-
-impl fmt::Display for Unsupported {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Unsupported::ExternVariable => f.write_str("an extern variable (__kconfig/__ksym)"),
-            Unsupported::ExternCall => f.write_str(
-                "a call to an undefined function (a kfunc, or a function of another object)",
-            ),
-            Unsupported::Section(role) => write!(f, "a reference to {role}"),
-        }
-    }
-}
-
-/// What a relocation resolves to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// A map of the object (`BPF_PSEUDO_MAP_FD`): the index into [`Object::maps`].
-    Map {
-        /// Index into [`Object::maps`].
-        index: usize,
-    },
-    /// A global variable (`BPF_PSEUDO_MAP_VALUE`): its section's map and its offset
-    /// in the map's value.
-    MapValue {
-        /// Index into [`Object::maps`].
-        index: usize,
-        /// Byte offset in the value.
-        offset: u32,
-    },
-    /// A bpf-to-bpf call to the function starting at byte `offset` of a code section.
-    Call {
-        /// Index of the code section.
-        section_index: usize,
-        /// Byte offset of the called function.
-        offset: u64,
-    },
-    /// An extern (`__kconfig`, `__ksym` variable or kfunc), resolved against the
-    /// kernel when the program is linked: the symbol's index in the symbol table.
-    Extern {
-        /// Index of the extern's symbol.
-        symbol_index: usize,
-    },
-    /// The address of the function starting at byte `offset` of a code section (a
-    /// callback, `BPF_PSEUDO_FUNC`).
-    FunctionAddress {
-        /// Index of the code section.
-        section_index: usize,
-        /// Byte offset of the function.
-        offset: u64,
-    },
-}
-
-/// Works out what one relocation of `program` refers to, or why it cannot be handled.
-pub fn resolve(
-    object: &Object,
-    program: &Program,
-    reloc: &Relocation,
-) -> Result<Target, RelocError> {
-    let insn = program
-        .insns
-        .get(reloc.insn_index)
-        .copied()
-        .unwrap_or_default();
-    let is_call = insn.code == BPF_JMP | BPF_CALL;
-    let symbol = &reloc.symbol;
-    let unsupported = |feature| RelocError::NotSupported {
-        program: program_label(program),
-        insn: reloc.insn_index,
-        symbol: symbol.name.clone(),
-        section: symbol.section.describe(),
-        feature,
-    };
-    let (section_index, role) = match &symbol.section {
-        SymbolSection::Undefined => {
-            // Only the linker knows whether it can resolve the extern (it needs the
-            // kernel); it refuses with `extern_unsupported` when it cannot.
-            return Ok(Target::Extern {
-                symbol_index: symbol.index,
-            });
-        }
-        SymbolSection::Defined { index, role, .. } => (*index, role),
-        SymbolSection::Absolute | SymbolSection::Common => {
-            return Err(unsupported(Unsupported::Section(SectionRole::Other)));
-        }
-    };
-    // REL semantics: symbol value plus the addend clang left in the immediate. Named
-    // symbols carry 0 there; a section symbol (a `static` map or variable) carries
-    // the offset in its section.
-    let addressed = i64::try_from(symbol.value)
-        .ok()
-        .and_then(|v| v.checked_add(i64::from(insn.imm)));
-    let not_ld_imm64 = || RelocError::MapReferenceNotLdImm64 {
-        program: program_label(program),
-        insn: reloc.insn_index,
-        symbol: symbol.name.clone(),
-        code: insn.code,
-    };
-    let no_map = |section: &str| RelocError::NoMapAtOffset {
-        program: program_label(program),
-        insn: reloc.insn_index,
-        symbol: symbol.name.clone(),
-        section: section.to_string(),
-        offset: addressed.unwrap_or(i64::MAX),
-    };
-    let offset = || addressed.and_then(|o| u64::try_from(o).ok());
-    match role {
-        SectionRole::LegacyMaps | SectionRole::BtfMaps => {
-            if !insn.is_ld_imm64() {
-                return Err(not_ld_imm64());
-            }
-            let (found, section) = if *role == SectionRole::LegacyMaps {
-                (offset().and_then(|o| object.legacy_map_at(o)), "maps")
-            } else {
-                (offset().and_then(|o| object.btf_map_at(o)), ".maps")
-            };
-            let index = found.ok_or_else(|| no_map(section))?;
-            Ok(Target::Map { index })
-        }
-        SectionRole::GlobalData => {
-            if !insn.is_ld_imm64() {
-                return Err(not_ld_imm64());
-            }
-            let section_name = match &symbol.section {
-                SymbolSection::Defined { name, .. } => name.as_str(),
-                _ => "",
-            };
-            let index = object
-                .data_map_of(section_index)
-                .ok_or_else(|| no_map(section_name))?;
-            let size = object
-                .maps()
-                .get(index)
-                .map_or(0, |m| u64::from(m.def.value_size));
-            let offset = offset()
-                .filter(|&o| o < size)
-                .and_then(|o| u32::try_from(o).ok())
-                .ok_or_else(|| RelocError::DataOffsetOutOfRange {
-                    program: program_label(program),
-                    insn: reloc.insn_index,
-                    symbol: symbol.name.clone(),
-                    section: section_name.to_string(),
-                    offset: addressed.unwrap_or(i64::MAX),
-                    size,
-                })?;
-            Ok(Target::MapValue { index, offset })
-        }
-        SectionRole::Programs | SectionRole::Subprograms => {
-            let bad = || RelocError::BadFunctionReference {
-                program: program_label(program),
-                insn: reloc.insn_index,
-                symbol: symbol.name.clone(),
-                value: symbol.value,
-                imm: insn.imm,
-            };
-            let offset = if is_call {
-                // The call's immediate counts instructions from the next one: for a
-                // global function clang leaves -1, for a static one (section symbol)
-                // the target's index minus one.
-                let index = (symbol.value % 8 == 0)
-                    .then(|| i64::try_from(symbol.value / 8).ok())
-                    .flatten()
-                    .and_then(|v| v.checked_add(i64::from(insn.imm) + 1));
-                index
-                    .and_then(|i| u64::try_from(i).ok())
-                    .and_then(|i| i.checked_mul(8))
-                    .ok_or_else(bad)?
-            } else if insn.is_ld_imm64() {
-                offset().filter(|o| o % 8 == 0).ok_or_else(bad)?
-            } else {
-                return Err(bad());
-            };
-            Ok(if is_call {
-                Target::Call {
-                    section_index,
-                    offset,
-                }
-            } else {
-                Target::FunctionAddress {
-                    section_index,
-                    offset,
-                }
-            })
-        }
-        other => Err(unsupported(Unsupported::Section(other.clone()))),
-    }
-}
-
-/// The error for an extern reference that cannot be resolved (no kernel to resolve
-/// it against, or a symbol that is not an extern of the object's BTF).
-pub(crate) fn extern_unsupported(
-    program: &Program,
-    insn_index: usize,
-    insn: &Insn,
-    symbol: &SymbolRef,
-) -> RelocError {
-    RelocError::NotSupported {
-        program: program_label(program),
-        insn: insn_index,
-        symbol: symbol.name.clone(),
-        section: symbol.section.describe(),
-        feature: if insn.code == BPF_JMP | BPF_CALL {
-            Unsupported::ExternCall
-        } else {
-            Unsupported::ExternVariable
-        },
-    }
-}
+pub use crate::reference::{Target, program_label, resolve};
+pub use crate::relocation::{R_BPF_64_32, R_BPF_64_64, Relocation};
 
 /// The maps `program` refers to (itself and through the functions it calls), as
 /// indices into [`Object::maps`], sorted and without repeats. Fails on the first
@@ -470,25 +233,11 @@ pub(crate) fn apply_extern_references(
     Ok(())
 }
 
-/// The program's name for messages: its function name, or its section if it has none.
-pub(crate) fn program_label(program: &Program) -> String {
-    if program.name.is_empty() {
-        format!("[{}]", program.section)
-    } else {
-        program.name.clone()
-    }
-}
-
-/// Whether `symbol` can name a map or a variable: an object or untyped symbol, not a
-/// section, file or function symbol.
-pub(crate) fn is_map_symbol(symbol: &SymbolRef) -> bool {
-    matches!(symbol.kind, SymbolKind::Object | SymbolKind::NoType) && !symbol.name.is_empty()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::observer::NoObserver;
+    use crate::symbol::SymbolKind;
     use crate::testutil::{Target as Arch, build};
     use std::cell::RefCell;
 

@@ -6,6 +6,11 @@ use std::fmt;
 
 use object::elf;
 
+/// The data section of kconfig externs, and the name of their map.
+pub const KCONFIG_SECTION: &str = ".kconfig";
+/// The data section of ksym externs and kfuncs.
+pub const KSYMS_SECTION: &str = ".ksyms";
+
 /// The job of one section in a BPF object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SectionRole {

@@ -10,10 +10,10 @@
 //! kernel wants instruction indices within the loaded program, which the loader
 //! computes when it places functions ([`crate::plan`]).
 
+use crate::btf::error::BtfError;
 use crate::btf::{BTF_MAGIC, Btf};
+use crate::bytes::ByteOrder;
 use crate::bytes::{read_u16, read_u32};
-use crate::error::BtfError;
-use crate::object::ByteOrder;
 
 /// Smallest func_info record: `struct bpf_func_info` (insn_off, type_id).
 pub const FUNC_INFO_SIZE: u32 = 8;

@@ -15,9 +15,9 @@
 //! has no `int` to borrow is the BTF left as it is; the kernel may then refuse it,
 //! and the loader carries on without it.)
 
+use crate::btf::error::BtfError;
 use crate::btf::{Btf, BtfKind, TypeDetail, VarSecinfo};
 use crate::bytes::write_u32;
-use crate::error::BtfError;
 
 /// Returns a copy of `btf`'s bytes with data-section sizes and variable offsets
 /// filled in. `section_size(name)` gives an ELF section's size; `symbol_offset(section,
@@ -151,7 +151,7 @@ fn neutralise_externs(
 mod tests {
     use super::*;
     use crate::btf::tests::blob;
-    use crate::object::ByteOrder;
+    use crate::bytes::ByteOrder;
 
     #[test]
     fn fills_sizes_and_sorts_variables_by_symbol_offset() {

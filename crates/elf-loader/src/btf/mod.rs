@@ -13,6 +13,7 @@
 //! before the parse succeeds, so later lookups cannot fail on a dangling reference.
 
 pub mod core;
+pub mod error;
 pub mod ext;
 pub mod fixup;
 pub mod target;
@@ -21,9 +22,9 @@ mod types;
 pub use target::{TargetBtf, essential_name};
 pub use types::BtfTypes;
 
+use crate::btf::error::BtfError;
+use crate::bytes::ByteOrder;
 use crate::bytes::{read_u16, read_u32};
-use crate::error::BtfError;
-use crate::object::ByteOrder;
 
 /// `BTF_MAGIC`, the first two bytes of `.BTF` and `.BTF.ext` in the object's byte order.
 pub const BTF_MAGIC: u16 = 0xeb9f;
@@ -509,7 +510,7 @@ pub(crate) fn string_in(table: &[u8], offset: u32) -> Result<&str, BtfError> {
         .ok_or_else(|| bad(format!("outside the {}-byte string section", table.len())))?;
     let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
     let bytes = bytes.get(..len).unwrap_or_default();
-    if len > crate::object::MAX_NAME_LEN * 8 {
+    if len > crate::bytes::MAX_NAME_LEN * 8 {
         return Err(bad(format!("{len} bytes long")));
     }
     std::str::from_utf8(bytes).map_err(|e| bad(format!("not UTF-8: {e}")))

@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use crate::btf::error::BtfError;
 use crate::btf::{BtfKind, BtfType, Layout, TYPE_SIZE, TypeDetail, decode_type, string_in};
+use crate::bytes::ByteOrder;
 use crate::bytes::read_u32;
-use crate::error::BtfError;
-use crate::object::ByteOrder;
 
 /// Where the running kernel publishes its own BTF.
 pub const VMLINUX_BTF: &str = "/sys/kernel/btf/vmlinux";

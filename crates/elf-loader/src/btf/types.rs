@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 
+use crate::btf::error::BtfError;
 use crate::btf::{Btf, BtfKind, BtfType, MAX_RESOLVE_DEPTH, TargetBtf, TypeDetail};
-use crate::error::BtfError;
 
 /// Types and strings of one BTF, by id and by offset.
 pub trait BtfTypes {

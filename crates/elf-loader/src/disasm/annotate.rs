@@ -9,7 +9,8 @@ use super::{Annotations, SourceLine};
 use crate::btf::Btf;
 use crate::object::Object;
 use crate::program::Program;
-use crate::reloc::{Relocation, Target, resolve};
+use crate::reference::{Target, resolve};
+use crate::relocation::Relocation;
 use crate::section::SectionRole;
 use crate::symbol::{SymbolKind, SymbolSection};
 

@@ -1,7 +1,7 @@
 //! Why an object's externs could not be described or resolved. Every variant names
 //! the extern (and where it matters the type, the config line or the symbol).
 
-use crate::error::BtfError;
+use crate::btf::error::BtfError;
 
 /// Why the externs of an object could not be collected, laid out or resolved.
 #[derive(Debug, thiserror::Error)]

@@ -23,7 +23,7 @@
 
 use std::collections::BTreeMap;
 
-use super::resolve::LibbpfVersion;
+use super::libbpf::LibbpfVersion;
 use super::types::TypeTable;
 use super::{ExternError, ExternKind, Externs, KconfigSlot, KconfigType};
 use crate::btf::BtfKind;

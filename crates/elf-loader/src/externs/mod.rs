@@ -18,9 +18,11 @@
 //! poisoned calls) and lays out the `.kconfig` value. [`resolve`] then resolves them
 //! against a kernel and rewrites the instructions that use them.
 
-mod error;
+mod collect;
+pub mod error;
 pub mod kallsyms;
 pub mod kconfig;
+pub mod libbpf;
 pub mod resolve;
 pub mod system;
 pub mod types;
@@ -29,16 +31,12 @@ use std::cmp::Ordering;
 
 use crate::btf::{Btf, BtfKind, TypeDetail, essential_name};
 use crate::maps::{MapDef, internal_map_name};
-use crate::object::Object;
 use crate::symbol::SymbolRef;
 
 pub use error::ExternError;
 use types::{INT_BOOL, INT_SIGNED, align_of, skip_mods};
 
-/// The data section of kconfig externs, and the name of their map.
-pub const KCONFIG_SECTION: &str = ".kconfig";
-/// The data section of ksym externs and kfuncs.
-pub const KSYMS_SECTION: &str = ".ksyms";
+pub use crate::section::{KCONFIG_SECTION, KSYMS_SECTION};
 
 /// The largest `.kconfig` value accepted: the kernel refuses larger array values
 /// anyway (`KMALLOC_MAX_SIZE`, 4 MiB on x86), and the value is allocated here.
@@ -138,17 +136,8 @@ pub struct Externs {
 }
 
 impl Externs {
-    /// Describes the externs of `object`: each undefined untyped global or weak
-    /// symbol, with its BTF `VAR`/`FUNC` and the section (`.kconfig`, `.ksyms`) that
-    /// holds it. Sorts them as libbpf does (kconfig ones first, by decreasing
-    /// alignment, then increasing size, then name; ksyms by name) and places each
-    /// kconfig extern at the next offset its alignment allows.
-    pub fn collect(object: &Object) -> Result<Externs, ExternError> {
-        Externs::collect_from(object.btf(), object.extern_symbols())
-    }
-
     /// [`Externs::collect`] from the object's BTF and extern symbols
-    /// ([`Object::extern_symbols`]).
+    /// ([`crate::Object::extern_symbols`]).
     pub(crate) fn collect_from(
         btf: Option<&Btf>,
         symbols: &[SymbolRef],

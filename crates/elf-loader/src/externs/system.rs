@@ -13,7 +13,8 @@ use crate::btf::TargetBtf;
 use super::ExternError;
 use super::kallsyms::Kallsyms;
 use super::kconfig::{Kconfig, kernel_version};
-use super::resolve::{LibbpfVersion, ModuleBtf};
+use super::libbpf::LibbpfVersion;
+use super::resolve::ModuleBtf;
 
 /// The gzip magic bytes.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];

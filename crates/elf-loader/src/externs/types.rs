@@ -7,8 +7,8 @@
 
 use std::borrow::Cow;
 
+use crate::btf::error::BtfError;
 use crate::btf::{Btf, BtfKind, BtfType, BtfTypes, TargetBtf, TypeDetail};
-use crate::error::BtfError;
 
 /// How deep libbpf follows chains before giving up (its `depth`/`level` of 32).
 const MAX_DEPTH: usize = 32;

@@ -31,9 +31,9 @@ use std::collections::BTreeMap;
 
 use bpf_sys::Insn;
 
+use crate::btf::error::BtfError;
 use crate::btf::ext::CoreRelo;
 use crate::btf::{Btf, BtfTypes, essential_name};
-use crate::error::BtfError;
 
 pub use candidates::{CANDIDATE_KINDS, CandidateSource};
 pub use kind::{CoreReloKind, KindFamily};

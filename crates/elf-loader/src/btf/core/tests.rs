@@ -482,8 +482,8 @@ fn ambiguous_candidates_that_disagree_are_an_error_naming_both() {
         .concat(),
         strings,
     );
-    let local = Btf::parse(&local, crate::object::ByteOrder::Little).unwrap();
-    let target = Btf::parse(&target, crate::object::ByteOrder::Little).unwrap();
+    let local = Btf::parse(&local, crate::bytes::ByteOrder::Little).unwrap();
+    let target = Btf::parse(&target, crate::bytes::ByteOrder::Little).unwrap();
     let relo = CoreRelo {
         insn_off: 0,
         type_id: 2,
@@ -509,7 +509,7 @@ fn ambiguous_candidates_that_disagree_are_an_error_naming_both() {
         &[&int[..], &[17, info(4, 2), 12, 7, 1, 0, 9, 1, 64]].concat(),
         strings,
     );
-    let single = Btf::parse(&single, crate::object::ByteOrder::Little).unwrap();
+    let single = Btf::parse(&single, crate::bytes::ByteOrder::Little).unwrap();
     let outcome = CoreRelocator::new(&local, &single)
         .apply(&relo, &mut insns, 0)
         .unwrap();
@@ -546,7 +546,7 @@ fn corrupted_objects_never_panic() {
     let target = object.btf().unwrap();
     let mut applied = 0;
     for raw in variants {
-        let Ok(local) = Btf::parse(&raw, crate::object::ByteOrder::Little) else {
+        let Ok(local) = Btf::parse(&raw, crate::bytes::ByteOrder::Little) else {
             continue;
         };
         for program in object.programs() {
@@ -684,7 +684,7 @@ fn one_field_struct(size: u32, encoding: u32) -> Btf {
         1,
         0,
     ];
-    Btf::parse(&blob(&words, strings), crate::object::ByteOrder::Little).unwrap()
+    Btf::parse(&blob(&words, strings), crate::bytes::ByteOrder::Little).unwrap()
 }
 
 #[test]
@@ -743,7 +743,7 @@ fn module_btf_is_searched_when_vmlinux_has_no_candidate() {
         &[&int[..], &[5, info(4, 1), 4, 15, 1, 0]].concat(),
         b"\0int\0modstruct\0y\x000:0\0",
     );
-    let local = Btf::parse(&local, crate::object::ByteOrder::Little).unwrap();
+    let local = Btf::parse(&local, crate::bytes::ByteOrder::Little).unwrap();
     let relo = CoreRelo {
         insn_off: 0,
         type_id: 2,

@@ -53,8 +53,8 @@ impl From<Problem> for Fail {
     }
 }
 
-impl From<crate::error::BtfError> for Fail {
-    fn from(e: crate::error::BtfError) -> Self {
+impl From<crate::btf::error::BtfError> for Fail {
+    fn from(e: crate::btf::error::BtfError) -> Self {
         Fail::Problem(Problem::Btf(e))
     }
 }
