@@ -1,6 +1,7 @@
-//! Reading and writing fixed-size integers at checked offsets of a byte buffer, in
-//! an object's byte order. Every read returns `None` instead of panicking when the
-//! bytes are not there, so parsers can turn a short buffer into an error.
+//! The byte order of an object and the longest name it may hold, and reading and
+//! writing fixed-size integers at checked offsets of a byte buffer in that order.
+//! Every read returns `None` instead of panicking when the bytes are not there, so
+//! parsers can turn a short buffer into an error.
 
 use std::fmt;
 

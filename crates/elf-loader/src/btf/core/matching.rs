@@ -87,10 +87,10 @@ pub fn fields_compatible(
 }
 
 /// libbpf's `bpf_core_types_are_compat`, for type-based relocations.
-pub fn types_compatible(
-    local: &dyn BtfTypes,
+pub fn types_compatible<L: BtfTypes + ?Sized, R: BtfTypes + ?Sized>(
+    local: &L,
     local_id: u32,
-    target: &dyn BtfTypes,
+    target: &R,
     target_id: u32,
     level: i32,
 ) -> Result<bool, Problem> {

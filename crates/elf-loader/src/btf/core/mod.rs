@@ -23,6 +23,7 @@
 mod candidates;
 mod kind;
 mod matching;
+pub(crate) use matching::types_compatible;
 mod patch;
 mod spec;
 mod value;
@@ -55,6 +56,16 @@ pub(crate) enum Problem {
 impl From<BtfError> for Problem {
     fn from(e: BtfError) -> Self {
         Problem::Btf(e)
+    }
+}
+
+impl Problem {
+    /// The problem as a BTF error about type `id`.
+    pub(crate) fn into_btf_error(self, id: u32) -> BtfError {
+        match self {
+            Problem::Btf(e) => e,
+            Problem::Invalid(reason) => BtfError::Resolve { id, reason },
+        }
     }
 }
 
