@@ -6,11 +6,13 @@
 //! zeroed to its full size first, because the kernel rejects unknown non-zero bytes.
 //!
 //! This crate is the only place in rtc that contains `unsafe` code: the raw syscall in
-//! [`syscall`], the `uname(2)` call in [`sysinfo`] and the kernel BTF mapping in
+//! `syscall`, the `uname(2)` call in [`sysinfo`] and the kernel BTF mapping in
 //! [`mapped`].
 //!
 //! Layers above: `elf-loader` builds instructions and calls [`prog_load`] and
 //! [`map_create`]; the CLI calls [`prog_info`] to print `filter show` lines.
+
+#![warn(missing_docs)]
 
 mod attr;
 mod btf;

@@ -13,6 +13,7 @@ use crate::reloc::Unsupported;
 
 /// Why a byte buffer could not be read as a BPF object.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParseError {
     /// The buffer does not start with the ELF magic `\x7fELF`.
     #[error("not an ELF file ({len} bytes, no \\x7fELF magic at the start)")]
@@ -241,6 +242,7 @@ pub enum ParseError {
 /// Why a `.BTF` or `.BTF.ext` section could not be read. Every variant says where:
 /// the section, the type id and byte offset, or the table and byte offset.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BtfError {
     /// The header is missing, of an unknown version, or points outside the section.
     #[error("section \"{section}\": malformed header: {reason}")]
@@ -298,6 +300,7 @@ pub enum BtfError {
 
 /// Why no program matched what the caller asked for.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SelectError {
     /// No section of that name exists.
     #[error("section \"{section}\" not found; the object has: {}", list(available))]
@@ -337,6 +340,7 @@ pub enum SelectError {
 
 /// Why a program's instructions could not be rewritten for loading.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RelocError {
     /// The instruction refers to something this loader cannot handle.
     #[error(
@@ -496,6 +500,7 @@ pub enum RelocError {
 
 /// Why a program could not be loaded into the kernel.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The requested program does not exist.
     #[error(transparent)]

@@ -75,11 +75,15 @@ impl Program {
             .iter()
             .map(|f| (f.pref(), f.handle))
             .collect();
-        let mut spec = filter_at(device, parent);
-        spec.bpf = Some(BpfAttach {
-            direct_action: true,
-            ..BpfAttach::program(raw_fd(self), self.label().to_string())
-        });
+        let code = BpfAttach::program(raw_fd(self), self.label().to_string());
+        let spec = FilterSpec::bpf(
+            device.ifindex(),
+            parent,
+            BpfAttach {
+                direct_action: true,
+                ..code
+            },
+        );
         netlink
             .filter(FilterOp::Add, &spec)
             .map_err(|source| device.netlink_error("add filter", source))?;

@@ -214,6 +214,29 @@ pub struct FilterSpec {
     pub bpf: Option<BpfAttach>,
 }
 
+impl FilterSpec {
+    /// A cls_bpf filter on `parent` of device `ifindex` running `bpf`, with the kind
+    /// ("bpf") set, which the kernel requires, and priority, handle and protocol left
+    /// to tc's defaults (the kernel picks the first two; `ETH_P_ALL` for add/replace).
+    ///
+    /// ```
+    /// use netlink_tc::{BpfAttach, FilterSpec, handle};
+    /// let label = BpfAttach::object_name("drop-arp.o", "ingress");
+    /// let spec = FilterSpec::bpf(2, handle::INGRESS, BpfAttach::program(7, label));
+    /// assert_eq!(spec.kind.as_deref(), Some("bpf"));
+    /// assert_eq!((spec.pref, spec.handle, spec.protocol), (0, 0, None));
+    /// ```
+    pub fn bpf(ifindex: u32, parent: u32, bpf: BpfAttach) -> Self {
+        FilterSpec {
+            ifindex,
+            parent,
+            kind: Some("bpf".into()),
+            bpf: Some(bpf),
+            ..FilterSpec::default()
+        }
+    }
+}
+
 /// `TC_H_MAKE(pref << 16, htons(protocol))`.
 pub fn tcm_info(pref: u16, protocol: u16) -> u32 {
     (u32::from(pref) << 16) | u32::from(protocol.to_be())
