@@ -285,6 +285,25 @@ fn push_bpf_options(b: &mut MessageBuilder, bpf: &BpfAttach) {
 }
 
 /// Encodes `op` on `spec` as tc does (sequence number 0, filled in when sent).
+///
+/// ```
+/// use netlink_tc::filter::{decode_filter, encode_filter, ETH_P_ALL};
+/// use netlink_tc::message::{Message, RTM_NEWTFILTER};
+/// use netlink_tc::{BpfAttach, FilterOp, FilterSpec, handle};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let program = BpfAttach::program(7, "drop-arp.o:[ingress]".into());
+/// let bpf = BpfAttach { direct_action: true, ..program };
+/// let bytes = encode_filter(FilterOp::Add, &FilterSpec::bpf(2, handle::INGRESS, bpf))?;
+/// let message = Message::parse(&bytes)?;
+/// assert_eq!(message.header.kind, RTM_NEWTFILTER);
+/// assert_eq!(message.header.flags, 0x605); // REQUEST | ACK | EXCL | CREATE
+/// let filter = decode_filter(&message)?;
+/// assert_eq!((filter.protocol(), filter.kind.as_deref()), (ETH_P_ALL, Some("bpf")));
+/// let options = filter.bpf().expect("cls_bpf options");
+/// assert!(options.direct_action());
+/// assert_eq!(options.name.as_deref(), Some("drop-arp.o:[ingress]"));
+/// # Ok(()) }
+/// ```
 pub fn encode_filter(op: FilterOp, spec: &FilterSpec) -> Result<Vec<u8>, EncodeError> {
     let (kind, flags) = op.type_and_flags();
     let protocol = spec
