@@ -53,8 +53,9 @@ impl Netns {
     }
 
     /// Runs `f` with the calling thread inside this namespace, then moves the thread
-    /// back to the namespace it was in. Only this thread moves (`setns` on a network
-    /// namespace is per thread); sockets opened inside stay in this namespace.
+    /// back to the namespace it was in (also if `f` panics). Only this thread moves
+    /// (`setns` on a network namespace is per thread); sockets opened inside stay in
+    /// this namespace.
     pub fn run<T>(&self, f: impl FnOnce() -> T) -> Result<T> {
         let home = File::open(THREAD_NETNS).map_err(|source| Error::Netns {
             what: "open",
@@ -66,13 +67,35 @@ impl Netns {
             path: self.path.clone(),
             source: errno.into(),
         })?;
+        let mut guard = GoBack { home: Some(home) };
         let value = f();
-        setns(&home, CloneFlags::CLONE_NEWNET).map_err(|errno| Error::Netns {
+        guard.go_back().map_err(|errno| Error::Netns {
             what: "return from",
             path: self.path.clone(),
             source: errno.into(),
         })?;
         Ok(value)
+    }
+}
+
+/// Moves the thread back to its own namespace when dropped, if not done already.
+struct GoBack {
+    home: Option<File>,
+}
+
+impl GoBack {
+    fn go_back(&mut self) -> nix::Result<()> {
+        match self.home.take() {
+            Some(home) => setns(&home, CloneFlags::CLONE_NEWNET),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for GoBack {
+    fn drop(&mut self) {
+        // Reached without go_back only while unwinding from a panic in `f`.
+        let _ = self.go_back();
     }
 }
 

@@ -5,7 +5,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
 use bpf_sys::consts::prog_type;
-use elf_loader::{CreatedMap, LoadOptions, LoadedProgram, NoObserver, Object};
+use elf_loader::{CreatedMap, LoadOptions, LoadedProgram, NoObserver, Object, Observer};
 
 use crate::error::{Error, Result};
 
@@ -115,6 +115,17 @@ impl ProgramSource {
 
     /// Creates the program's maps and loads it as `kind`.
     pub fn load_with(&self, kind: ProgramKind, config: &LoadConfig) -> Result<Program> {
+        self.load_observed(kind, config, &NoObserver)
+    }
+
+    /// Like [`ProgramSource::load_with`], reporting each step (maps created, pins,
+    /// relocations, bpf(2) calls) to `observer`.
+    pub fn load_observed(
+        &self,
+        kind: ProgramKind,
+        config: &LoadConfig,
+        observer: &dyn Observer,
+    ) -> Result<Program> {
         let mut options = LoadOptions::new(kind.prog_type());
         options.bpffs = Some(config.bpffs.clone());
         options.log_level = config.log_level;
@@ -124,7 +135,7 @@ impl ProgramSource {
             &self.section,
             self.function.as_deref(),
             &options,
-            &NoObserver,
+            observer,
         )
         .map_err(|source| Error::Load {
             path: self.path.clone(),

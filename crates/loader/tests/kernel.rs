@@ -200,3 +200,42 @@ fn a_program_attaches_only_to_its_own_kind_of_hook() {
         Err(Error::NoDevice { .. })
     ));
 }
+
+#[test]
+fn egress_attach_drops_the_devices_own_arp_replies() {
+    if !require_privileged() {
+        return;
+    }
+    let pair = VethPair::new();
+    let dev =
+        Device::in_netns(&Netns::open(pair.a.name()).expect("netns"), &pair.dev_a).expect("device");
+    let program = Program::from_file(objects().join("drop-arp.o"), "ingress")
+        .expect("parse")
+        .load(ProgramKind::TcClassifier)
+        .expect("load");
+    let filter = program.attach_tc(&dev, Direction::Egress).expect("attach");
+    // a's ARP replies leave through egress: b asks and hears nothing.
+    assert!(
+        !arping_ok(&pair.b, &pair.dev_b, pair.ip_a),
+        "replies dropped"
+    );
+    assert!(tc_filters(&pair.a, &pair.dev_a, "ingress").is_empty());
+    let shown = tc_filters(&pair.a, &pair.dev_a, "egress");
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0]["options"]["bpf_name"], "drop-arp.o:[ingress]");
+    filter.detach().expect("detach");
+    assert!(
+        arping_ok(&pair.b, &pair.dev_b, pair.ip_a),
+        "ARP back after detach"
+    );
+    // The clsact qdisc stays, as tc leaves it.
+    let qdiscs = pair
+        .a
+        .tc(&["qdisc", "show", "dev", &pair.dev_a])
+        .ok("tc qdisc show");
+    assert!(
+        qdiscs.stdout.contains("qdisc clsact ffff:"),
+        "{}",
+        qdiscs.stdout
+    );
+}
