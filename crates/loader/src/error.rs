@@ -84,7 +84,8 @@ pub enum Error {
         #[source]
         source: netlink_tc::Error,
     },
-    /// After adding a filter, the kernel's dump did not show it.
+    /// After adding a filter, the kernel's dump did not show it (someone deleted it at
+    /// once, or the dump failed to list it); no handle could be made.
     #[error("the filter just added to {device} is not in the kernel's dump")]
     FilterNotFound {
         /// The device's name.
