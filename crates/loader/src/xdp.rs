@@ -40,12 +40,11 @@ impl Program {
         })?;
         device
             .netlink()?
-            .set_xdp(&XdpSpec {
-                ifindex: device.ifindex(),
-                fd: Some(program.as_raw_fd()),
+            .set_xdp(&XdpSpec::new(
+                device.ifindex(),
+                Some(program.as_raw_fd()),
                 mode,
-                ..XdpSpec::default()
-            })
+            ))
             .map_err(|source| device.netlink_error("attach XDP", source))?;
         Ok(XdpAttachment {
             device: device.clone(),
@@ -78,13 +77,9 @@ impl XdpAttachment {
     /// says so.
     pub fn detach(self) -> Result<()> {
         let device = &self.device;
-        let result = device.netlink()?.set_xdp(&XdpSpec {
-            ifindex: device.ifindex(),
-            fd: None,
-            mode: self.mode,
-            expected_fd: Some(self.program.as_raw_fd()),
-            ..XdpSpec::default()
-        });
+        let mut spec = XdpSpec::new(device.ifindex(), None, self.mode);
+        spec.expected_fd = Some(self.program.as_raw_fd());
+        let result = device.netlink()?.set_xdp(&spec);
         match result {
             Ok(_) => Ok(()),
             // EEXIST: "Active program does not match expected".
