@@ -1,6 +1,6 @@
 //! Building the C test sources into BPF objects with clang-19, the way every
 //! crate's tests do it: one set of flags, a fresh temporary directory per build,
-//! and a skip (see [`crate::skip`]) when clang-19 is not installed.
+//! and a skip (see [`crate::skip()`]) when clang-19 is not installed.
 //!
 //! Test sources may `#include "iproute2.h"` (and the other headers of `bpf-src/`),
 //! so that a definition such as iproute2's `struct bpf_elf_map` exists once.

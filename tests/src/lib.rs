@@ -12,9 +12,11 @@
 //!
 //! It is also the test-support library of every crate of the workspace (a
 //! dev-dependency; it depends on none of them): the skip-or-fail policy
-//! ([`skip`]), temporary directories ([`TempDir`]), private bpffs mounts
+//! ([`skip()`]), temporary directories ([`TempDir`]), private bpffs mounts
 //! ([`Bpffs`]), building C test sources with clang-19 ([`clang`]) and the shared
 //! corpus ([`corpus_objects`]).
+
+#![forbid(unsafe_code)]
 
 mod bpffs;
 pub mod clang;

@@ -4,6 +4,7 @@ use std::io;
 
 /// What went wrong in a bpf(2) call.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The kernel refused a command; `cmd` is its uapi name, e.g. `BPF_MAP_CREATE`.
     #[error("{cmd}: {source}")]

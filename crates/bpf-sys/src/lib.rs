@@ -6,13 +6,15 @@
 //! zeroed to its full size first, because the kernel rejects unknown non-zero bytes.
 //!
 //! This crate is the only place in rtc that contains `unsafe` code: the raw syscall in
-//! [`syscall`], the `uname(2)` call in [`sysinfo`] and the kernel BTF mapping in
+//! `syscall`, the `uname(2)` call in [`sysinfo`] and the kernel BTF mapping in
 //! [`mapped`].
 //!
 //! Layers above: `elf-loader` builds instructions and calls [`prog_load`] and
 //! [`map_create`]; the CLI calls [`prog_info`] to print `filter show` lines;
 //! netlink-tc's `tcx` and `bpf_link` modules attach through [`prog_attach`] and
 //! [`link_create`].
+
+#![warn(missing_docs)]
 
 mod attach;
 mod attr;

@@ -6,6 +6,8 @@
 //! or a batch, and maps errors to exit codes; each object's grammar and work live in
 //! [`cmd`].
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod batch;
 mod capture;

@@ -6,7 +6,7 @@
 //! map and global-variable references rewritten, with stand-in fds).
 //!
 //! ```text
-//! cargo bench -p elf-loader [-- EXTRA.o ...]
+//! cargo bench -p rtc-elf-loader [-- EXTRA.o ...]
 //! ```
 //!
 //! Prints, per object, the median time of `Object::parse` alone and of parse plus

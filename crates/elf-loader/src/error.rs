@@ -14,6 +14,7 @@ use crate::section::SectionRole;
 
 /// Why a byte buffer could not be read as a BPF object.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParseError {
     /// The buffer does not start with the ELF magic `\x7fELF`.
     #[error("not an ELF file ({len} bytes, no \\x7fELF magic at the start)")]
@@ -241,6 +242,7 @@ pub enum ParseError {
 
 /// Why no program matched what the caller asked for.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SelectError {
     /// No section of that name exists.
     #[error("section \"{section}\" not found; the object has: {}", list(available))]
@@ -280,6 +282,7 @@ pub enum SelectError {
 
 /// Why a program's instructions could not be rewritten for loading.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RelocError {
     /// The instruction refers to something this loader cannot handle.
     #[error(
@@ -443,6 +446,7 @@ pub enum RelocError {
 
 /// Why a program could not be loaded into the kernel.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The requested program does not exist.
     #[error(transparent)]

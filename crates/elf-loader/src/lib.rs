@@ -19,6 +19,7 @@
 //! struct_ops maps, iproute2 custom pinning, objects of the other byte order. The
 //! library never prints; pass an [`Observer`] to watch.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod btf;

@@ -10,8 +10,7 @@
 //! second half its offset in the map's value.
 //!
 //! Calls to other BPF functions are linked by [`crate::link`], which appends the
-//! called functions to the program; [`resolve`] (in [`crate::reference`]) tells it
-//! where a call goes.
+//! called functions to the program; [`resolve`] tells it where a call goes.
 //!
 //! References this loader cannot honour (externs such as kfuncs, `__ksym` and
 //! `__kconfig` variables, CO-RE) are refused with an error that names the symbol, the

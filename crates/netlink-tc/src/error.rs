@@ -59,6 +59,7 @@ impl std::error::Error for KernelError {}
 
 /// A message or attribute that does not hold what its lengths promise.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// A fixed-size header or structure is cut short.
     #[error("{what}: need {needed} bytes, have {available}")]
@@ -120,6 +121,7 @@ pub enum DecodeError {
 
 /// A request that cannot be encoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// An attribute or the message grew past what its 16-bit (attribute) or 32-bit
     /// (message) length field can hold.
@@ -134,6 +136,7 @@ pub enum EncodeError {
 
 /// Anything that can go wrong talking rtnetlink.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A socket call failed (`op` names it: "socket", "bind", "sendto", "recv"...).
     #[error("netlink {op}: {source}")]

@@ -214,6 +214,29 @@ pub struct FilterSpec {
     pub bpf: Option<BpfAttach>,
 }
 
+impl FilterSpec {
+    /// A cls_bpf filter on `parent` of device `ifindex` running `bpf`, with the kind
+    /// ("bpf") set, which the kernel requires, and priority, handle and protocol left
+    /// to tc's defaults (the kernel picks the first two; `ETH_P_ALL` for add/replace).
+    ///
+    /// ```
+    /// use netlink_tc::{BpfAttach, FilterSpec, handle};
+    /// let label = BpfAttach::object_name("drop-arp.o", "ingress");
+    /// let spec = FilterSpec::bpf(2, handle::INGRESS, BpfAttach::program(7, label));
+    /// assert_eq!(spec.kind.as_deref(), Some("bpf"));
+    /// assert_eq!((spec.pref, spec.handle, spec.protocol), (0, 0, None));
+    /// ```
+    pub fn bpf(ifindex: u32, parent: u32, bpf: BpfAttach) -> Self {
+        FilterSpec {
+            ifindex,
+            parent,
+            kind: Some("bpf".into()),
+            bpf: Some(bpf),
+            ..FilterSpec::default()
+        }
+    }
+}
+
 /// `TC_H_MAKE(pref << 16, htons(protocol))`.
 pub fn tcm_info(pref: u16, protocol: u16) -> u32 {
     (u32::from(pref) << 16) | u32::from(protocol.to_be())
@@ -262,6 +285,25 @@ fn push_bpf_options(b: &mut MessageBuilder, bpf: &BpfAttach) {
 }
 
 /// Encodes `op` on `spec` as tc does (sequence number 0, filled in when sent).
+///
+/// ```
+/// use netlink_tc::filter::{decode_filter, encode_filter, ETH_P_ALL};
+/// use netlink_tc::message::{Message, RTM_NEWTFILTER};
+/// use netlink_tc::{BpfAttach, FilterOp, FilterSpec, handle};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let program = BpfAttach::program(7, "drop-arp.o:[ingress]".into());
+/// let bpf = BpfAttach { direct_action: true, ..program };
+/// let bytes = encode_filter(FilterOp::Add, &FilterSpec::bpf(2, handle::INGRESS, bpf))?;
+/// let message = Message::parse(&bytes)?;
+/// assert_eq!(message.header.kind, RTM_NEWTFILTER);
+/// assert_eq!(message.header.flags, 0x605); // REQUEST | ACK | EXCL | CREATE
+/// let filter = decode_filter(&message)?;
+/// assert_eq!((filter.protocol(), filter.kind.as_deref()), (ETH_P_ALL, Some("bpf")));
+/// let options = filter.bpf().expect("cls_bpf options");
+/// assert!(options.direct_action());
+/// assert_eq!(options.name.as_deref(), Some("drop-arp.o:[ingress]"));
+/// # Ok(()) }
+/// ```
 pub fn encode_filter(op: FilterOp, spec: &FilterSpec) -> Result<Vec<u8>, EncodeError> {
     let (kind, flags) = op.type_and_flags();
     let protocol = spec

@@ -43,6 +43,9 @@
 //! The library never prints. To watch the traffic, give [`Netlink::set_observer`]
 //! an [`Observer`]; [`explain::describe`] turns each message it sees into text.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod attr;
 pub mod bpf_link;
 pub mod error;

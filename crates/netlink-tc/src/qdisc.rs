@@ -49,6 +49,7 @@ impl QdiscOp {
 
 /// The qdisc a request is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct QdiscSpec {
     /// Device index.
     pub ifindex: u32,

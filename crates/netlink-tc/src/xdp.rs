@@ -79,8 +79,10 @@ impl XdpMode {
     }
 }
 
-/// An XDP attach or detach request.
+/// An XDP attach or detach request. Built with [`XdpSpec::new`] outside this crate
+/// (fields may be added), then adjusted field by field.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XdpSpec {
     /// Device index.
     pub ifindex: u32,
@@ -97,6 +99,27 @@ pub struct XdpSpec {
 }
 
 impl XdpSpec {
+    /// Attaches program `fd` (`None`: detaches) at `mode` on device `ifindex`, as
+    /// `ip link set` without `-force` does: refused if a program is attached already.
+    ///
+    /// ```
+    /// use netlink_tc::xdp::{XDP_FLAGS_SKB_MODE, XDP_FLAGS_UPDATE_IF_NOEXIST};
+    /// use netlink_tc::{XdpMode, XdpSpec};
+    /// let mut spec = XdpSpec::new(2, Some(7), XdpMode::Generic);
+    /// assert_eq!(spec.flags(), XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST);
+    /// spec.force = true;
+    /// assert_eq!(spec.flags(), XDP_FLAGS_SKB_MODE);
+    /// ```
+    pub fn new(ifindex: u32, fd: Option<i32>, mode: XdpMode) -> Self {
+        XdpSpec {
+            ifindex,
+            fd,
+            mode,
+            force: false,
+            expected_fd: None,
+        }
+    }
+
     /// The `IFLA_XDP_FLAGS` value.
     pub fn flags(&self) -> u32 {
         let mut flags = self.mode.flag();

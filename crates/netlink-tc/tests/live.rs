@@ -174,12 +174,7 @@ fn clsact_filter_and_xdp_on_loopback() {
         assert_eq!(nl.link_xdp(LO).unwrap().attached, XdpAttached::None);
         let xdp = tiny_prog(prog_type::XDP, 2, "live_xdp");
         let xdp_id = prog_info(std::os::fd::AsFd::as_fd(&xdp)).unwrap().id;
-        let attach = XdpSpec {
-            ifindex: LO,
-            fd: Some(xdp.as_raw_fd()),
-            mode: XdpMode::Generic,
-            ..XdpSpec::default()
-        };
+        let attach = XdpSpec::new(LO, Some(xdp.as_raw_fd()), XdpMode::Generic);
         nl.set_xdp(&attach).unwrap();
         let link = nl.link_xdp(LO).unwrap();
         assert_eq!(link.attached, XdpAttached::Generic);
@@ -190,7 +185,8 @@ fn clsact_filter_and_xdp_on_loopback() {
         );
         let busy = nl.set_xdp(&attach).unwrap_err();
         assert_eq!(busy.errno(), Some(libc::EBUSY));
-        nl.set_xdp(&XdpSpec { fd: None, ..attach }).unwrap();
+        nl.set_xdp(&XdpSpec::new(LO, None, XdpMode::Generic))
+            .unwrap();
         assert_eq!(nl.link_xdp(LO).unwrap().attached, XdpAttached::None);
 
         assert!(counter.sent.load(Ordering::SeqCst) >= 14);

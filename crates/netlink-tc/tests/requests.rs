@@ -516,13 +516,8 @@ fn xdp_requests_match_ip() {
     ];
     for (name, mode, attach, force) in cases {
         let block = c.block(name);
-        let spec = XdpSpec {
-            ifindex: dev,
-            fd: attach.then(|| block.prog_fd() as i32),
-            mode,
-            force,
-            expected_fd: None,
-        };
+        let mut spec = XdpSpec::new(dev, attach.then(|| block.prog_fd() as i32), mode);
+        spec.force = force;
         assert_same(block, encode_xdp(&spec).unwrap(), block.sent(RTM_NEWLINK));
     }
 }

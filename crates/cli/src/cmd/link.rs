@@ -97,13 +97,8 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
         "device {} has interface index {ifindex} (if_nametoindex)",
         args.dev
     ));
-    let mut spec = XdpSpec {
-        ifindex,
-        fd: program.as_ref().map(Program::raw_fd),
-        mode: xdp.mode,
-        force: session.options.force,
-        expected_fd: None,
-    };
+    let mut spec = XdpSpec::new(ifindex, program.as_ref().map(Program::raw_fd), xdp.mode);
+    spec.force = session.options.force;
     // -force replacing a program: expect the one attached now (see module docs).
     let expected = if spec.force && program.is_some() {
         let expected = Expected::read(session.netlink()?, ifindex, xdp.mode)?;

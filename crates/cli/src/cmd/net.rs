@@ -173,13 +173,9 @@ fn attach_xdp(
         )));
     }
     let replaced = args.replace.as_ref().map(open_one).transpose()?;
-    let spec = XdpSpec {
-        ifindex: index,
-        fd: Some(prog.as_raw_fd()),
-        mode,
-        force: args.overwrite,
-        expected_fd: replaced.as_ref().map(|r| r.fd.as_raw_fd()),
-    };
+    let mut spec = XdpSpec::new(index, Some(prog.as_raw_fd()), mode);
+    spec.force = args.overwrite;
+    spec.expected_fd = replaced.as_ref().map(|r| r.fd.as_raw_fd());
     session.netlink()?.set_xdp(&spec).map(drop).map_err(|e| {
         with_owner(
             CliError::kernel(format!(
@@ -331,13 +327,7 @@ fn detach(session: &mut Session, args: &DetachArgs) -> CliResult<()> {
     let index = ifindex(&args.dev)?;
     match args.hook {
         NetHook::Xdp(mode) => {
-            let spec = XdpSpec {
-                ifindex: index,
-                fd: None,
-                mode,
-                force: false,
-                expected_fd: None,
-            };
+            let spec = XdpSpec::new(index, None, mode);
             session.netlink()?.set_xdp(&spec).map(drop).map_err(|e| {
                 with_owner(
                     CliError::kernel(format!(

@@ -4,6 +4,7 @@
 /// Why a `.BTF` or `.BTF.ext` section could not be read. Every variant says where:
 /// the section, the type id and byte offset, or the table and byte offset.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BtfError {
     /// The header is missing, of an unknown version, or points outside the section.
     #[error("section \"{section}\": malformed header: {reason}")]

@@ -8,7 +8,7 @@
 //!
 //! In the file every record's `insn_off` is a byte offset in its ELF section; the
 //! kernel wants instruction indices within the loaded program, which the loader
-//! computes when it places functions ([`crate::plan`]).
+//! computes when it places functions (`plan`).
 
 use crate::btf::error::BtfError;
 use crate::btf::{BTF_MAGIC, Btf};

@@ -37,7 +37,7 @@ pub struct CoreRelocationReport {
 /// A relocation resolved against a target kernel's BTF.
 #[derive(Debug, Serialize)]
 pub struct CoreTargetReport {
-    /// The kernel type and access chosen ("[13800] __sk_buff.data (0:15 @ offset 76)").
+    /// The kernel type and access chosen ("\[13800\] __sk_buff.data (0:15 @ offset 76)").
     pub matched: Option<String>,
     /// The value for that kernel; `None` when the instruction would be poisoned.
     pub value: Option<u64>,

@@ -7,15 +7,15 @@
 //! access string such as `"0:4"` (index 0 of the pointer, member 4). At load time the
 //! loader
 //!
-//! 1. walks the access string through the object's own BTF ([`spec`]),
+//! 1. walks the access string through the object's own BTF (`spec`),
 //! 2. looks for kernel types with the same essential name (`foo___v2` is a `foo`) and
-//!    a compatible kind ([`candidates`]),
-//! 3. matches the walk against each candidate by member *names* ([`matching`]),
-//! 4. computes the value clang used and the value the kernel needs ([`value`]): an
+//!    a compatible kind (`candidates`),
+//! 3. matches the walk against each candidate by member *names* (`matching`),
+//! 4. computes the value clang used and the value the kernel needs (`value`): an
 //!    offset, a size, a bitfield shift, an existence flag, a type id or size, an
 //!    enumerator's value,
 //! 5. writes it into the instruction, or poisons the instruction when the kernel has
-//!    no such field ([`patch`]).
+//!    no such field (`patch`).
 //!
 //! [`CoreRelocator`] runs these steps for one record at a time and reports each
 //! decision as a [`CoreOutcome`], so a caller can narrate it.
@@ -114,7 +114,7 @@ pub enum CoreError {
         /// The raw access string, quoted, and the access in C terms: `"0:1"
         /// (walk_control.stage)`.
         access: String,
-        /// The first matching kernel type and what it gives ("[123] struct foo
+        /// The first matching kernel type and what it gives ("\[123\] struct foo
         /// (value 8)").
         first: String,
         /// The disagreeing one and what it gives.
@@ -151,7 +151,7 @@ pub struct CoreOutcome {
     pub local_type: String,
     /// The raw access string ("0:15").
     pub access: String,
-    /// The access in C terms, as libbpf prints it ("__sk_buff.data", "foo.arr[2].x",
+    /// The access in C terms, as libbpf prints it ("__sk_buff.data", "foo.arr\[2\].x",
     /// "bpf_func_id::BPF_FUNC_map_lookup_elem").
     pub path: String,
     /// The kernel types considered: (id, "struct sk_buff"; "struct nf_conn in

@@ -1,0 +1,93 @@
+//! Attaching an XDP program to a device, as `ip link set dev D xdp obj F` does, and
+//! detaching it only while it is still the one attached.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use netlink_tc::{XdpMode, XdpSpec};
+
+use crate::device::Device;
+use crate::error::{Error, Result};
+use crate::program::{Program, ProgramKind};
+
+/// An XDP program this crate attached. Dropping it leaves the program attached (as
+/// `ip link set ... xdp` does when it exits); [`XdpAttachment::detach`] removes it.
+#[derive(Debug)]
+#[must_use = "dropping the handle leaves the program attached; keep it to detach later"]
+pub struct XdpAttachment {
+    device: Device,
+    mode: XdpMode,
+    /// A duplicate of the program's fd: the kernel compares it with what is attached.
+    program: OwnedFd,
+    prog_id: u32,
+}
+
+impl Program {
+    /// Attaches this XDP program to `device` in `mode`. Fails, changing nothing, if
+    /// an XDP program is already attached there (`XDP_FLAGS_UPDATE_IF_NOEXIST`).
+    ///
+    /// ```no_run
+    /// use rtc_loader::{Device, Program, ProgramKind, XdpMode};
+    /// # fn main() -> Result<(), rtc_loader::Error> {
+    /// let program = Program::from_file("xdp-pass.o", "prog")?.load(ProgramKind::Xdp)?;
+    /// let xdp = program.attach_xdp(&Device::named("eth0")?, XdpMode::Generic)?;
+    /// xdp.detach()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn attach_xdp(&self, device: &Device, mode: XdpMode) -> Result<XdpAttachment> {
+        self.require(ProgramKind::Xdp)?;
+        let program = self.fd().try_clone_to_owned().map_err(|source| {
+            device.netlink_error("attach XDP", netlink_tc::Error::Io { op: "dup", source })
+        })?;
+        device
+            .netlink()?
+            .set_xdp(&XdpSpec::new(
+                device.ifindex(),
+                Some(program.as_raw_fd()),
+                mode,
+            ))
+            .map_err(|source| device.netlink_error("attach XDP", source))?;
+        Ok(XdpAttachment {
+            device: device.clone(),
+            mode,
+            program,
+            prog_id: self.id(),
+        })
+    }
+}
+
+impl XdpAttachment {
+    /// The device the program is attached to.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The mode it was attached in.
+    pub fn mode(&self) -> XdpMode {
+        self.mode
+    }
+
+    /// The id of the attached program.
+    pub fn prog_id(&self) -> u32 {
+        self.prog_id
+    }
+
+    /// Detaches the program if it is still the one attached: the request carries
+    /// its fd as the expected one (`XDP_FLAGS_REPLACE`), so if another program was
+    /// attached since, the kernel refuses, that one stays, and [`Error::NotOurs`]
+    /// says so.
+    pub fn detach(self) -> Result<()> {
+        let device = &self.device;
+        let mut spec = XdpSpec::new(device.ifindex(), None, self.mode);
+        spec.expected_fd = Some(self.program.as_raw_fd());
+        let result = device.netlink()?.set_xdp(&spec);
+        match result {
+            Ok(_) => Ok(()),
+            // EEXIST: "Active program does not match expected".
+            Err(e) if e.errno() == Some(nix::errno::Errno::EEXIST as i32) => Err(Error::NotOurs {
+                what: "XDP program".into(),
+                device: device.name().to_string(),
+            }),
+            Err(source) => Err(device.netlink_error("detach XDP", source)),
+        }
+    }
+}
