@@ -44,7 +44,7 @@ pub(crate) fn data_map(
     };
     let value_size = u32::try_from(section.size)
         .map_err(|_| fail(format!("{} bytes do not fit in a map value", section.size)))?;
-    let initial_data = if data.sh_type == elf::SHT_NOBITS {
+    let initial_data = if data.sh_type == elf::SHT_NOBITS.0 {
         None
     } else if data.bytes.len() as u64 == section.size {
         Some(data.bytes.to_vec())

@@ -84,7 +84,7 @@ impl Object {
         check_identity(bytes)?;
         let header = Elf::parse(bytes).map_err(|e| malformed("ELF header", e))?;
         let endian = header.endian().map_err(|e| malformed("ELF header", e))?;
-        let machine = header.e_machine(endian);
+        let machine = header.e_machine(endian).0;
         if machine != EM_BPF {
             return Err(ParseError::NotBpf { machine });
         }
@@ -289,7 +289,7 @@ fn check_identity(bytes: &[u8]) -> Result<(), ParseError> {
         return Err(ParseError::NotElf { len: bytes.len() });
     }
     match bytes.get(4).copied() {
-        Some(elf::ELFCLASS64) => Ok(()),
+        Some(class) if class == elf::ELFCLASS64.0 => Ok(()),
         Some(class) => Err(ParseError::NotElf64 { class }),
         None => Err(ParseError::Malformed {
             what: "ELF header".to_string(),
@@ -426,7 +426,7 @@ impl<'data> Reader<'data> {
             let header = self.header(section.index)?;
             let data = DataSection {
                 section,
-                sh_type: header.sh_type(self.endian),
+                sh_type: header.sh_type(self.endian).0,
                 bytes: self.data(section)?,
             };
             data_maps.extend(data_map(&data, btf.as_ref())?);
@@ -610,8 +610,8 @@ impl<'data> Reader<'data> {
             let name = checked_name(name, || format!("name of section {}", index.0))?;
             let role = SectionRole::classify(
                 &name,
-                header.sh_type(self.endian),
-                header.sh_flags(self.endian),
+                header.sh_type(self.endian).0,
+                header.sh_flags(self.endian).0,
                 header.sh_info(self.endian),
             );
             sections.push(Section {
@@ -664,7 +664,7 @@ impl<'data> Reader<'data> {
                     }
                 }
             };
-            let kind = SymbolKind::from_st_type(symbol.st_type());
+            let kind = SymbolKind::from_st_type(symbol.st_type().0);
             if name.is_empty() && kind == SymbolKind::Section {
                 if let SymbolSection::Defined { name: section, .. } = &section {
                     name = section.clone();
@@ -832,7 +832,7 @@ impl<'data> Reader<'data> {
                 Relocation {
                     insn_index: index,
                     offset,
-                    r_type: entry.r_type(self.endian),
+                    r_type: entry.r_type(self.endian).0,
                     symbol: symbol.clone(),
                 },
             ));

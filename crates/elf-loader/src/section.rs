@@ -44,13 +44,13 @@ pub enum SectionRole {
 impl SectionRole {
     /// Decides the role of a section from its name, `sh_type` and `sh_flags`.
     pub fn classify(name: &str, sh_type: u32, sh_flags: u64, sh_info: u32) -> SectionRole {
-        let executable = sh_flags & u64::from(elf::SHF_EXECINSTR) != 0;
-        if sh_type == elf::SHT_REL {
+        let executable = sh_flags & elf::SHF_EXECINSTR.0 != 0;
+        if sh_type == elf::SHT_REL.0 {
             return SectionRole::Relocations {
                 target: sh_info as usize,
             };
         }
-        if sh_type == elf::SHT_PROGBITS && executable {
+        if sh_type == elf::SHT_PROGBITS.0 && executable {
             return if name == ".text" {
                 SectionRole::Subprograms
             } else {
@@ -124,18 +124,18 @@ mod tests {
 
     #[test]
     fn code_sections_are_programs_except_text() {
-        let exec = u64::from(elf::SHF_EXECINSTR | elf::SHF_ALLOC);
+        let exec = (elf::SHF_EXECINSTR | elf::SHF_ALLOC).0;
         assert_eq!(
-            SectionRole::classify("ingress", elf::SHT_PROGBITS, exec, 0),
+            SectionRole::classify("ingress", elf::SHT_PROGBITS.0, exec, 0),
             SectionRole::Programs
         );
         assert_eq!(
-            SectionRole::classify(".text", elf::SHT_PROGBITS, exec, 0),
+            SectionRole::classify(".text", elf::SHT_PROGBITS.0, exec, 0),
             SectionRole::Subprograms
         );
         // A data section called like a program section is still data.
         assert_eq!(
-            SectionRole::classify("maps", elf::SHT_PROGBITS, u64::from(elf::SHF_WRITE), 0),
+            SectionRole::classify("maps", elf::SHT_PROGBITS.0, elf::SHF_WRITE.0, 0),
             SectionRole::LegacyMaps
         );
     }

@@ -25,11 +25,11 @@ impl SymbolKind {
     /// Maps an ELF `st_type` to a kind.
     pub fn from_st_type(st_type: u8) -> SymbolKind {
         match st_type {
-            object::elf::STT_NOTYPE => SymbolKind::NoType,
-            object::elf::STT_OBJECT => SymbolKind::Object,
-            object::elf::STT_FUNC => SymbolKind::Func,
-            object::elf::STT_SECTION => SymbolKind::Section,
-            object::elf::STT_FILE => SymbolKind::File,
+            t if t == object::elf::STT_NOTYPE.0 => SymbolKind::NoType,
+            t if t == object::elf::STT_OBJECT.0 => SymbolKind::Object,
+            t if t == object::elf::STT_FUNC.0 => SymbolKind::Func,
+            t if t == object::elf::STT_SECTION.0 => SymbolKind::Section,
+            t if t == object::elf::STT_FILE.0 => SymbolKind::File,
             other => SymbolKind::Other(other),
         }
     }
