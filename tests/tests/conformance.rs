@@ -70,6 +70,8 @@ const ARP_IN: &str =
     "filter add dev DEV ingress pref 10 handle 1 bpf da obj OBJ:drop-arp sec ingress";
 const ICMP_IN: &str =
     "filter add dev DEV ingress pref 20 handle 2 protocol ip bpf da obj OBJ:drop-icmp sec ingress";
+const BLOCKS: &str = "qdisc add dev DEV ingress_block 5 egress_block 6 clsact";
+const BLOCK_ARP: &str = "filter add block 5 pref 10 bpf da obj OBJ:drop-arp sec ingress";
 const EGRESS_CHAIN: &str =
     "filter add dev DEV egress chain 1 pref 5 bpf da obj OBJ:egress sec egress";
 
@@ -543,6 +545,139 @@ const ROWS: &[Row] = &[
         &[],
         "-force -b BATCH:qdisc add dev|qdisc add dev DEV clsact",
     ),
+    // usage errors inside the kind's parser (exit 1), help texts (exit 0)
+    row(
+        "filter add unknown kind with options",
+        &[CLSACT],
+        "filter add dev DEV ingress foo bar",
+    ),
+    row(
+        "filter add unknown kind",
+        &[CLSACT],
+        "filter add dev DEV ingress foo",
+    ),
+    row(
+        "filter add unknown kind, bad handle",
+        &[CLSACT],
+        "filter add dev DEV ingress handle zz foo",
+    ),
+    row(
+        "filter add handle without kind",
+        &[CLSACT],
+        "filter add dev DEV ingress handle 1",
+    ),
+    row(
+        "qdisc add unknown kind with options",
+        &[],
+        "qdisc add dev DEV foo bar",
+    ),
+    row("qdisc add unknown kind", &[], "qdisc add dev DEV foo"),
+    row("qdisc add without kind", &[], "qdisc add dev DEV"),
+    row(
+        "qdisc add clsact handle",
+        &[],
+        "qdisc add dev DEV clsact handle",
+    ),
+    row(
+        "qdisc add clsact bogus",
+        &[],
+        "qdisc add dev DEV clsact bogus",
+    ),
+    row(
+        "qdisc add ingress bogus, unknown device",
+        &[],
+        "qdisc add dev nosuchdev ingress bogus",
+    ),
+    row(
+        "qdisc add root clsact",
+        &[],
+        "qdisc add dev DEV root clsact",
+    ),
+    row(
+        "filter add bpf unknown mode",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da notakeyword",
+    ),
+    row(
+        "filter add bpf unknown mode, unknown device",
+        &[CLSACT],
+        "filter add dev nosuchdev ingress bpf da notakeyword",
+    ),
+    row(
+        "filter add bpf word after object",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da obj OBJ:drop-arp sec ingress bogus",
+    ),
+    row(
+        "filter add bpf help",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf help",
+    ),
+    row(
+        "filter add bpf bad classid",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf classid zz da obj OBJ:drop-arp sec ingress",
+    ),
+    row("qdisc help", &[], "qdisc help"),
+    row("filter help", &[], "filter help"),
+    row(
+        "filter add help",
+        &[CLSACT],
+        "filter add dev DEV ingress help",
+    ),
+    row("qdisc show help", &[], "qdisc show help"),
+    // shared blocks
+    row(
+        "qdisc add shared blocks",
+        &[],
+        "qdisc add dev DEV ingress_block 5 egress_block 6 clsact",
+    ),
+    row(
+        "qdisc show shared blocks -d",
+        &[BLOCKS],
+        "-d qdisc show dev DEV",
+    ),
+    row(
+        "qdisc add bad block index",
+        &[],
+        "qdisc add dev DEV ingress_block x clsact",
+    ),
+    row("filter add block", &[BLOCKS], BLOCK_ARP),
+    row(
+        "filter show block",
+        &[BLOCKS, BLOCK_ARP],
+        "filter show block 5",
+    ),
+    row(
+        "filter show block -j -d",
+        &[BLOCKS, BLOCK_ARP],
+        "-j -d filter show block 5",
+    ),
+    row(
+        "filter show device of a block",
+        &[BLOCKS, BLOCK_ARP],
+        "filter show dev DEV ingress",
+    ),
+    row(
+        "filter del block pref",
+        &[BLOCKS, BLOCK_ARP],
+        "filter del block 5 pref 10",
+    ),
+    row(
+        "filter add dev and block",
+        &[BLOCKS],
+        "filter add dev DEV block 5 bpf da obj OBJ:drop-arp sec ingress",
+    ),
+    row(
+        "filter add block zero",
+        &[BLOCKS],
+        "filter add block 0 bpf da obj OBJ:drop-arp sec ingress",
+    ),
+    row(
+        "filter add missing block",
+        &[BLOCKS],
+        "filter add block 9 bpf da obj OBJ:drop-arp sec ingress",
+    ),
     row_with(
         "legacy maps section",
         &[CLSACT],
@@ -769,6 +904,154 @@ fn rtc_matches_tc_row_by_row() {
     ));
     println!("{report}");
     assert_eq!(failed, 0, "rows differ from tc:\n{report}");
+}
+
+/// Words generated `qdisc` command lines are drawn from.
+const QDISC_WORDS: &[&str] = &[
+    "dev",
+    "DEV",
+    "lo",
+    "nosuchdev",
+    "clsact",
+    "ingress",
+    "handle",
+    "ffff:",
+    "root",
+    "parent",
+    "bogus",
+    "foo",
+    "bar",
+    "ingress_block",
+    "egress_block",
+    "1",
+    "0",
+];
+/// Words generated `filter` command lines are drawn from.
+const FILTER_WORDS: &[&str] = &[
+    "dev",
+    "DEV",
+    "nosuchdev",
+    "ingress",
+    "egress",
+    "pref",
+    "10",
+    "handle",
+    "1",
+    "protocol",
+    "ip",
+    "all",
+    "chain",
+    "2",
+    "parent",
+    "ffff:fff2",
+    "bpf",
+    "da",
+    "obj",
+    "OBJ:drop-arp",
+    "sec",
+    "ingress",
+    "classid",
+    "1:1",
+    "skip_hw",
+    "bogus",
+    "foo",
+    "verbose",
+    "program",
+    "drop",
+    "bytecode",
+    "1,6~0~0~0",
+    "notakeyword",
+    "root",
+    "block",
+    "5",
+    "zz",
+];
+
+/// A small deterministic generator (an LCG), so every run samples the same lines.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % n
+    }
+
+    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
+        words[self.below(words.len())]
+    }
+}
+
+/// One generated command line: a qdisc or filter verb and up to seven words.
+fn generated_line(lcg: &mut Lcg) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    if lcg.below(10) < 4 {
+        words.push("qdisc");
+        words.push(lcg.pick(&["add", "del", "replace", "change", "show", "help", "bogus"]));
+        for _ in 0..lcg.below(6) {
+            words.push(lcg.pick(QDISC_WORDS));
+        }
+    } else {
+        words.push("filter");
+        words.push(lcg.pick(&["add", "del", "replace", "change", "show", "get", "help"]));
+        if lcg.below(10) < 7 {
+            words.extend(["dev", "DEV", lcg.pick(&["ingress", "egress"])]);
+        }
+        for _ in 0..lcg.below(8) {
+            words.push(lcg.pick(FILTER_WORDS));
+        }
+    }
+    words.join(" ")
+}
+
+/// Generated command lines (mostly wrong ones) exit with tc's code. Each runs on a
+/// device with a fresh clsact qdisc in both twins; the exit codes are compared.
+#[test]
+fn generated_command_lines_exit_as_tc() {
+    if !require_privileged() {
+        return;
+    }
+    const LINES: usize = 300;
+    let (ns_tc, ns_rtc) = (twin(), twin());
+    let dir = TempDir::new("generated");
+    let mut lcg = Lcg(0x7c_5eed);
+    let mut differ = Vec::new();
+    for index in 0..LINES {
+        let line = generated_line(&mut lcg);
+        for ns in [&ns_tc, &ns_rtc] {
+            let _ = ns.tc(&["qdisc", "del", "dev", DEV, "clsact"]);
+            let _ = ns.tc(&["qdisc", "del", "dev", DEV, "ingress"]);
+            ns.tc(&["qdisc", "add", "dev", DEV, "clsact"])
+                .ok("fresh clsact");
+        }
+        let words = expand(&line, dir.path(), &index.to_string());
+        let run = |ns: &Netns, runner: fn(&[&str]) -> Run| {
+            let mut full = vec!["-n", ns.name()];
+            full.extend(words.iter().map(String::as_str));
+            runner(&full)
+        };
+        let (by_tc, by_rtc) = (run(&ns_tc, tc), run(&ns_rtc, rtc));
+        if by_tc.status != by_rtc.status {
+            differ.push(format!(
+                "{line}\n  tc  {}: {}\n  rtc {}: {}",
+                by_tc.status,
+                by_tc.stderr.lines().next().unwrap_or(""),
+                by_rtc.status,
+                by_rtc.stderr.lines().next().unwrap_or("")
+            ));
+        }
+    }
+    println!(
+        "generated: {LINES} command lines, {} exit codes differ from tc's",
+        differ.len()
+    );
+    assert!(
+        differ.is_empty(),
+        "exit codes differ:\n{}",
+        differ.join("\n")
+    );
 }
 
 #[test]

@@ -58,6 +58,11 @@ pub struct QdiscSpec {
     pub handle: u32,
     /// `tcm_parent`.
     pub parent: u32,
+    /// `TCA_INGRESS_BLOCK`: the shared filter block of the ingress hook
+    /// (`ingress_block N`), sent before `TCA_KIND` as tc sends it.
+    pub ingress_block: Option<u32>,
+    /// `TCA_EGRESS_BLOCK` (`egress_block N`), after the ingress block.
+    pub egress_block: Option<u32>,
 }
 
 impl QdiscSpec {
@@ -68,6 +73,8 @@ impl QdiscSpec {
             kind: "clsact".into(),
             handle: handle::CLSACT_HANDLE,
             parent: handle::CLSACT_PARENT,
+            ingress_block: None,
+            egress_block: None,
         }
     }
 
@@ -95,7 +102,16 @@ pub fn encode_qdisc(op: QdiscOp, spec: &QdiscSpec) -> Result<Vec<u8>, EncodeErro
         }
         .encode(),
     );
-    b.attr_str(TCA_KIND, &spec.kind);
+    if let Some(block) = spec.ingress_block {
+        b.attr_u32(TCA_INGRESS_BLOCK, block);
+    }
+    if let Some(block) = spec.egress_block {
+        b.attr_u32(TCA_EGRESS_BLOCK, block);
+    }
+    // tc sends no kind when the command line names none (`tc qdisc del dev X`).
+    if !spec.kind.is_empty() {
+        b.attr_str(TCA_KIND, &spec.kind);
+    }
     b.finish()
 }
 

@@ -46,14 +46,24 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
 }
 
 /// The request fields every filter verb shares.
-fn base_spec(args: &FilterArgs, ifindex: u32) -> CliResult<FilterSpec> {
-    let handle = match &args.handle {
-        Some(text) => parse_u32(text).ok_or_else(|| CliError::failed("Illegal \"handle\""))?,
-        None => 0,
+fn base_spec(args: &FilterArgs, ifindex: u32, parent: Option<u32>) -> CliResult<FilterSpec> {
+    let handle = match (&args.handle, args.kind.as_deref()) {
+        (Some(_), None) => {
+            return Err(CliError::usage(
+                "Must specify filter type when using \"handle\"",
+            ));
+        }
+        (Some(text), Some("bpf")) => {
+            parse_u32(text).ok_or_else(|| CliError::failed("Illegal \"handle\""))?
+        }
+        // A kind tc has no parser for reads the handle as hexadecimal.
+        (Some(text), Some(_)) => u32::from_str_radix(text.trim_start_matches("0x"), 16)
+            .map_err(|_| CliError::failed(format!("Unparsable filter ID \"{text}\"")))?,
+        (None, _) => 0,
     };
     Ok(FilterSpec {
         ifindex,
-        parent: args.parent.unwrap_or(0),
+        parent: parent.unwrap_or(0),
         handle,
         pref: args.pref.unwrap_or(0),
         protocol: args.protocol,
@@ -63,14 +73,26 @@ fn base_spec(args: &FilterArgs, ifindex: u32) -> CliResult<FilterSpec> {
     })
 }
 
+/// The device index and parent of a request: a shared block travels as the magic
+/// ifindex with the block index in the parent field (`tcm_block_index`).
+fn target(args: &FilterArgs) -> CliResult<(u32, Option<u32>)> {
+    match args.block {
+        Some(block) => Ok((netlink_tc::handle::IFINDEX_MAGIC_BLOCK, Some(block))),
+        None => Ok((device::optional_ifindex(args.dev.as_deref())?, args.parent)),
+    }
+}
+
 fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<()> {
-    let ifindex = device::optional_ifindex(args.dev.as_deref())?;
+    let (ifindex, parent) = target(args)?;
     if let Some(dev) = &args.dev {
         session.narrate(&format!(
             "device {dev} has interface index {ifindex} (if_nametoindex)"
         ));
     }
-    let mut spec = base_spec(args, ifindex)?;
+    if let Some(e) = &args.options_error {
+        return Err(e.clone());
+    }
+    let mut spec = base_spec(args, ifindex, parent)?;
     // The program must stay loaded until the kernel has taken its own reference.
     let mut _program = None;
     if let Some(bpf) = &args.bpf {
@@ -149,29 +171,41 @@ fn get(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
     if args.kind.is_none() {
         return Err(CliError::usage("Must specify filter type"));
     }
-    let ifindex = device::optional_ifindex(args.dev.as_deref())?;
-    let spec = base_spec(args, ifindex)?;
+    let (ifindex, parent) = target(args)?;
+    if let Some(e) = &args.options_error {
+        return Err(e.clone());
+    }
+    let spec = base_spec(args, ifindex, parent)?;
     let filter = session.netlink()?.get_filter(&spec).map_err(kernel_error)?;
-    let text = render(session, &[filter], &FilterSelection::get(ifindex));
+    let mut selection = FilterSelection::get(ifindex);
+    if args.block.is_some() {
+        selection.ifindex = None;
+        selection.block = args.block;
+    }
+    let text = render(session, &[filter], &selection);
     crate::output::print(&text)
 }
 
 fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
-    let ifindex = device::optional_ifindex(args.dev.as_deref())?;
+    let (ifindex, parent) = target(args)?;
     let spec = FilterDumpSpec {
         ifindex,
-        parent: args.parent.unwrap_or(0),
+        parent: parent.unwrap_or(0),
         pref: args.pref.unwrap_or(0),
         protocol: args.protocol.unwrap_or(0),
         chain: args.chain,
     };
     let selection = FilterSelection {
-        ifindex: (ifindex != 0).then_some(ifindex),
-        parent: args.parent,
+        ifindex: (ifindex != 0 && args.block.is_none()).then_some(ifindex),
+        parent: if args.block.is_some() {
+            None
+        } else {
+            args.parent
+        },
         pref: args.pref,
         protocol: args.protocol,
         chain: args.chain,
-        block: None,
+        block: args.block,
     };
     // Each filter is printed as it arrives, as tc does: a listing of thousands of
     // filters never sits in memory whole.
