@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use rtc_tests::{Netns, Run, TempDir, bpf_obj_arg, require_privileged, rtc, tc};
+use rtc_tests::{Netns, Run, TempDir, bpf_obj_arg, ip, require_privileged, rtc, tc};
 
 /// What of a row's run must match between tc and rtc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +30,8 @@ struct Row {
     name: &'static str,
     /// tc command lines (without `tc -n NS`) run with the real tc in both twins first.
     setup: &'static [&'static str],
-    /// The command under comparison, after `-n NS`.
+    /// The command under comparison, after `-n NS`; `IP ` in front compares with the
+    /// real `ip` instead of tc.
     command: &'static str,
     /// What must match.
     expect: Expect,
@@ -678,6 +679,63 @@ const ROWS: &[Row] = &[
         &[BLOCKS],
         "filter add block 9 bpf da obj OBJ:drop-arp sec ingress",
     ),
+    // pinned programs, functions by name
+    row(
+        "filter add pinned",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da pinned PINNED",
+    ),
+    row(
+        "filter add object-pinned with section",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da object-pinned PINNED sec x",
+    ),
+    row(
+        "filter add fd, verbose",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf fd PINNED verbose",
+    ),
+    row(
+        "filter add pinned missing",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da pinned /nonexistent/cls",
+    ),
+    row(
+        "filter add pinned, word after",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da pinned PINNED bogus",
+    ),
+    row(
+        "filter show pinned -d",
+        &[CLSACT, "filter add dev DEV ingress bpf da pinned PINNED"],
+        "-d filter show dev DEV ingress",
+    ),
+    row(
+        "filter add program without section",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da obj OBJ:drop-arp program drop",
+    ),
+    row(
+        "filter add missing program without section",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da obj OBJ:drop-arp program nosuch",
+    ),
+    row(
+        "ip link set xdp program without section",
+        &[],
+        "IP link set dev DEV xdpgeneric obj OBJ:xdp-frags-pass program xdp_frags_pass",
+    ),
+    row(
+        "ip link set xdp missing program without section",
+        &[],
+        "IP link set dev DEV xdpgeneric obj OBJ:xdp-frags-pass program nosuch",
+    ),
+    row_with(
+        "filter add skip_sw without offload",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf skip_sw da obj OBJ:drop-arp sec ingress",
+        Expect::SameExitAndState(LOAD_STDERR),
+    ),
     row_with(
         "legacy maps section",
         &[CLSACT],
@@ -692,7 +750,37 @@ const ARP_BYTECODE: &str = "4,40 0 0 12,21 0 1 2054,6 0 0 0,6 0 0 4294967295";
 /// The device both twins have, created the same way so ifindexes match.
 const DEV: &str = "sv0";
 
-/// Expands `DEV`, `OBJ:name`, `ARP_BYTECODE`, `BYTECODE_FILE` and `BATCH:...` in a
+/// A bpffs mounted for the rows that attach a pinned program (`PINNED`: drop-arp's
+/// program pinned as `cls`, loaded by bpftool). Outside /sys: `tc -n` remounts /sys.
+struct PinnedProgram(std::path::PathBuf);
+
+impl PinnedProgram {
+    fn new(dir: &std::path::Path) -> Self {
+        let mount = dir.join("bpffs");
+        std::fs::create_dir_all(&mount).expect("bpffs directory");
+        rtc_tests::run("mount", &["-t", "bpf", "bpf", &mount.display().to_string()])
+            .ok("mount a bpffs");
+        let pinned = PinnedProgram(mount.clone());
+        rtc_tests::bpftool(&[
+            "prog",
+            "load",
+            &bpf_obj_arg("drop-arp"),
+            &mount.join("cls").display().to_string(),
+            "type",
+            "classifier",
+        ])
+        .ok("bpftool prog load");
+        pinned
+    }
+}
+
+impl Drop for PinnedProgram {
+    fn drop(&mut self) {
+        let _ = rtc_tests::run("umount", &[&self.0.display().to_string()]);
+    }
+}
+
+/// Expands `DEV`, `PINNED`, `OBJ:name`, `ARP_BYTECODE`, `BYTECODE_FILE` and `BATCH:...` in a
 /// command line into words; `~` inside a word stands for a blank.
 fn expand(line: &str, batch_dir: &std::path::Path, tag: &str) -> Vec<String> {
     if let Some((before, batch)) = line.split_once("BATCH:") {
@@ -711,6 +799,7 @@ fn expand(line: &str, batch_dir: &std::path::Path, tag: &str) -> Vec<String> {
     line.split_whitespace()
         .map(|word| match word {
             "DEV" => DEV.to_string(),
+            "PINNED" => batch_dir.join("bpffs/cls").display().to_string(),
             "ARP_BYTECODE" => ARP_BYTECODE.to_string(),
             "BYTECODE_FILE" => {
                 let path = batch_dir.join("arp.bpf");
@@ -752,6 +841,13 @@ fn state(ns: &Netns) -> String {
             run.stdout,
             run.stderr
         ));
+    }
+    // The XDP program of the device, as `ip -d link show` prints it (the other
+    // lines carry random MAC addresses).
+    let link = ns.ip(&["-d", "link", "show", "dev", DEV]);
+    for line in link.stdout.lines().filter(|l| l.contains("xdp")) {
+        let after = line.find("prog/xdp").map_or("", |at| &line[at..]);
+        out.push_str(&format!("xdp: {after}\n"));
     }
     normalise(&out)
 }
@@ -807,8 +903,12 @@ fn run_row(index: usize, row: &Row, batch_dir: &std::path::Path) -> Outcome {
         ns_tc.tc(&words).ok("setup with tc");
         ns_rtc.tc(&words).ok("setup with tc");
     }
+    let (command, oracle): (&str, fn(&[&str]) -> Run) = match row.command.strip_prefix("IP ") {
+        Some(command) => (command, ip),
+        None => (row.command, tc),
+    };
     let run_in = |ns: &Netns, runner: fn(&[&str]) -> Run, tag: &str| {
-        let words = expand(row.command, batch_dir, &format!("{index}-{tag}"));
+        let words = expand(command, batch_dir, &format!("{index}-{tag}"));
         let mut full = vec!["-n", ns.name()];
         full.extend(words.iter().map(String::as_str));
         let mut run = runner(&full);
@@ -819,7 +919,7 @@ fn run_row(index: usize, row: &Row, batch_dir: &std::path::Path) -> Outcome {
         );
         run
     };
-    let by_tc = run_in(&ns_tc, tc, "tc");
+    let by_tc = run_in(&ns_tc, oracle, "tc");
     let by_rtc = run_in(&ns_rtc, rtc, "rtc");
     let (state_tc, state_rtc) = (state(&ns_tc), state(&ns_rtc));
 
@@ -858,11 +958,13 @@ fn rtc_matches_tc_row_by_row() {
     }
     assert!(ROWS.len() >= 60, "the suite must keep at least 60 rows");
     let batch_dir = TempDir::new("conformance");
+    let pinned = PinnedProgram::new(batch_dir.path());
     let outcomes: Vec<Outcome> = ROWS
         .iter()
         .enumerate()
         .map(|(i, row)| run_row(i, row, batch_dir.path()))
         .collect();
+    drop(pinned);
     drop(batch_dir);
 
     let mut report = String::new();

@@ -15,7 +15,7 @@ use netlink_tc::{BpfAttach, BpfCode, Filter, FilterDumpSpec, FilterOp, FilterSpe
 
 use super::filter_args::{BpfArgs, BytecodeSource, FilterArgs, FilterVerb};
 use crate::error::{CliError, CliResult};
-use crate::object::{ProgramRequest, load_program};
+use crate::object::{ProgramRequest, load_program, load_program_with};
 use crate::session::Session;
 use crate::show::{FilterRenderer, FilterSelection, ProgSummary};
 use crate::values::parse_u32;
@@ -96,7 +96,9 @@ fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<(
     // The program must stay loaded until the kernel has taken its own reference.
     let mut _program = None;
     if let Some(bpf) = &args.bpf {
-        if let Some((attach, program)) = filter_code(session, bpf)? {
+        // skip_sw: tc loads the program for the device itself (offload).
+        let offload = bpf.skip_sw.then_some(ifindex);
+        if let Some((attach, program)) = filter_code(session, bpf, offload)? {
             spec.bpf = Some(attach);
             _program = program;
         }
@@ -113,26 +115,48 @@ fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<(
 fn filter_code(
     session: &mut Session,
     bpf: &BpfArgs,
-) -> CliResult<Option<(BpfAttach, Option<elf_loader::LoadedProgram>)>> {
-    let (code, program) = if let Some(source) = &bpf.object {
+    offload: Option<u32>,
+) -> CliResult<Option<(BpfAttach, Option<Held>)>> {
+    let (code, program) = if let Some(source) = bpf.object.as_ref().filter(|s| s.pinned) {
+        let fd = open_pinned(&source.file)?;
+        let code = BpfCode::Program {
+            fd: fd.as_raw_fd() as u32,
+            name: BpfAttach::pinned_name(&source.file),
+        };
+        (code, Some(Held::Pinned(fd)))
+    } else if let Some(source) = &bpf.object {
         let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
         let object = session.object(&source.file)?;
-        let program = load_program(
-            &object,
-            &ProgramRequest {
-                file: &source.file,
-                section,
-                function: source.program.as_deref(),
-                prog_type: prog_type::SCHED_CLS,
-                verbose: source.verbose,
-            },
-            session.loader_observer(),
-        )?;
+        // `program P` without `sec`: tc (libbpf) finds the function by name in any
+        // section, and still labels the filter with the default section.
+        let load_section = match (&source.section, &source.program) {
+            (None, Some(function)) => section_of(&object, function).ok_or_else(|| {
+                CliError::failed(format!(
+                    "object file doesn't contain prog {function}\nUnable to load program"
+                ))
+            })?,
+            _ => section.to_string(),
+        };
+        let request = ProgramRequest {
+            file: &source.file,
+            section: &load_section,
+            function: source.program.as_deref(),
+            prog_type: prog_type::SCHED_CLS,
+            verbose: source.verbose,
+        };
+        let program = match offload {
+            Some(ifindex) => {
+                let mut options = elf_loader::LoadOptions::new(prog_type::SCHED_CLS);
+                options.prog_ifindex = ifindex;
+                load_program_with(&object, &request, options, session.loader_observer())?
+            }
+            None => load_program(&object, &request, session.loader_observer())?,
+        };
         let code = BpfCode::Program {
             fd: program.fd.as_fd().as_raw_fd() as u32,
             name: BpfAttach::object_name(&source.file, section),
         };
-        (code, Some(program))
+        (code, Some(Held::Loaded(program)))
     } else if let Some(bytecode) = &bpf.bytecode {
         let insns = match bytecode {
             BytecodeSource::Inline(text) => classic::parse_bytecode(text)?,
@@ -151,6 +175,40 @@ fn filter_code(
         direct_action: bpf.direct_action,
     };
     Ok(Some((attach, program)))
+}
+
+/// The section of the program (not a subprogram) named `function`, as libbpf's
+/// lookup by name finds it.
+pub fn section_of(object: &elf_loader::Object, function: &str) -> Option<String> {
+    object
+        .programs()
+        .iter()
+        .find(|p| p.name == function)
+        .map(|p| p.section.clone())
+}
+
+/// A program kept open until the kernel holds its own reference to it (only dropped,
+/// never read).
+#[allow(dead_code)]
+enum Held {
+    /// Loaded from an object file.
+    Loaded(elf_loader::LoadedProgram),
+    /// Opened from its pin.
+    Pinned(std::os::fd::OwnedFd),
+}
+
+/// Opens a program pinned in a bpffs (`bpf pinned PATH`), with tc's complaint
+/// when it cannot (exit 1, as tc's bpf parser fails).
+fn open_pinned(path: &str) -> CliResult<std::os::fd::OwnedFd> {
+    bpf_sys::obj_get(&crate::args::to_path(path)).map_err(|e| {
+        let reason = e
+            .raw_os_error()
+            .map(netlink_tc::error::strerror)
+            .unwrap_or_else(|| e.to_string());
+        CliError::failed(format!(
+            "Couldn't retrieve pinned program '{path}': {reason}\nUnable to parse bpf command line"
+        ))
+    })
 }
 
 /// A kernel refusal of a filter request, worded as tc words it (exit 2).

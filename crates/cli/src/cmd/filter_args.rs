@@ -61,6 +61,10 @@ pub struct ObjectSource {
     pub program: Option<String>,
     /// `verbose`: print the verifier log also on success.
     pub verbose: bool,
+    /// `pinned PATH` / `object-pinned PATH` / `fd PATH`: `file` is a program pinned
+    /// in a bpffs, not an object file (`sec`, `program` and `verbose` are read and
+    /// ignored, as tc does).
+    pub pinned: bool,
 }
 
 /// Where classic BPF instructions come from.
@@ -305,12 +309,12 @@ fn parse_object(mode: &str, w: &mut Words<'_>, bpf: &mut BpfArgs) -> CliResult<(
         bpf.bytecode = Some(BytecodeSource::File(w.value()?.to_string()));
         return Ok(());
     }
-    if !(matches(mode, "object-file") || mode == "obj") {
-        if matches(mode, "object-pinned") || matches(mode, "pinned") || matches(mode, "fd") {
-            return Err(CliError::usage(format!(
-                "\"{mode}\": attaching a pinned program is not supported by rtc yet."
-            )));
-        }
+    // `obj` is a prefix of both `object-file` and `object-pinned`: tc tries the
+    // object file first.
+    let file = matches(mode, "object-file") || mode == "obj";
+    let pinned =
+        !file && (matches(mode, "object-pinned") || matches(mode, "pinned") || matches(mode, "fd"));
+    if !(file || pinned) {
         return Err(CliError::usage(format!("What mode is \"{mode}\"?")));
     }
     let file = w.value()?.to_string();
@@ -319,6 +323,7 @@ fn parse_object(mode: &str, w: &mut Words<'_>, bpf: &mut BpfArgs) -> CliResult<(
         section: None,
         program: None,
         verbose: false,
+        pinned,
     };
     if w.peek()
         .is_some_and(|x| matches(x, "section") || x == "sec")

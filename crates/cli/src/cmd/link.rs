@@ -75,7 +75,21 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
         }
         XdpAction::Object(source) => {
             let object = session.object(&source.file).map_err(ip_exit)?;
-            let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
+            let named = match (&source.section, &source.program) {
+                // `program P` without `sec`: found by name in any section, as libbpf does.
+                (None, Some(function)) => {
+                    Some(super::filter::section_of(&object, function).ok_or_else(|| {
+                        ip_exit(CliError::failed(format!(
+                            "object file doesn't contain prog {function}"
+                        )))
+                    })?)
+                }
+                _ => None,
+            };
+            let section = named
+                .as_deref()
+                .or(source.section.as_deref())
+                .unwrap_or(DEFAULT_SECTION);
             let loaded = load_program_with(
                 &object,
                 &ProgramRequest {
