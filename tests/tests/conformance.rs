@@ -73,6 +73,7 @@ const ICMP_IN: &str =
     "filter add dev DEV ingress pref 20 handle 2 protocol ip bpf da obj OBJ:drop-icmp sec ingress";
 const BLOCKS: &str = "qdisc add dev DEV ingress_block 5 egress_block 6 clsact";
 const BLOCK_ARP: &str = "filter add block 5 pref 10 bpf da obj OBJ:drop-arp sec ingress";
+const CHAIN5: &str = "chain add dev DEV ingress chain 5";
 const EGRESS_CHAIN: &str =
     "filter add dev DEV egress chain 1 pref 5 bpf da obj OBJ:egress sec egress";
 
@@ -736,6 +737,68 @@ const ROWS: &[Row] = &[
         "filter add dev DEV ingress bpf skip_sw da obj OBJ:drop-arp sec ingress",
         Expect::SameExitAndState(LOAD_STDERR),
     ),
+    // chains
+    row("chain add", &[CLSACT], "chain add dev DEV ingress chain 5"),
+    row("chain add twice", &[CLSACT, CHAIN5], CHAIN5),
+    row(
+        "chain add bpf template",
+        &[CLSACT],
+        "chain add dev DEV egress chain 3 bpf da obj OBJ:drop-arp sec ingress",
+    ),
+    row(
+        "chain show",
+        &[CLSACT, CHAIN5, EGRESS_CHAIN],
+        "chain show dev DEV ingress",
+    ),
+    row(
+        "chain show -j -p",
+        &[CLSACT, CHAIN5, EGRESS_CHAIN],
+        "-j -p chain show dev DEV egress",
+    ),
+    row(
+        "chain show one chain",
+        &[CLSACT, CHAIN5],
+        "chain show dev DEV ingress chain 5",
+    ),
+    row(
+        "chain get",
+        &[CLSACT, CHAIN5],
+        "chain get dev DEV ingress chain 5",
+    ),
+    row(
+        "chain get without parent",
+        &[CLSACT, CHAIN5],
+        "chain get dev DEV chain 5",
+    ),
+    row(
+        "chain del",
+        &[CLSACT, CHAIN5],
+        "chain del dev DEV ingress chain 5",
+    ),
+    row(
+        "chain del absent",
+        &[CLSACT],
+        "chain del dev DEV ingress chain 7",
+    ),
+    row(
+        "chain show block",
+        &[BLOCKS, "chain add block 5 chain 2"],
+        "chain show block 5",
+    ),
+    row("chain show missing block", &[BLOCKS], "chain show block 9"),
+    row(
+        "filter show missing block",
+        &[BLOCKS],
+        "filter show block 9",
+    ),
+    row("chain help", &[], "chain help"),
+    row("chain unknown verb", &[], "chain frob"),
+    row_with(
+        "batch missing object",
+        &[],
+        "-b BATCH:qdisc add dev DEV clsact|filter add dev DEV ingress bpf da obj /nonexistent/x.o sec ingress|filter show dev DEV ingress",
+        Expect::SameExitAndState(LOAD_STDERR),
+    ),
     row_with(
         "legacy maps section",
         &[CLSACT],
@@ -832,6 +895,8 @@ fn state(ns: &Netns) -> String {
         vec!["-d", "-j", "qdisc", "show", "dev", DEV],
         vec!["-d", "-j", "filter", "show", "dev", DEV, "ingress"],
         vec!["-d", "-j", "filter", "show", "dev", DEV, "egress"],
+        vec!["-j", "chain", "show", "dev", DEV, "ingress"],
+        vec!["-j", "chain", "show", "dev", DEV, "egress"],
     ] {
         let run = ns.tc(&args);
         out.push_str(&format!(

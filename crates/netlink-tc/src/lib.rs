@@ -45,6 +45,7 @@
 
 pub mod attr;
 pub mod bpf_link;
+pub mod chain;
 pub mod error;
 pub mod explain;
 pub mod filter;

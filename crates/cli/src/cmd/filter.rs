@@ -46,7 +46,11 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
 }
 
 /// The request fields every filter verb shares.
-fn base_spec(args: &FilterArgs, ifindex: u32, parent: Option<u32>) -> CliResult<FilterSpec> {
+pub(crate) fn base_spec(
+    args: &FilterArgs,
+    ifindex: u32,
+    parent: Option<u32>,
+) -> CliResult<FilterSpec> {
     let handle = match (&args.handle, args.kind.as_deref()) {
         (Some(_), None) => {
             return Err(CliError::usage(
@@ -75,7 +79,7 @@ fn base_spec(args: &FilterArgs, ifindex: u32, parent: Option<u32>) -> CliResult<
 
 /// The device index and parent of a request: a shared block travels as the magic
 /// ifindex with the block index in the parent field (`tcm_block_index`).
-fn target(args: &FilterArgs) -> CliResult<(u32, Option<u32>)> {
+pub(crate) fn target(args: &FilterArgs) -> CliResult<(u32, Option<u32>)> {
     match args.block {
         Some(block) => Ok((netlink_tc::handle::IFINDEX_MAGIC_BLOCK, Some(block))),
         None => Ok((device::optional_ifindex(args.dev.as_deref())?, args.parent)),
@@ -112,7 +116,7 @@ fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<(
 
 /// The code the `bpf` options name (a program loaded from an object, or classic
 /// bytecode) with the attach options; `None` when they name none (e.g. `del ... bpf`).
-fn filter_code(
+pub(crate) fn filter_code(
     session: &mut Session,
     bpf: &BpfArgs,
     offload: Option<u32>,
@@ -187,10 +191,30 @@ pub fn section_of(object: &elf_loader::Object, function: &str) -> Option<String>
         .map(|p| p.section.clone())
 }
 
+/// tc's check before listing a block: some qdisc must use it (exit 1 otherwise).
+pub(crate) fn require_block(session: &mut Session, block: Option<u32>) -> CliResult<()> {
+    let Some(block) = block else {
+        return Ok(());
+    };
+    let qdiscs = session
+        .netlink()?
+        .qdiscs(0)
+        .map_err(|e| CliError::failed(format!("Dump terminated: {e}")))?;
+    let used = qdiscs
+        .items
+        .iter()
+        .any(|q| q.ingress_block == Some(block) || q.egress_block == Some(block));
+    if used {
+        Ok(())
+    } else {
+        Err(CliError::failed(format!("Cannot find block \"{block}\"")))
+    }
+}
+
 /// A program kept open until the kernel holds its own reference to it (only dropped,
 /// never read).
 #[allow(dead_code)]
-enum Held {
+pub(crate) enum Held {
     /// Loaded from an object file.
     Loaded(elf_loader::LoadedProgram),
     /// Opened from its pin.
@@ -212,7 +236,7 @@ fn open_pinned(path: &str) -> CliResult<std::os::fd::OwnedFd> {
 }
 
 /// A kernel refusal of a filter request, worded as tc words it (exit 2).
-fn kernel_error(e: netlink_tc::Error) -> CliError {
+pub(crate) fn kernel_error(e: netlink_tc::Error) -> CliError {
     CliError::kernel(format!("{e}\n{KERNEL_ERROR_TRAILER}"))
 }
 
@@ -246,6 +270,7 @@ fn get(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
 
 fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
     let (ifindex, parent) = target(args)?;
+    require_block(session, args.block)?;
     let spec = FilterDumpSpec {
         ifindex,
         parent: parent.unwrap_or(0),

@@ -1,6 +1,7 @@
 //! One module per tc object: each reads its words (`*_args`) and then does the work.
 
 pub mod bpflink;
+pub mod chain;
 pub mod filter;
 pub mod filter_args;
 pub mod link;
@@ -32,6 +33,8 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
         qdisc::run(session, rest)
     } else if matches(object, "filter") {
         filter::run(session, rest)
+    } else if matches(object, "chain") {
+        chain::run(session, rest)
     } else if matches(object, "link") {
         link::run(session, rest)
     } else if matches(object, "map") {
