@@ -1234,3 +1234,81 @@ fn normalise_masks_only_volatile_numbers() {
     assert_eq!(normalise("ifindex 3 grid 4"), "ifindex 3 grid 4");
     assert_eq!(normalise("\"id\": 4603,"), "\"id\": N,");
 }
+
+/// `map update` of a program array takes bpftool's `value id N | pinned PATH`:
+/// bpftool and rtc fill twin arrays and end with the same slots (the dump shows
+/// each slot's program id) and the same exit codes.
+#[test]
+fn map_update_prog_array_as_bpftool() {
+    if !require_privileged() {
+        return;
+    }
+    let dir = TempDir::new("progarray");
+    let pinned = PinnedProgram::new(dir.path());
+    let mount = dir.path().join("bpffs");
+    let array = |name: &str| mount.join(name).display().to_string();
+    for name in ["by-bpftool", "by-rtc"] {
+        rtc_tests::bpftool(&[
+            "map",
+            "create",
+            &array(name),
+            "type",
+            "prog_array",
+            "key",
+            "4",
+            "value",
+            "4",
+            "entries",
+            "4",
+            "name",
+            "pa",
+        ])
+        .ok("bpftool map create");
+    }
+    let prog = array("cls");
+    let info: serde_json::Value = serde_json::from_str(
+        &rtc_tests::bpftool(&["-j", "prog", "show", "pinned", &prog])
+            .ok("bpftool prog show")
+            .stdout,
+    )
+    .expect("bpftool's JSON");
+    let id = info["id"].to_string();
+    let cases: [&[&str]; 6] = [
+        &["key", "0", "0", "0", "0", "value", "pinned", &prog],
+        &["key", "1", "0", "0", "0", "value", "id", &id, "any"],
+        &["value", "id", &id, "key", "2", "0", "0", "0"],
+        &[
+            "key",
+            "3",
+            "0",
+            "0",
+            "0",
+            "value",
+            "pinned",
+            "/nonexistent/p",
+        ],
+        &["key", "3", "0", "0", "0", "value", "id", "4294967295"],
+        &["key", "3", "0", "0", "0"],
+    ];
+    for case in cases {
+        let run = |tool: fn(&[&str]) -> Run, name: &str| {
+            let map = array(name);
+            let mut args = vec!["map", "update", "pinned", map.as_str()];
+            args.extend_from_slice(case);
+            tool(&args).status
+        };
+        assert_eq!(
+            run(rtc_tests::bpftool, "by-bpftool"),
+            run(rtc, "by-rtc"),
+            "exit code of map update {case:?}"
+        );
+    }
+    let dump = |name: &str| rtc_tests::bpftool(&["map", "dump", "pinned", &array(name)]).stdout;
+    assert_eq!(dump("by-bpftool"), dump("by-rtc"));
+    assert!(
+        dump("by-rtc").contains("Found 3 elements"),
+        "{}",
+        dump("by-rtc")
+    );
+    drop(pinned);
+}
