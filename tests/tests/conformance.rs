@@ -799,6 +799,21 @@ const ROWS: &[Row] = &[
         "-b BATCH:qdisc add dev DEV clsact|filter add dev DEV ingress bpf da obj /nonexistent/x.o sec ingress|filter show dev DEV ingress",
         Expect::SameExitAndState(LOAD_STDERR),
     ),
+    // exec
+    row("exec without kind", &[], "exec"),
+    row("exec help", &[], "exec help"),
+    row("exec bpf help", &[], "exec bpf help"),
+    row("exec unknown kind", &[], "exec foo"),
+    row(
+        "exec bpf graft incomplete",
+        &[],
+        "exec bpf graft /nonexistent/map",
+    ),
+    row(
+        "exec bpf graft missing map",
+        &[],
+        "exec bpf graft /nonexistent/map key 0 pinned PINNED",
+    ),
     row_with(
         "legacy maps section",
         &[CLSACT],
@@ -1311,4 +1326,148 @@ fn map_update_prog_array_as_bpftool() {
         dump("by-rtc")
     );
     drop(pinned);
+}
+
+/// The program ids in a pinned program array, by key (`bpftool -j map dump`).
+fn slots(map: &std::path::Path) -> Vec<(u64, String)> {
+    let dump = rtc_tests::bpftool(&["-j", "map", "dump", "pinned", &map.display().to_string()])
+        .ok("bpftool map dump");
+    let entries: serde_json::Value = serde_json::from_str(&dump.stdout).expect("bpftool's JSON");
+    entries
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|e| {
+                    let id = e["formatted"]["value"].as_u64().unwrap_or(0);
+                    let prog = rtc_tests::prog_info(id);
+                    (
+                        e["formatted"]["key"].as_u64().unwrap_or(u64::MAX),
+                        format!("{} {}", prog["name"], prog["tag"]),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `exec bpf graft`: tc and rtc each fill their own pinned program array (made by
+/// tc loading tail-call-btf.o under a bpffs of their own, `TC_BPF_MNT`); exit codes,
+/// the lines they print (tc 6.1's "unable to find map id" noise aside) and the
+/// programs in the slots are the same.
+#[test]
+fn exec_bpf_graft_as_tc() {
+    if !require_privileged() {
+        return;
+    }
+    let dir = TempDir::new("graft");
+    let obj = bpf_obj_arg("tail-call-btf");
+    let twins = [("tc", twin()), ("rtc", twin())];
+    let mut mounts = Vec::new();
+    for (name, ns) in &twins {
+        let mount = dir.path().join(name);
+        std::fs::create_dir_all(&mount).expect("mount point");
+        rtc_tests::run("mount", &["-t", "bpf", "bpf", &mount.display().to_string()])
+            .ok("mount a bpffs");
+        let env = [("TC_BPF_MNT".to_string(), mount.display().to_string())];
+        ns.tc(&["qdisc", "add", "dev", DEV, "clsact"]).ok("clsact");
+        rtc_tests::run_env(
+            "tc",
+            &[
+                "-n",
+                ns.name(),
+                "filter",
+                "add",
+                "dev",
+                DEV,
+                "ingress",
+                "bpf",
+                "da",
+                "obj",
+                &obj,
+                "sec",
+                "ingress",
+            ],
+            &env,
+        )
+        .ok("tc loads tail-call-btf.o");
+        mounts.push(mount);
+    }
+    let cases: [&[&str]; 7] = [
+        &["obj", &obj, "sec", "1/0"],
+        &["key", "1", "obj", &obj, "sec", "1/0", "type", "cls"],
+        &["obj", &obj, "sec", "ingress"],
+        &["key", "5", "obj", &obj, "sec", "1/0"],
+        &["key", "x", "obj", &obj, "sec", "1/0"],
+        &["obj", &obj, "sec", "1/0", "more", "words"],
+        &[],
+    ];
+    for case in cases {
+        let mut outcomes = Vec::new();
+        for (index, program) in ["tc".to_string(), rtc_tests::rtc_bin().display().to_string()]
+            .iter()
+            .enumerate()
+        {
+            let mount = &mounts[index];
+            let map = mount.join("tc/globals/rtc_jumps_btf").display().to_string();
+            let mut args = vec!["exec", "bpf", "graft", map.as_str()];
+            args.extend_from_slice(case);
+            let env = [("TC_BPF_MNT".to_string(), mount.display().to_string())];
+            let run = rtc_tests::run_env(program, &args, &env);
+            let stderr: Vec<String> = run
+                .stderr
+                .lines()
+                .filter(|l| !l.starts_with("unable to find map id") && !l.starts_with("libbpf:"))
+                .map(|l| l.replace(&mount.display().to_string(), "MOUNT"))
+                .collect();
+            outcomes.push((run.status, run.stdout, stderr));
+        }
+        assert_eq!(outcomes[0], outcomes[1], "exec bpf graft MAP {case:?}");
+    }
+    let (by_tc, by_rtc) = (
+        slots(&mounts[0].join("tc/globals/rtc_jumps_btf")),
+        slots(&mounts[1].join("tc/globals/rtc_jumps_btf")),
+    );
+    assert_eq!(by_tc, by_rtc);
+    assert_eq!(by_rtc.len(), 2, "{by_rtc:?}");
+    drop(twins);
+    for mount in &mounts {
+        let _ = rtc_tests::run("umount", &[&mount.display().to_string()]);
+    }
+}
+
+/// Runs `program exec bpf dbg` in a mount namespace of its own prepared by `setup`
+/// (shell commands), for at most two seconds; returns the exit code and stderr.
+fn dbg_in_mount_ns(program: &str, setup: &str) -> (i32, String) {
+    let script = format!("{setup}; timeout 2 {program} exec bpf dbg");
+    let run = rtc_tests::run("unshare", &["-m", "sh", "-c", &script]);
+    (run.status, run.stderr)
+}
+
+/// `exec bpf dbg` without tracefs says so as tc does; with tracefs (mounted in a
+/// private mount namespace) it streams the trace pipe until stopped.
+#[test]
+fn exec_bpf_dbg_as_tc() {
+    if !require_privileged() {
+        return;
+    }
+    let rtc_bin = rtc_tests::rtc_bin().display().to_string();
+    let absent = "umount -a -t tracefs 2>/dev/null; true";
+    assert_eq!(
+        dbg_in_mount_ns("tc", absent),
+        dbg_in_mount_ns(&rtc_bin, absent)
+    );
+    let present = "mount -t tracefs nodev /sys/kernel/tracing";
+    let (tc_status, tc_err) = dbg_in_mount_ns("tc", present);
+    let (rtc_status, rtc_err) = dbg_in_mount_ns(&rtc_bin, present);
+    assert_eq!(
+        tc_status, 124,
+        "tc streams until timeout stops it: {tc_err}"
+    );
+    assert_eq!(rtc_status, tc_status, "{rtc_err}");
+    assert_eq!(
+        tc_err.lines().next(),
+        rtc_err.lines().next(),
+        "the first line of stderr"
+    );
 }

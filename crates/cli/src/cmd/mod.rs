@@ -2,6 +2,7 @@
 
 pub mod bpflink;
 pub mod chain;
+pub mod exec;
 pub mod filter;
 pub mod filter_args;
 pub mod link;
@@ -35,6 +36,8 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
         filter::run(session, rest)
     } else if matches(object, "chain") {
         chain::run(session, rest)
+    } else if matches(object, "exec") {
+        exec::run(session, rest)
     } else if matches(object, "link") {
         link::run(session, rest)
     } else if matches(object, "map") {
