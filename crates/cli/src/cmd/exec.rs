@@ -59,20 +59,18 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
         return Ok(());
     }
     let mut w = Words::new(rest);
-    while let Some(word) = w.next_word() {
-        if matches(word, "debug") || matches(word, "dbg") {
-            return debug();
-        } else if matches(word, "graft") {
-            return graft(session, &mut w);
-        } else if matches(word, "import") || matches(word, "run") {
-            return Err(CliError::usage(format!(
-                "\"{word}\": handing maps over a UNIX socket is not supported by rtc."
-            )));
-        } else {
-            return Err(CliError::usage(BPF_USAGE));
-        }
+    let word = w.next_word().unwrap_or_default();
+    if matches(word, "debug") || matches(word, "dbg") {
+        debug()
+    } else if matches(word, "graft") {
+        graft(session, &mut w)
+    } else if matches(word, "import") || matches(word, "run") {
+        Err(CliError::usage(format!(
+            "\"{word}\": handing maps over a UNIX socket is not supported by rtc."
+        )))
+    } else {
+        Err(CliError::usage(BPF_USAGE))
     }
-    Ok(())
 }
 
 /// What `graft` reads after the map.
