@@ -1,0 +1,140 @@
+//! Program tags equal tc's: every program section of bpf-src's objects and of the
+//! corpus objects that tc 6.1 loads is attached once by tc and once by rtc (twin
+//! namespaces, each tool with a bpffs of its own), and the tags the kernel computed
+//! are compared. The tag hashes the instructions as loaded, so equal tags mean rtc
+//! laid out subprograms (and rewrote everything else) as libbpf does.
+
+use std::path::{Path, PathBuf};
+
+use rtc_tests::{Netns, TempDir, require_privileged, run_env, tc_filters, workspace_root};
+
+/// The device of the twins.
+const DEV: &str = "tg0";
+
+fn twin() -> Netns {
+    let ns = Netns::new();
+    ns.ip(&["link", "add", DEV, "type", "veth", "peer", "name", "tg1"])
+        .ok("ip link add");
+    ns.tc(&["qdisc", "add", "dev", DEV, "clsact"]).ok("clsact");
+    ns
+}
+
+/// The objects to compare: bpf-src's (built into target/bpf) and the corpus's
+/// little-endian ones.
+fn objects() -> Vec<PathBuf> {
+    let root = workspace_root();
+    let mut objects = Vec::new();
+    for (dir, suffix) in [
+        (root.join("target/bpf"), ".o"),
+        (root.join("target/bpf/core"), ".o"),
+        (root.join("tests/corpus/cilium-ebpf"), "-el.elf"),
+    ] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().ends_with(suffix))
+            .collect();
+        found.sort();
+        objects.extend(found);
+    }
+    objects
+}
+
+/// The sections of `path` that hold programs, in file order.
+fn program_sections(path: &Path) -> Vec<String> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    let Ok(object) = elf_loader::Object::parse(&bytes) else {
+        return Vec::new();
+    };
+    let mut sections: Vec<String> = Vec::new();
+    for program in object.programs() {
+        if !sections.contains(&program.section) {
+            sections.push(program.section.clone());
+        }
+    }
+    sections
+}
+
+/// Attaches `obj`'s section `sec` with `tool` in `ns`; the tag of the program
+/// attached, or `None` when the tool refused.
+fn tag(ns: &Netns, tool: &str, mount: &Path, obj: &Path, sec: &str) -> Option<String> {
+    let _ = ns.tc(&["filter", "del", "dev", DEV, "ingress"]);
+    let env = [("TC_BPF_MNT".to_string(), mount.display().to_string())];
+    let obj = obj.display().to_string();
+    let run = run_env(
+        tool,
+        &[
+            "-n",
+            ns.name(),
+            "filter",
+            "add",
+            "dev",
+            DEV,
+            "ingress",
+            "bpf",
+            "da",
+            "obj",
+            &obj,
+            "sec",
+            sec,
+        ],
+        &env,
+    );
+    if !run.success() {
+        return None;
+    }
+    let filters = tc_filters(ns, DEV, "ingress");
+    filters
+        .iter()
+        .find_map(|f| f["options"]["prog"]["tag"].as_str().map(String::from))
+}
+
+#[test]
+fn tags_equal_tcs() {
+    if !require_privileged() {
+        return;
+    }
+    let dir = TempDir::new("tags");
+    let rtc_bin = rtc_tests::rtc_bin().display().to_string();
+    let mut mounts = Vec::new();
+    for name in ["tc", "rtc"] {
+        let mount = dir.path().join(name);
+        std::fs::create_dir_all(&mount).expect("mount point");
+        rtc_tests::run("mount", &["-t", "bpf", "bpf", &mount.display().to_string()])
+            .ok("mount a bpffs");
+        mounts.push(mount);
+    }
+    let (ns_tc, ns_rtc) = (twin(), twin());
+    let mut compared = 0;
+    let mut differ = Vec::new();
+    for obj in objects() {
+        for sec in program_sections(&obj) {
+            let Some(by_tc) = tag(&ns_tc, "tc", &mounts[0], &obj, &sec) else {
+                continue;
+            };
+            let by_rtc = tag(&ns_rtc, &rtc_bin, &mounts[1], &obj, &sec);
+            compared += 1;
+            if by_rtc.as_deref() != Some(by_tc.as_str()) {
+                differ.push(format!(
+                    "{} sec {sec}: tc {by_tc}, rtc {by_rtc:?}",
+                    obj.display()
+                ));
+            }
+        }
+    }
+    drop((ns_tc, ns_rtc));
+    for mount in &mounts {
+        let _ = rtc_tests::run("umount", &[&mount.display().to_string()]);
+    }
+    println!(
+        "tags: {compared} programs loaded by tc compared, {} differ",
+        differ.len()
+    );
+    assert!(compared >= 10, "too few programs compared: {compared}");
+    assert!(differ.is_empty(), "tags differ:\n{}", differ.join("\n"));
+}
