@@ -2,7 +2,9 @@
 //! corpus objects that tc 6.1 loads is attached once by tc and once by rtc (twin
 //! namespaces, each tool with a bpffs of its own), and the tags the kernel computed
 //! are compared. The tag hashes the instructions as loaded, so equal tags mean rtc
-//! laid out subprograms (and rewrote everything else) as libbpf does.
+//! laid out subprograms (and rewrote everything else) as libbpf does. After each
+//! load the pins in both bpffs are compared too: like libbpf, rtc creates every map
+//! of an object and pins each that asks to be, used by the program or not.
 
 use std::path::{Path, PathBuf};
 
@@ -94,6 +96,27 @@ fn tag(ns: &Netns, tool: &str, mount: &Path, obj: &Path, sec: &str) -> Option<St
         .find_map(|f| f["options"]["prog"]["tag"].as_str().map(String::from))
 }
 
+/// The files under `mount`, relative to it, sorted.
+fn pins(mount: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut dirs = vec![mount.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if let Ok(rel) = path.strip_prefix(mount) {
+                found.push(rel.display().to_string());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 #[test]
 fn tags_equal_tcs() {
     if !require_privileged() {
@@ -119,6 +142,13 @@ fn tags_equal_tcs() {
             };
             let by_rtc = tag(&ns_rtc, &rtc_bin, &mounts[1], &obj, &sec);
             compared += 1;
+            let (pins_tc, pins_rtc) = (pins(&mounts[0]), pins(&mounts[1]));
+            if pins_tc != pins_rtc {
+                differ.push(format!(
+                    "{} sec {sec}: pins tc {pins_tc:?}, rtc {pins_rtc:?}",
+                    obj.display()
+                ));
+            }
             if by_rtc.as_deref() != Some(by_tc.as_str()) {
                 differ.push(format!(
                     "{} sec {sec}: tc {by_tc}, rtc {by_rtc:?}",
