@@ -73,6 +73,7 @@ const ICMP_IN: &str =
     "filter add dev DEV ingress pref 20 handle 2 protocol ip bpf da obj OBJ:drop-icmp sec ingress";
 const BLOCKS: &str = "qdisc add dev DEV ingress_block 5 egress_block 6 clsact";
 const BLOCK_ARP: &str = "filter add block 5 pref 10 bpf da obj OBJ:drop-arp sec ingress";
+const XDP_PASS: &str = "IP link set dev DEV xdpgeneric obj OBJ:xdp-pass";
 const CHAIN5: &str = "chain add dev DEV ingress chain 5";
 const EGRESS_CHAIN: &str =
     "filter add dev DEV egress chain 1 pref 5 bpf da obj OBJ:egress sec egress";
@@ -814,6 +815,28 @@ const ROWS: &[Row] = &[
         &[],
         "exec bpf graft /nonexistent/map key 0 pinned PINNED",
     ),
+    // ip link show -d
+    row("ip -d link show", &[], "IP -d link show dev DEV"),
+    row(
+        "ip -d link show with XDP",
+        &[XDP_PASS],
+        "IP -d link show dev DEV",
+    ),
+    row(
+        "ip -d -j link show with XDP",
+        &[XDP_PASS],
+        "IP -d -j link show dev DEV",
+    ),
+    row(
+        "ip -d -j -p link show with native XDP",
+        &["IP link set dev DEV xdpdrv obj OBJ:xdp-pass"],
+        "IP -d -j -p link show dev DEV",
+    ),
+    row(
+        "ip -d link show with native XDP",
+        &["IP link set dev DEV xdpdrv obj OBJ:xdp-pass"],
+        "IP -d link show dev DEV",
+    ),
     row_with(
         "legacy maps section",
         &[CLSACT],
@@ -896,8 +919,22 @@ fn expand(line: &str, batch_dir: &std::path::Path, tag: &str) -> Vec<String> {
 /// A twin: a namespace with the device under test.
 fn twin() -> Netns {
     let ns = Netns::new();
-    ns.ip(&["link", "add", DEV, "type", "veth", "peer", "name", "sv1"])
-        .ok("ip link add");
+    // Fixed addresses: `ip link show` prints them, and the twins must look alike.
+    ns.ip(&[
+        "link",
+        "add",
+        DEV,
+        "address",
+        "02:00:00:00:5e:01",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "sv1",
+        "address",
+        "02:00:00:00:5e:02",
+    ])
+    .ok("ip link add");
     ns.ip(&["link", "set", DEV, "up"]).ok("ip link set up");
     ns
 }
@@ -978,10 +1015,20 @@ struct Outcome {
 fn run_row(index: usize, row: &Row, batch_dir: &std::path::Path) -> Outcome {
     let (ns_tc, ns_rtc) = (twin(), twin());
     for setup in row.setup {
+        // `IP ...`: a setup step with the real ip.
+        let (setup, with_ip) = match setup.strip_prefix("IP ") {
+            Some(rest) => (rest, true),
+            None => (*setup, false),
+        };
         let words = expand(setup, batch_dir, "setup");
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        ns_tc.tc(&words).ok("setup with tc");
-        ns_rtc.tc(&words).ok("setup with tc");
+        for ns in [&ns_tc, &ns_rtc] {
+            if with_ip {
+                ns.ip(&words).ok("setup with ip");
+            } else {
+                ns.tc(&words).ok("setup with tc");
+            }
+        }
     }
     let (command, oracle): (&str, fn(&[&str]) -> Run) = match row.command.strip_prefix("IP ") {
         Some(command) => (command, ip),

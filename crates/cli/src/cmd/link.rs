@@ -24,7 +24,7 @@ use crate::device;
 use crate::error::{CliError, CliResult, EXIT_USAGE};
 use crate::object::{ProgramRequest, load_program_with};
 use crate::session::Session;
-use crate::show::link::{LinkEntry, decode_link, render_links};
+use crate::show::link::{LinkEntry, decode_link, render_links_detailed};
 
 /// ip's default section for `xdp obj FILE` without `sec`.
 const DEFAULT_SECTION: &str = "prog";
@@ -313,11 +313,12 @@ fn attached_at(link: &LinkXdp, mode: XdpMode) -> Option<u32> {
 }
 
 fn show(session: &mut Session, args: &ShowArgs) -> CliResult<()> {
-    if session.options.stats > 0 || session.options.details > 0 {
+    if session.options.stats > 0 {
         return Err(CliError::usage(
-            "rtc link show: -s and -d are not supported yet; use ip for statistics and details.",
+            "rtc link show: -s is not supported yet; use ip for statistics.",
         ));
     }
+    let details = session.options.details > 0;
     let (json, pretty) = (session.options.json, session.options.pretty);
     let netlink = session.netlink()?;
     let links = match &args.dev {
@@ -341,11 +342,12 @@ fn show(session: &mut Session, args: &ShowArgs) -> CliResult<()> {
             links
         }
     };
-    let text = render_links(
+    let text = render_links_detailed(
         &links,
         args.up,
         json,
         pretty,
+        details,
         &mut SystemLookup::new(netlink),
     );
     crate::output::print(&text)

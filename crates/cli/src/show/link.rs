@@ -38,8 +38,29 @@ const IFLA_NEW_IFINDEX: u16 = 49;
 const IFLA_PROP_LIST: u16 = 52;
 const IFLA_ALT_IFNAME: u16 = 53;
 const IFLA_PERM_ADDRESS: u16 = 54;
+const IFLA_LINKINFO: u16 = 18;
+const IFLA_AF_SPEC: u16 = 26;
+const IFLA_PROMISCUITY: u16 = 30;
+const IFLA_NUM_TX_QUEUES: u16 = 31;
+const IFLA_NUM_RX_QUEUES: u16 = 32;
+const IFLA_GSO_MAX_SEGS: u16 = 40;
+const IFLA_GSO_MAX_SIZE: u16 = 41;
+const IFLA_MIN_MTU: u16 = 50;
+const IFLA_MAX_MTU: u16 = 51;
+const IFLA_GRO_MAX_SIZE: u16 = 58;
+const IFLA_TSO_MAX_SIZE: u16 = 59;
+const IFLA_TSO_MAX_SEGS: u16 = 60;
+const IFLA_ALLMULTI: u16 = 61;
+/// `IFLA_INFO_KIND` inside `IFLA_LINKINFO`.
+const IFLA_INFO_KIND: u16 = 1;
+/// `AF_INET6` inside `IFLA_AF_SPEC`.
+const AF_INET6: u16 = 10;
+/// `IFLA_INET6_ADDR_GEN_MODE` inside `IFLA_AF_SPEC`'s `AF_INET6`.
+const IFLA_INET6_ADDR_GEN_MODE: u16 = 8;
+/// The names ip gives `IN6_ADDR_GEN_MODE_*`.
+const ADDR_GEN_MODES: [&str; 4] = ["eui64", "none", "stable_secret", "random"];
 /// One past the highest attribute read here.
-const IFLA_TABLE_SIZE: usize = 55;
+const IFLA_TABLE_SIZE: usize = 62;
 
 /// `IFF_UP`.
 pub const IFF_UP: u32 = 0x1;
@@ -219,7 +240,31 @@ pub struct LinkEntry {
     pub alias: Option<String>,
     /// The `IFLA_ALT_IFNAME`s of `IFLA_PROP_LIST`, in order.
     pub altnames: Vec<String>,
+    /// What `ip -d` adds, in its order: `IFLA_PROMISCUITY`, `IFLA_ALLMULTI`,
+    /// `IFLA_MIN_MTU`, `IFLA_MAX_MTU`.
+    pub details: [Option<u32>; 4],
+    /// `IFLA_INFO_KIND` of `IFLA_LINKINFO` (`veth`, ...).
+    pub info_kind: Option<String>,
+    /// Whether `IFLA_LINKINFO` was present.
+    pub has_linkinfo: bool,
+    /// `IFLA_INET6_ADDR_GEN_MODE` of `IFLA_AF_SPEC`.
+    pub addr_gen_mode: Option<u8>,
+    /// `IFLA_NUM_TX_QUEUES`, `IFLA_NUM_RX_QUEUES`, `IFLA_GSO_MAX_SIZE`,
+    /// `IFLA_GSO_MAX_SEGS`, `IFLA_TSO_MAX_SIZE`, `IFLA_TSO_MAX_SEGS`,
+    /// `IFLA_GRO_MAX_SIZE`, in ip's order.
+    pub queues: [Option<u32>; 7],
 }
+
+/// The `-d` fields after the link-kind line: JSON key and text word.
+const QUEUE_FIELDS: [(&str, &str); 7] = [
+    ("num_tx_queues", "numtxqueues"),
+    ("num_rx_queues", "numrxqueues"),
+    ("gso_max_size", "gso_max_size"),
+    ("gso_max_segs", "gso_max_segs"),
+    ("tso_max_size", "tso_max_size"),
+    ("tso_max_segs", "tso_max_segs"),
+    ("gro_max_size", "gro_max_size"),
+];
 
 /// Reads one link message (header included).
 pub fn decode_link(bytes: &[u8]) -> Result<LinkEntry, DecodeError> {
@@ -260,7 +305,49 @@ pub fn decode_link(bytes: &[u8]) -> Result<LinkEntry, DecodeError> {
             }
         }
     }
+    let mut info_kind = None;
+    if let Some(info) = attrs.get(IFLA_LINKINFO) {
+        for attr in info.nested() {
+            let attr = attr?;
+            if attr.kind == IFLA_INFO_KIND {
+                info_kind = Some(attr.string());
+            }
+        }
+    }
+    let mut addr_gen_mode = None;
+    if let Some(spec) = attrs.get(IFLA_AF_SPEC) {
+        for family in spec.nested() {
+            let family = family?;
+            if family.kind != AF_INET6 {
+                continue;
+            }
+            for attr in family.nested() {
+                let attr = attr?;
+                if attr.kind == IFLA_INET6_ADDR_GEN_MODE {
+                    addr_gen_mode = Some(attr.u8("IFLA_INET6_ADDR_GEN_MODE")?);
+                }
+            }
+        }
+    }
     Ok(LinkEntry {
+        details: [
+            u32_of(IFLA_PROMISCUITY, "IFLA_PROMISCUITY")?,
+            u32_of(IFLA_ALLMULTI, "IFLA_ALLMULTI")?,
+            u32_of(IFLA_MIN_MTU, "IFLA_MIN_MTU")?,
+            u32_of(IFLA_MAX_MTU, "IFLA_MAX_MTU")?,
+        ],
+        has_linkinfo: attrs.get(IFLA_LINKINFO).is_some(),
+        info_kind,
+        addr_gen_mode,
+        queues: [
+            u32_of(IFLA_NUM_TX_QUEUES, "IFLA_NUM_TX_QUEUES")?,
+            u32_of(IFLA_NUM_RX_QUEUES, "IFLA_NUM_RX_QUEUES")?,
+            u32_of(IFLA_GSO_MAX_SIZE, "IFLA_GSO_MAX_SIZE")?,
+            u32_of(IFLA_GSO_MAX_SEGS, "IFLA_GSO_MAX_SEGS")?,
+            u32_of(IFLA_TSO_MAX_SIZE, "IFLA_TSO_MAX_SIZE")?,
+            u32_of(IFLA_TSO_MAX_SEGS, "IFLA_TSO_MAX_SEGS")?,
+            u32_of(IFLA_GRO_MAX_SIZE, "IFLA_GRO_MAX_SIZE")?,
+        ],
         msg_type: kind,
         ifindex: info.index,
         device_type: info.device_type,
@@ -302,6 +389,7 @@ pub trait LinkResolve {
 
 /// The output of `ip [-j [-p]] link show ...` for these links; `only_up` is the
 /// `up` filter.
+#[cfg(test)]
 pub fn render_links(
     links: &[LinkEntry],
     only_up: bool,
@@ -309,7 +397,20 @@ pub fn render_links(
     pretty: bool,
     resolve: &mut dyn LinkResolve,
 ) -> String {
+    render_links_detailed(links, only_up, json, pretty, false, resolve)
+}
+
+/// [`render_links`], with `ip -d`'s details when `details`.
+pub fn render_links_detailed(
+    links: &[LinkEntry],
+    only_up: bool,
+    json: bool,
+    pretty: bool,
+    details: bool,
+    resolve: &mut dyn LinkResolve,
+) -> String {
     let mut out = Out::new(json, pretty);
+    out.details = details;
     for link in links {
         if only_up && link.flags & IFF_UP == 0 {
             continue;
@@ -400,6 +501,9 @@ fn print_link(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve) {
         out.json_bool("proto_down", true);
         out.text(" protodown on ");
     }
+    if out.details {
+        print_details(out, link);
+    }
     if let Some(alias) = &link.alias {
         out.text("\n    ");
         out.string("ifalias", alias, &format!("alias {alias}"));
@@ -481,6 +585,44 @@ fn print_flags(out: &mut Out, flags: u32, lower_down: bool) {
     }
     out.close_array();
     out.text("> ");
+}
+
+/// What `ip -d` adds after the addresses (`print_linkinfo`'s `show_details` part).
+fn print_details(out: &mut Out, link: &LinkEntry) {
+    let [promiscuity, allmulti, min_mtu, max_mtu] = link.details;
+    for (value, key, text) in [
+        (promiscuity, "promiscuity", " promiscuity "),
+        (allmulti, "allmulti", " allmulti "),
+        (min_mtu, "min_mtu", "minmtu "),
+        (max_mtu, "max_mtu", "maxmtu "),
+    ] {
+        if let Some(value) = value {
+            out.uint(key, u64::from(value), &format!("{text}{value} "));
+        }
+    }
+    if link.has_linkinfo {
+        out.open_object(Some("linkinfo"));
+        if let Some(kind) = &link.info_kind {
+            out.text("\n");
+            out.string("info_kind", kind, &format!("    {kind} "));
+        }
+        out.close_object();
+    }
+    if let Some(mode) = link.addr_gen_mode {
+        let name = ADDR_GEN_MODES
+            .get(usize::from(mode))
+            .map_or_else(|| format!("{mode:#x}"), |n| (*n).to_string());
+        out.string(
+            "inet6_addr_gen_mode",
+            &name,
+            &format!("addrgenmode {name} "),
+        );
+    }
+    for (value, (key, word)) in link.queues.iter().zip(QUEUE_FIELDS) {
+        if let Some(value) = value {
+            out.uint(key, u64::from(*value), &format!("{word} {value} "));
+        }
+    }
 }
 
 /// The mode word after the MTU (`xdp_dump` without details), or the `xdp` JSON
@@ -567,6 +709,27 @@ fn print_prog(out: &mut Out, id: u32, resolve: &mut dyn LinkResolve) {
         if prog.jited {
             out.text("jited ");
         }
+        if out.details {
+            if prog.load_time != 0 {
+                out.uint(
+                    "load_time",
+                    prog.load_time,
+                    &format!("load_time {} ", prog.load_time),
+                );
+                out.uint(
+                    "created_by_uid",
+                    u64::from(prog.created_by_uid),
+                    &format!("created_by_uid {} ", prog.created_by_uid),
+                );
+            }
+            if prog.btf_id != 0 {
+                out.uint(
+                    "btf_id",
+                    u64::from(prog.btf_id),
+                    &format!("btf_id {} ", prog.btf_id),
+                );
+            }
+        }
     }
     out.close_object();
 }
@@ -652,6 +815,8 @@ fn index_to_name(ifindex: u32, resolve: &mut dyn LinkResolve) -> String {
 struct Out {
     text: String,
     json: Option<JsonWriter>,
+    /// `-d`: details.
+    details: bool,
 }
 
 impl Out {
@@ -663,6 +828,7 @@ impl Out {
         });
         Out {
             text: String::new(),
+            details: false,
             json,
         }
     }
