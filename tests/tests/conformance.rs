@@ -837,6 +837,19 @@ const ROWS: &[Row] = &[
         &["IP link set dev DEV xdpdrv obj OBJ:xdp-pass"],
         "IP -d link show dev DEV",
     ),
+    row("ip -s link show", &[], "IP -s link show dev DEV"),
+    row("ip -s -s link show", &[], "IP -s -s link show dev DEV"),
+    row("ip -s -j link show", &[], "IP -s -j link show dev DEV"),
+    row(
+        "ip -s -s -d -j -p link show with XDP",
+        &[XDP_PASS],
+        "IP -s -s -d -j -p link show dev DEV",
+    ),
+    row(
+        "ip -s -d link show with XDP",
+        &[XDP_PASS],
+        "IP -s -d link show dev DEV",
+    ),
     row_with(
         "legacy maps section",
         &[CLSACT],

@@ -313,12 +313,10 @@ fn attached_at(link: &LinkXdp, mode: XdpMode) -> Option<u32> {
 }
 
 fn show(session: &mut Session, args: &ShowArgs) -> CliResult<()> {
-    if session.options.stats > 0 {
-        return Err(CliError::usage(
-            "rtc link show: -s is not supported yet; use ip for statistics.",
-        ));
-    }
-    let details = session.options.details > 0;
+    let details = (
+        session.options.details > 0,
+        session.options.stats.min(2) as u8,
+    );
     let (json, pretty) = (session.options.json, session.options.pretty);
     let netlink = session.netlink()?;
     let links = match &args.dev {
