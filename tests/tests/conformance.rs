@@ -629,6 +629,12 @@ const ROWS: &[Row] = &[
         "filter add dev DEV ingress help",
     ),
     row("qdisc show help", &[], "qdisc show help"),
+    row(
+        "filter show help, then a wrong word",
+        &[CLSACT],
+        "filter show help help nosuch",
+    ),
+    row("qdisc add help", &[], "qdisc add dev DEV help"),
     // shared blocks
     row(
         "qdisc add shared blocks",

@@ -37,6 +37,9 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
         )));
     };
     let args = FilterArgs::parse(verb, rest)?;
+    for _ in 0..args.help_asked {
+        crate::output::eprintln(super::filter_args::USAGE);
+    }
     let (ifindex, parent) = target(&args)?;
     if let Some(e) = &args.options_error {
         return Err(e.clone());

@@ -35,6 +35,9 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
     };
     let verb = FilterVerb::parse(verb)?;
     let args = FilterArgs::parse(verb, rest)?;
+    for _ in 0..args.help_asked {
+        crate::output::eprintln(super::filter_args::USAGE);
+    }
     match verb {
         FilterVerb::Show => show(session, &args),
         FilterVerb::Get => get(session, &args),

@@ -121,6 +121,9 @@ pub struct FilterArgs {
     /// Why the kind's own options could not be read. tc runs the kind's parser only
     /// after it found the device, so this is reported after the device lookup.
     pub options_error: Option<CliError>,
+    /// How many `help`s are among the words of `show`: tc prints its usage for each
+    /// and goes on listing.
+    pub help_asked: usize,
 }
 
 /// The classifier kinds tc 6.1 has a parser for; rtc implements only `bpf` of them.
@@ -146,6 +149,7 @@ impl FilterArgs {
             kind: None,
             bpf: None,
             options_error: None,
+            help_asked: 0,
         };
         let mut w = Words::new(words);
         while let Some(word) = w.next_word() {
@@ -202,6 +206,7 @@ impl FilterArgs {
                         .ok_or_else(|| invalid("invalid chain index value", value))?;
                     set_once(&mut args.chain, "chain", value, chain)?;
                 }
+                _ if matches(word, "help") && verb == FilterVerb::Show => args.help_asked += 1,
                 _ if matches(word, "help") => return Err(help()),
                 kind if verb != FilterVerb::Show => {
                     args.kind = Some(kind.to_string());
@@ -222,8 +227,10 @@ impl FilterArgs {
                     break;
                 }
                 other => {
+                    // A `help` before was printed by tc as it went.
+                    let usage = format!("{USAGE}\n").repeat(args.help_asked);
                     return Err(CliError::usage(format!(
-                        " What is \"{other}\"? Try \"tc filter help\""
+                        "{usage} What is \"{other}\"? Try \"tc filter help\""
                     )));
                 }
             }
