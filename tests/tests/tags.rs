@@ -168,3 +168,79 @@ fn tags_equal_tcs() {
     assert!(compared >= 10, "too few programs compared: {compared}");
     assert!(differ.is_empty(), "tags differ:\n{}", differ.join("\n"));
 }
+
+/// A map the program does not use is still created, so a pin of that name with
+/// another definition fails the load, with tc as with rtc (exit 1); rtc names the
+/// map and the fields that differ, and leaves no pin of the other map behind.
+#[test]
+fn a_mismatching_pin_of_an_unused_map_is_refused_by_name() {
+    if !require_privileged() {
+        return;
+    }
+    let dir = TempDir::new("pin-mismatch");
+    let obj = workspace_root().join("target/bpf/pin-all.o");
+    let ns = twin();
+    let mut outcomes = Vec::new();
+    for (name, tool) in [
+        ("tc", "tc".to_string()),
+        ("rtc", rtc_tests::rtc_bin().display().to_string()),
+    ] {
+        let mount = dir.path().join(name);
+        std::fs::create_dir_all(&mount).expect("mount point");
+        rtc_tests::run("mount", &["-t", "bpf", "bpf", &mount.display().to_string()])
+            .ok("mount a bpffs");
+        std::fs::create_dir_all(mount.join("tc/globals")).expect("globals");
+        let pin = mount
+            .join("tc/globals/rtc_pin_config")
+            .display()
+            .to_string();
+        rtc_tests::bpftool(&[
+            "map",
+            "create",
+            &pin,
+            "type",
+            "array",
+            "key",
+            "4",
+            "value",
+            "4",
+            "entries",
+            "1",
+            "name",
+            "rtc_pin_config",
+        ])
+        .ok("bpftool map create");
+        let env = [("TC_BPF_MNT".to_string(), mount.display().to_string())];
+        let run = run_env(
+            &tool,
+            &[
+                "-n",
+                ns.name(),
+                "filter",
+                "add",
+                "dev",
+                DEV,
+                "ingress",
+                "bpf",
+                "da",
+                "obj",
+                &obj.display().to_string(),
+                "sec",
+                "ingress",
+            ],
+            &env,
+        );
+        let left = pins(&mount);
+        let _ = rtc_tests::run("umount", &[&mount.display().to_string()]);
+        outcomes.push((run.status, left, run.stderr));
+    }
+    let (tc_status, tc_pins, _) = &outcomes[0];
+    let (rtc_status, rtc_pins, rtc_err) = &outcomes[1];
+    assert_eq!((tc_status, tc_pins), (rtc_status, rtc_pins));
+    assert_eq!(*rtc_status, 1);
+    assert!(
+        rtc_err.contains("map \"rtc_pin_config\"")
+            && rtc_err.contains("max entries 1 pinned vs 16"),
+        "{rtc_err}"
+    );
+}
