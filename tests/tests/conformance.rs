@@ -1459,13 +1459,14 @@ fn exec_bpf_graft_as_tc() {
         .ok("tc loads tail-call-btf.o");
         mounts.push(mount);
     }
-    let cases: [&[&str]; 7] = [
+    let cases: [&[&str]; 8] = [
         &["obj", &obj, "sec", "1/0"],
         &["key", "1", "obj", &obj, "sec", "1/0", "type", "cls"],
         &["obj", &obj, "sec", "ingress"],
         &["key", "5", "obj", &obj, "sec", "1/0"],
         &["key", "x", "obj", &obj, "sec", "1/0"],
         &["obj", &obj, "sec", "1/0", "more", "words"],
+        &["obj", &obj, "sec", "nosuch"],
         &[],
     ];
     for case in cases {

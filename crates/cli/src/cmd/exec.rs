@@ -160,7 +160,18 @@ fn graft(session: &mut Session, w: &mut Words<'_>) -> CliResult<()> {
     let program: OwnedFd = if args.source.pinned {
         open(&args.source.file, "program").map_err(|e| with_code(e, EXIT_USAGE))?
     } else {
-        let object = session.object(&args.source.file)?;
+        // tc returns a failed open as -1 and a missing section as -ENOENT.
+        let object = session
+            .object(&args.source.file)
+            .map_err(|e| with_code(e, EXIT_USAGE))?;
+        if !object.programs().iter().any(|p| p.section == section) {
+            return Err(with_code(
+                CliError::failed(format!(
+                    "object file doesn't contain sec {section}"
+                )),
+                errno_exit(2),
+            ));
+        }
         let loaded = load_program(
             &object,
             &ProgramRequest {
