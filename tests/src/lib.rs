@@ -135,6 +135,11 @@ pub fn tc(args: &[&str]) -> Run {
     run("tc", args)
 }
 
+/// Runs the real iproute2 `ip` with `args` (the reference for `rtc link`).
+pub fn ip(args: &[&str]) -> Run {
+    run("ip", args)
+}
+
 /// Runs the real `bpftool` with `args`.
 pub fn bpftool(args: &[&str]) -> Run {
     run("bpftool", args)

@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use rtc_tests::{Netns, Run, TempDir, bpf_obj_arg, require_privileged, rtc, tc};
+use rtc_tests::{Netns, Run, TempDir, bpf_obj_arg, ip, require_privileged, rtc, tc};
 
 /// What of a row's run must match between tc and rtc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +30,8 @@ struct Row {
     name: &'static str,
     /// tc command lines (without `tc -n NS`) run with the real tc in both twins first.
     setup: &'static [&'static str],
-    /// The command under comparison, after `-n NS`.
+    /// The command under comparison, after `-n NS`; `IP ` in front compares with the
+    /// real `ip` instead of tc.
     command: &'static str,
     /// What must match.
     expect: Expect,
@@ -70,6 +71,10 @@ const ARP_IN: &str =
     "filter add dev DEV ingress pref 10 handle 1 bpf da obj OBJ:drop-arp sec ingress";
 const ICMP_IN: &str =
     "filter add dev DEV ingress pref 20 handle 2 protocol ip bpf da obj OBJ:drop-icmp sec ingress";
+const BLOCKS: &str = "qdisc add dev DEV ingress_block 5 egress_block 6 clsact";
+const BLOCK_ARP: &str = "filter add block 5 pref 10 bpf da obj OBJ:drop-arp sec ingress";
+const XDP_PASS: &str = "IP link set dev DEV xdpgeneric obj OBJ:xdp-pass";
+const CHAIN5: &str = "chain add dev DEV ingress chain 5";
 const EGRESS_CHAIN: &str =
     "filter add dev DEV egress chain 1 pref 5 bpf da obj OBJ:egress sec egress";
 
@@ -543,6 +548,314 @@ const ROWS: &[Row] = &[
         &[],
         "-force -b BATCH:qdisc add dev|qdisc add dev DEV clsact",
     ),
+    // usage errors inside the kind's parser (exit 1), help texts (exit 0)
+    row(
+        "filter add unknown kind with options",
+        &[CLSACT],
+        "filter add dev DEV ingress foo bar",
+    ),
+    row(
+        "filter add unknown kind",
+        &[CLSACT],
+        "filter add dev DEV ingress foo",
+    ),
+    row(
+        "filter add unknown kind, bad handle",
+        &[CLSACT],
+        "filter add dev DEV ingress handle zz foo",
+    ),
+    row(
+        "filter add handle without kind",
+        &[CLSACT],
+        "filter add dev DEV ingress handle 1",
+    ),
+    row(
+        "qdisc add unknown kind with options",
+        &[],
+        "qdisc add dev DEV foo bar",
+    ),
+    row("qdisc add unknown kind", &[], "qdisc add dev DEV foo"),
+    row("qdisc add without kind", &[], "qdisc add dev DEV"),
+    row(
+        "qdisc add clsact handle",
+        &[],
+        "qdisc add dev DEV clsact handle",
+    ),
+    row(
+        "qdisc add clsact bogus",
+        &[],
+        "qdisc add dev DEV clsact bogus",
+    ),
+    row(
+        "qdisc add ingress bogus, unknown device",
+        &[],
+        "qdisc add dev nosuchdev ingress bogus",
+    ),
+    row(
+        "qdisc add root clsact",
+        &[],
+        "qdisc add dev DEV root clsact",
+    ),
+    row(
+        "filter add bpf unknown mode",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da notakeyword",
+    ),
+    row(
+        "filter add bpf unknown mode, unknown device",
+        &[CLSACT],
+        "filter add dev nosuchdev ingress bpf da notakeyword",
+    ),
+    row(
+        "filter add bpf word after object",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da obj OBJ:drop-arp sec ingress bogus",
+    ),
+    row(
+        "filter add bpf help",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf help",
+    ),
+    row(
+        "filter add bpf bad classid",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf classid zz da obj OBJ:drop-arp sec ingress",
+    ),
+    row("qdisc help", &[], "qdisc help"),
+    row("filter help", &[], "filter help"),
+    row(
+        "filter add help",
+        &[CLSACT],
+        "filter add dev DEV ingress help",
+    ),
+    row("qdisc show help", &[], "qdisc show help"),
+    row(
+        "filter show help, then a wrong word",
+        &[CLSACT],
+        "filter show help help nosuch",
+    ),
+    row("qdisc add help", &[], "qdisc add dev DEV help"),
+    // shared blocks
+    row(
+        "qdisc add shared blocks",
+        &[],
+        "qdisc add dev DEV ingress_block 5 egress_block 6 clsact",
+    ),
+    row(
+        "qdisc show shared blocks -d",
+        &[BLOCKS],
+        "-d qdisc show dev DEV",
+    ),
+    row(
+        "qdisc add bad block index",
+        &[],
+        "qdisc add dev DEV ingress_block x clsact",
+    ),
+    row("filter add block", &[BLOCKS], BLOCK_ARP),
+    row(
+        "filter show block",
+        &[BLOCKS, BLOCK_ARP],
+        "filter show block 5",
+    ),
+    row(
+        "filter show block -j -d",
+        &[BLOCKS, BLOCK_ARP],
+        "-j -d filter show block 5",
+    ),
+    row(
+        "filter show device of a block",
+        &[BLOCKS, BLOCK_ARP],
+        "filter show dev DEV ingress",
+    ),
+    row(
+        "filter del block pref",
+        &[BLOCKS, BLOCK_ARP],
+        "filter del block 5 pref 10",
+    ),
+    row(
+        "filter add dev and block",
+        &[BLOCKS],
+        "filter add dev DEV block 5 bpf da obj OBJ:drop-arp sec ingress",
+    ),
+    row(
+        "filter add block zero",
+        &[BLOCKS],
+        "filter add block 0 bpf da obj OBJ:drop-arp sec ingress",
+    ),
+    row(
+        "filter add missing block",
+        &[BLOCKS],
+        "filter add block 9 bpf da obj OBJ:drop-arp sec ingress",
+    ),
+    // pinned programs, functions by name
+    row(
+        "filter add pinned",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da pinned PINNED",
+    ),
+    row(
+        "filter add object-pinned with section",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da object-pinned PINNED sec x",
+    ),
+    row(
+        "filter add fd, verbose",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf fd PINNED verbose",
+    ),
+    row(
+        "filter add pinned missing",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da pinned /nonexistent/cls",
+    ),
+    row(
+        "filter add pinned, word after",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da pinned PINNED bogus",
+    ),
+    row(
+        "filter show pinned -d",
+        &[CLSACT, "filter add dev DEV ingress bpf da pinned PINNED"],
+        "-d filter show dev DEV ingress",
+    ),
+    row(
+        "filter add program without section",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da obj OBJ:drop-arp program drop",
+    ),
+    row(
+        "filter add missing program without section",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf da obj OBJ:drop-arp program nosuch",
+    ),
+    row(
+        "ip link set xdp program without section",
+        &[],
+        "IP link set dev DEV xdpgeneric obj OBJ:xdp-frags-pass program xdp_frags_pass",
+    ),
+    row(
+        "ip link set xdp missing program without section",
+        &[],
+        "IP link set dev DEV xdpgeneric obj OBJ:xdp-frags-pass program nosuch",
+    ),
+    row_with(
+        "filter add skip_sw without offload",
+        &[CLSACT],
+        "filter add dev DEV ingress bpf skip_sw da obj OBJ:drop-arp sec ingress",
+        Expect::SameExitAndState(LOAD_STDERR),
+    ),
+    // chains
+    row("chain add", &[CLSACT], "chain add dev DEV ingress chain 5"),
+    row("chain add twice", &[CLSACT, CHAIN5], CHAIN5),
+    row(
+        "chain add bpf template",
+        &[CLSACT],
+        "chain add dev DEV egress chain 3 bpf da obj OBJ:drop-arp sec ingress",
+    ),
+    row(
+        "chain show",
+        &[CLSACT, CHAIN5, EGRESS_CHAIN],
+        "chain show dev DEV ingress",
+    ),
+    row(
+        "chain show -j -p",
+        &[CLSACT, CHAIN5, EGRESS_CHAIN],
+        "-j -p chain show dev DEV egress",
+    ),
+    row(
+        "chain show one chain",
+        &[CLSACT, CHAIN5],
+        "chain show dev DEV ingress chain 5",
+    ),
+    row(
+        "chain get",
+        &[CLSACT, CHAIN5],
+        "chain get dev DEV ingress chain 5",
+    ),
+    row(
+        "chain get without parent",
+        &[CLSACT, CHAIN5],
+        "chain get dev DEV chain 5",
+    ),
+    row(
+        "chain del",
+        &[CLSACT, CHAIN5],
+        "chain del dev DEV ingress chain 5",
+    ),
+    row(
+        "chain del absent",
+        &[CLSACT],
+        "chain del dev DEV ingress chain 7",
+    ),
+    row(
+        "chain show block",
+        &[BLOCKS, "chain add block 5 chain 2"],
+        "chain show block 5",
+    ),
+    row("chain show missing block", &[BLOCKS], "chain show block 9"),
+    row(
+        "filter show missing block",
+        &[BLOCKS],
+        "filter show block 9",
+    ),
+    row("chain help", &[], "chain help"),
+    row("chain unknown verb", &[], "chain frob"),
+    row_with(
+        "batch missing object",
+        &[],
+        "-b BATCH:qdisc add dev DEV clsact|filter add dev DEV ingress bpf da obj /nonexistent/x.o sec ingress|filter show dev DEV ingress",
+        Expect::SameExitAndState(LOAD_STDERR),
+    ),
+    // exec
+    row("exec without kind", &[], "exec"),
+    row("exec help", &[], "exec help"),
+    row("exec bpf help", &[], "exec bpf help"),
+    row("exec unknown kind", &[], "exec foo"),
+    row(
+        "exec bpf graft incomplete",
+        &[],
+        "exec bpf graft /nonexistent/map",
+    ),
+    row(
+        "exec bpf graft missing map",
+        &[],
+        "exec bpf graft /nonexistent/map key 0 pinned PINNED",
+    ),
+    // ip link show -d
+    row("ip -d link show", &[], "IP -d link show dev DEV"),
+    row(
+        "ip -d link show with XDP",
+        &[XDP_PASS],
+        "IP -d link show dev DEV",
+    ),
+    row(
+        "ip -d -j link show with XDP",
+        &[XDP_PASS],
+        "IP -d -j link show dev DEV",
+    ),
+    row(
+        "ip -d -j -p link show with native XDP",
+        &["IP link set dev DEV xdpdrv obj OBJ:xdp-pass"],
+        "IP -d -j -p link show dev DEV",
+    ),
+    row(
+        "ip -d link show with native XDP",
+        &["IP link set dev DEV xdpdrv obj OBJ:xdp-pass"],
+        "IP -d link show dev DEV",
+    ),
+    row("ip -s link show", &[], "IP -s link show dev DEV"),
+    row("ip -s -s link show", &[], "IP -s -s link show dev DEV"),
+    row("ip -s -j link show", &[], "IP -s -j link show dev DEV"),
+    row(
+        "ip -s -s -d -j -p link show with XDP",
+        &[XDP_PASS],
+        "IP -s -s -d -j -p link show dev DEV",
+    ),
+    row(
+        "ip -s -d link show with XDP",
+        &[XDP_PASS],
+        "IP -s -d link show dev DEV",
+    ),
     row_with(
         "legacy maps section",
         &[CLSACT],
@@ -557,7 +870,37 @@ const ARP_BYTECODE: &str = "4,40 0 0 12,21 0 1 2054,6 0 0 0,6 0 0 4294967295";
 /// The device both twins have, created the same way so ifindexes match.
 const DEV: &str = "sv0";
 
-/// Expands `DEV`, `OBJ:name`, `ARP_BYTECODE`, `BYTECODE_FILE` and `BATCH:...` in a
+/// A bpffs mounted for the rows that attach a pinned program (`PINNED`: drop-arp's
+/// program pinned as `cls`, loaded by bpftool). Outside /sys: `tc -n` remounts /sys.
+struct PinnedProgram(std::path::PathBuf);
+
+impl PinnedProgram {
+    fn new(dir: &std::path::Path) -> Self {
+        let mount = dir.join("bpffs");
+        std::fs::create_dir_all(&mount).expect("bpffs directory");
+        rtc_tests::run("mount", &["-t", "bpf", "bpf", &mount.display().to_string()])
+            .ok("mount a bpffs");
+        let pinned = PinnedProgram(mount.clone());
+        rtc_tests::bpftool(&[
+            "prog",
+            "load",
+            &bpf_obj_arg("drop-arp"),
+            &mount.join("cls").display().to_string(),
+            "type",
+            "classifier",
+        ])
+        .ok("bpftool prog load");
+        pinned
+    }
+}
+
+impl Drop for PinnedProgram {
+    fn drop(&mut self) {
+        let _ = rtc_tests::run("umount", &[&self.0.display().to_string()]);
+    }
+}
+
+/// Expands `DEV`, `PINNED`, `OBJ:name`, `ARP_BYTECODE`, `BYTECODE_FILE` and `BATCH:...` in a
 /// command line into words; `~` inside a word stands for a blank.
 fn expand(line: &str, batch_dir: &std::path::Path, tag: &str) -> Vec<String> {
     if let Some((before, batch)) = line.split_once("BATCH:") {
@@ -576,6 +919,7 @@ fn expand(line: &str, batch_dir: &std::path::Path, tag: &str) -> Vec<String> {
     line.split_whitespace()
         .map(|word| match word {
             "DEV" => DEV.to_string(),
+            "PINNED" => batch_dir.join("bpffs/cls").display().to_string(),
             "ARP_BYTECODE" => ARP_BYTECODE.to_string(),
             "BYTECODE_FILE" => {
                 let path = batch_dir.join("arp.bpf");
@@ -594,8 +938,22 @@ fn expand(line: &str, batch_dir: &std::path::Path, tag: &str) -> Vec<String> {
 /// A twin: a namespace with the device under test.
 fn twin() -> Netns {
     let ns = Netns::new();
-    ns.ip(&["link", "add", DEV, "type", "veth", "peer", "name", "sv1"])
-        .ok("ip link add");
+    // Fixed addresses: `ip link show` prints them, and the twins must look alike.
+    ns.ip(&[
+        "link",
+        "add",
+        DEV,
+        "address",
+        "02:00:00:00:5e:01",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "sv1",
+        "address",
+        "02:00:00:00:5e:02",
+    ])
+    .ok("ip link add");
     ns.ip(&["link", "set", DEV, "up"]).ok("ip link set up");
     ns
 }
@@ -608,6 +966,8 @@ fn state(ns: &Netns) -> String {
         vec!["-d", "-j", "qdisc", "show", "dev", DEV],
         vec!["-d", "-j", "filter", "show", "dev", DEV, "ingress"],
         vec!["-d", "-j", "filter", "show", "dev", DEV, "egress"],
+        vec!["-j", "chain", "show", "dev", DEV, "ingress"],
+        vec!["-j", "chain", "show", "dev", DEV, "egress"],
     ] {
         let run = ns.tc(&args);
         out.push_str(&format!(
@@ -617,6 +977,13 @@ fn state(ns: &Netns) -> String {
             run.stdout,
             run.stderr
         ));
+    }
+    // The XDP program of the device, as `ip -d link show` prints it (the other
+    // lines carry random MAC addresses).
+    let link = ns.ip(&["-d", "link", "show", "dev", DEV]);
+    for line in link.stdout.lines().filter(|l| l.contains("xdp")) {
+        let after = line.find("prog/xdp").map_or("", |at| &line[at..]);
+        out.push_str(&format!("xdp: {after}\n"));
     }
     normalise(&out)
 }
@@ -667,13 +1034,27 @@ struct Outcome {
 fn run_row(index: usize, row: &Row, batch_dir: &std::path::Path) -> Outcome {
     let (ns_tc, ns_rtc) = (twin(), twin());
     for setup in row.setup {
+        // `IP ...`: a setup step with the real ip.
+        let (setup, with_ip) = match setup.strip_prefix("IP ") {
+            Some(rest) => (rest, true),
+            None => (*setup, false),
+        };
         let words = expand(setup, batch_dir, "setup");
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        ns_tc.tc(&words).ok("setup with tc");
-        ns_rtc.tc(&words).ok("setup with tc");
+        for ns in [&ns_tc, &ns_rtc] {
+            if with_ip {
+                ns.ip(&words).ok("setup with ip");
+            } else {
+                ns.tc(&words).ok("setup with tc");
+            }
+        }
     }
+    let (command, oracle): (&str, fn(&[&str]) -> Run) = match row.command.strip_prefix("IP ") {
+        Some(command) => (command, ip),
+        None => (row.command, tc),
+    };
     let run_in = |ns: &Netns, runner: fn(&[&str]) -> Run, tag: &str| {
-        let words = expand(row.command, batch_dir, &format!("{index}-{tag}"));
+        let words = expand(command, batch_dir, &format!("{index}-{tag}"));
         let mut full = vec!["-n", ns.name()];
         full.extend(words.iter().map(String::as_str));
         let mut run = runner(&full);
@@ -684,7 +1065,7 @@ fn run_row(index: usize, row: &Row, batch_dir: &std::path::Path) -> Outcome {
         );
         run
     };
-    let by_tc = run_in(&ns_tc, tc, "tc");
+    let by_tc = run_in(&ns_tc, oracle, "tc");
     let by_rtc = run_in(&ns_rtc, rtc, "rtc");
     let (state_tc, state_rtc) = (state(&ns_tc), state(&ns_rtc));
 
@@ -723,11 +1104,13 @@ fn rtc_matches_tc_row_by_row() {
     }
     assert!(ROWS.len() >= 60, "the suite must keep at least 60 rows");
     let batch_dir = TempDir::new("conformance");
+    let pinned = PinnedProgram::new(batch_dir.path());
     let outcomes: Vec<Outcome> = ROWS
         .iter()
         .enumerate()
         .map(|(i, row)| run_row(i, row, batch_dir.path()))
         .collect();
+    drop(pinned);
     drop(batch_dir);
 
     let mut report = String::new();
@@ -771,6 +1154,154 @@ fn rtc_matches_tc_row_by_row() {
     assert_eq!(failed, 0, "rows differ from tc:\n{report}");
 }
 
+/// Words generated `qdisc` command lines are drawn from.
+const QDISC_WORDS: &[&str] = &[
+    "dev",
+    "DEV",
+    "lo",
+    "nosuchdev",
+    "clsact",
+    "ingress",
+    "handle",
+    "ffff:",
+    "root",
+    "parent",
+    "bogus",
+    "foo",
+    "bar",
+    "ingress_block",
+    "egress_block",
+    "1",
+    "0",
+];
+/// Words generated `filter` command lines are drawn from.
+const FILTER_WORDS: &[&str] = &[
+    "dev",
+    "DEV",
+    "nosuchdev",
+    "ingress",
+    "egress",
+    "pref",
+    "10",
+    "handle",
+    "1",
+    "protocol",
+    "ip",
+    "all",
+    "chain",
+    "2",
+    "parent",
+    "ffff:fff2",
+    "bpf",
+    "da",
+    "obj",
+    "OBJ:drop-arp",
+    "sec",
+    "ingress",
+    "classid",
+    "1:1",
+    "skip_hw",
+    "bogus",
+    "foo",
+    "verbose",
+    "program",
+    "drop",
+    "bytecode",
+    "1,6~0~0~0",
+    "notakeyword",
+    "root",
+    "block",
+    "5",
+    "zz",
+];
+
+/// A small deterministic generator (an LCG), so every run samples the same lines.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % n
+    }
+
+    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
+        words[self.below(words.len())]
+    }
+}
+
+/// One generated command line: a qdisc or filter verb and up to seven words.
+fn generated_line(lcg: &mut Lcg) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    if lcg.below(10) < 4 {
+        words.push("qdisc");
+        words.push(lcg.pick(&["add", "del", "replace", "change", "show", "help", "bogus"]));
+        for _ in 0..lcg.below(6) {
+            words.push(lcg.pick(QDISC_WORDS));
+        }
+    } else {
+        words.push("filter");
+        words.push(lcg.pick(&["add", "del", "replace", "change", "show", "get", "help"]));
+        if lcg.below(10) < 7 {
+            words.extend(["dev", "DEV", lcg.pick(&["ingress", "egress"])]);
+        }
+        for _ in 0..lcg.below(8) {
+            words.push(lcg.pick(FILTER_WORDS));
+        }
+    }
+    words.join(" ")
+}
+
+/// Generated command lines (mostly wrong ones) exit with tc's code. Each runs on a
+/// device with a fresh clsact qdisc in both twins; the exit codes are compared.
+#[test]
+fn generated_command_lines_exit_as_tc() {
+    if !require_privileged() {
+        return;
+    }
+    const LINES: usize = 300;
+    let (ns_tc, ns_rtc) = (twin(), twin());
+    let dir = TempDir::new("generated");
+    let mut lcg = Lcg(0x7c_5eed);
+    let mut differ = Vec::new();
+    for index in 0..LINES {
+        let line = generated_line(&mut lcg);
+        for ns in [&ns_tc, &ns_rtc] {
+            let _ = ns.tc(&["qdisc", "del", "dev", DEV, "clsact"]);
+            let _ = ns.tc(&["qdisc", "del", "dev", DEV, "ingress"]);
+            ns.tc(&["qdisc", "add", "dev", DEV, "clsact"])
+                .ok("fresh clsact");
+        }
+        let words = expand(&line, dir.path(), &index.to_string());
+        let run = |ns: &Netns, runner: fn(&[&str]) -> Run| {
+            let mut full = vec!["-n", ns.name()];
+            full.extend(words.iter().map(String::as_str));
+            runner(&full)
+        };
+        let (by_tc, by_rtc) = (run(&ns_tc, tc), run(&ns_rtc, rtc));
+        if by_tc.status != by_rtc.status {
+            differ.push(format!(
+                "{line}\n  tc  {}: {}\n  rtc {}: {}",
+                by_tc.status,
+                by_tc.stderr.lines().next().unwrap_or(""),
+                by_rtc.status,
+                by_rtc.stderr.lines().next().unwrap_or("")
+            ));
+        }
+    }
+    println!(
+        "generated: {LINES} command lines, {} exit codes differ from tc's",
+        differ.len()
+    );
+    assert!(
+        differ.is_empty(),
+        "exit codes differ:\n{}",
+        differ.join("\n")
+    );
+}
+
 #[test]
 fn normalise_masks_only_volatile_numbers() {
     assert_eq!(
@@ -783,4 +1314,227 @@ fn normalise_masks_only_volatile_numbers() {
     );
     assert_eq!(normalise("ifindex 3 grid 4"), "ifindex 3 grid 4");
     assert_eq!(normalise("\"id\": 4603,"), "\"id\": N,");
+}
+
+/// `map update` of a program array takes bpftool's `value id N | pinned PATH`:
+/// bpftool and rtc fill twin arrays and end with the same slots (the dump shows
+/// each slot's program id) and the same exit codes.
+#[test]
+fn map_update_prog_array_as_bpftool() {
+    if !require_privileged() {
+        return;
+    }
+    let dir = TempDir::new("progarray");
+    let pinned = PinnedProgram::new(dir.path());
+    let mount = dir.path().join("bpffs");
+    let array = |name: &str| mount.join(name).display().to_string();
+    for name in ["by-bpftool", "by-rtc"] {
+        rtc_tests::bpftool(&[
+            "map",
+            "create",
+            &array(name),
+            "type",
+            "prog_array",
+            "key",
+            "4",
+            "value",
+            "4",
+            "entries",
+            "4",
+            "name",
+            "pa",
+        ])
+        .ok("bpftool map create");
+    }
+    let prog = array("cls");
+    let info: serde_json::Value = serde_json::from_str(
+        &rtc_tests::bpftool(&["-j", "prog", "show", "pinned", &prog])
+            .ok("bpftool prog show")
+            .stdout,
+    )
+    .expect("bpftool's JSON");
+    let id = info["id"].to_string();
+    let cases: [&[&str]; 6] = [
+        &["key", "0", "0", "0", "0", "value", "pinned", &prog],
+        &["key", "1", "0", "0", "0", "value", "id", &id, "any"],
+        &["value", "id", &id, "key", "2", "0", "0", "0"],
+        &[
+            "key",
+            "3",
+            "0",
+            "0",
+            "0",
+            "value",
+            "pinned",
+            "/nonexistent/p",
+        ],
+        &["key", "3", "0", "0", "0", "value", "id", "4294967295"],
+        &["key", "3", "0", "0", "0"],
+    ];
+    for case in cases {
+        let run = |tool: fn(&[&str]) -> Run, name: &str| {
+            let map = array(name);
+            let mut args = vec!["map", "update", "pinned", map.as_str()];
+            args.extend_from_slice(case);
+            tool(&args).status
+        };
+        assert_eq!(
+            run(rtc_tests::bpftool, "by-bpftool"),
+            run(rtc, "by-rtc"),
+            "exit code of map update {case:?}"
+        );
+    }
+    let dump = |name: &str| rtc_tests::bpftool(&["map", "dump", "pinned", &array(name)]).stdout;
+    assert_eq!(dump("by-bpftool"), dump("by-rtc"));
+    assert!(
+        dump("by-rtc").contains("Found 3 elements"),
+        "{}",
+        dump("by-rtc")
+    );
+    drop(pinned);
+}
+
+/// The program ids in a pinned program array, by key (`bpftool -j map dump`).
+fn slots(map: &std::path::Path) -> Vec<(u64, String)> {
+    let dump = rtc_tests::bpftool(&["-j", "map", "dump", "pinned", &map.display().to_string()])
+        .ok("bpftool map dump");
+    let entries: serde_json::Value = serde_json::from_str(&dump.stdout).expect("bpftool's JSON");
+    entries
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|e| {
+                    let id = e["formatted"]["value"].as_u64().unwrap_or(0);
+                    let prog = rtc_tests::prog_info(id);
+                    (
+                        e["formatted"]["key"].as_u64().unwrap_or(u64::MAX),
+                        format!("{} {}", prog["name"], prog["tag"]),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `exec bpf graft`: tc and rtc each fill their own pinned program array (made by
+/// tc loading tail-call-btf.o under a bpffs of their own, `TC_BPF_MNT`); exit codes,
+/// the lines they print (tc 6.1's "unable to find map id" noise aside) and the
+/// programs in the slots are the same.
+#[test]
+fn exec_bpf_graft_as_tc() {
+    if !require_privileged() {
+        return;
+    }
+    let dir = TempDir::new("graft");
+    let obj = bpf_obj_arg("tail-call-btf");
+    let twins = [("tc", twin()), ("rtc", twin())];
+    let mut mounts = Vec::new();
+    for (name, ns) in &twins {
+        let mount = dir.path().join(name);
+        std::fs::create_dir_all(&mount).expect("mount point");
+        rtc_tests::run("mount", &["-t", "bpf", "bpf", &mount.display().to_string()])
+            .ok("mount a bpffs");
+        let env = [("TC_BPF_MNT".to_string(), mount.display().to_string())];
+        ns.tc(&["qdisc", "add", "dev", DEV, "clsact"]).ok("clsact");
+        rtc_tests::run_env(
+            "tc",
+            &[
+                "-n",
+                ns.name(),
+                "filter",
+                "add",
+                "dev",
+                DEV,
+                "ingress",
+                "bpf",
+                "da",
+                "obj",
+                &obj,
+                "sec",
+                "ingress",
+            ],
+            &env,
+        )
+        .ok("tc loads tail-call-btf.o");
+        mounts.push(mount);
+    }
+    let cases: [&[&str]; 8] = [
+        &["obj", &obj, "sec", "1/0"],
+        &["key", "1", "obj", &obj, "sec", "1/0", "type", "cls"],
+        &["obj", &obj, "sec", "ingress"],
+        &["key", "5", "obj", &obj, "sec", "1/0"],
+        &["key", "x", "obj", &obj, "sec", "1/0"],
+        &["obj", &obj, "sec", "1/0", "more", "words"],
+        &["obj", &obj, "sec", "nosuch"],
+        &[],
+    ];
+    for case in cases {
+        let mut outcomes = Vec::new();
+        for (index, program) in ["tc".to_string(), rtc_tests::rtc_bin().display().to_string()]
+            .iter()
+            .enumerate()
+        {
+            let mount = &mounts[index];
+            let map = mount.join("tc/globals/rtc_jumps_btf").display().to_string();
+            let mut args = vec!["exec", "bpf", "graft", map.as_str()];
+            args.extend_from_slice(case);
+            let env = [("TC_BPF_MNT".to_string(), mount.display().to_string())];
+            let run = rtc_tests::run_env(program, &args, &env);
+            let stderr: Vec<String> = run
+                .stderr
+                .lines()
+                .filter(|l| !l.starts_with("unable to find map id") && !l.starts_with("libbpf:"))
+                .map(|l| l.replace(&mount.display().to_string(), "MOUNT"))
+                .collect();
+            outcomes.push((run.status, run.stdout, stderr));
+        }
+        assert_eq!(outcomes[0], outcomes[1], "exec bpf graft MAP {case:?}");
+    }
+    let (by_tc, by_rtc) = (
+        slots(&mounts[0].join("tc/globals/rtc_jumps_btf")),
+        slots(&mounts[1].join("tc/globals/rtc_jumps_btf")),
+    );
+    assert_eq!(by_tc, by_rtc);
+    assert_eq!(by_rtc.len(), 2, "{by_rtc:?}");
+    drop(twins);
+    for mount in &mounts {
+        let _ = rtc_tests::run("umount", &[&mount.display().to_string()]);
+    }
+}
+
+/// Runs `program exec bpf dbg` in a mount namespace of its own prepared by `setup`
+/// (shell commands), for at most two seconds; returns the exit code and stderr.
+fn dbg_in_mount_ns(program: &str, setup: &str) -> (i32, String) {
+    let script = format!("{setup}; timeout 2 {program} exec bpf dbg");
+    let run = rtc_tests::run("unshare", &["-m", "sh", "-c", &script]);
+    (run.status, run.stderr)
+}
+
+/// `exec bpf dbg` without tracefs says so as tc does; with tracefs (mounted in a
+/// private mount namespace) it streams the trace pipe until stopped.
+#[test]
+fn exec_bpf_dbg_as_tc() {
+    if !require_privileged() {
+        return;
+    }
+    let rtc_bin = rtc_tests::rtc_bin().display().to_string();
+    let absent = "umount -a -t tracefs 2>/dev/null; true";
+    assert_eq!(
+        dbg_in_mount_ns("tc", absent),
+        dbg_in_mount_ns(&rtc_bin, absent)
+    );
+    let present = "mount -t tracefs nodev /sys/kernel/tracing";
+    let (tc_status, tc_err) = dbg_in_mount_ns("tc", present);
+    let (rtc_status, rtc_err) = dbg_in_mount_ns(&rtc_bin, present);
+    assert_eq!(
+        tc_status, 124,
+        "tc streams until timeout stops it: {tc_err}"
+    );
+    assert_eq!(rtc_status, tc_status, "{rtc_err}");
+    assert_eq!(
+        tc_err.lines().next(),
+        rtc_err.lines().next(),
+        "the first line of stderr"
+    );
 }

@@ -109,20 +109,17 @@ pub fn link<'o>(
         extern_refs: Vec::new(),
     };
     let mut relocator = None;
-    let mut next = 0;
-    while let Some(&Placed { function, start }) = linked.placed.get(next) {
-        next += 1;
-        let in_function = |error: RelocError| {
-            if std::ptr::eq(function, program) {
-                error
-            } else {
-                RelocError::InFunction {
-                    program: program_label(program),
-                    function: program_label(function),
-                    source: Box::new(error),
-                }
-            }
-        };
+    // libbpf's order: functions are walked depth first. The first call to a function
+    // not placed yet appends it and walks it at once (its own first calls likewise),
+    // before the caller's walk goes on; the layout, and so the program tag, is then
+    // the one libbpf (and tc) produces. A stack of (function, where it starts, next
+    // instruction to look at) replaces libbpf's recursion.
+    let mut stack: Vec<(&'o Program, usize, usize)> = Vec::new();
+    let mut enter = |function: &'o Program,
+                     start: usize,
+                     linked: &mut Linked<'o>,
+                     stack: &mut Vec<(&'o Program, usize, usize)>|
+     -> Result<(), RelocError> {
         let core = CoreStep {
             object,
             program,
@@ -130,26 +127,69 @@ pub fn link<'o>(
             start,
             kernel,
         };
-        core.apply(&mut linked, &mut relocator, observer)
-            .map_err(in_function)?;
-        link_function(object, program, function, start, &mut linked, env, observer)
-            .map_err(in_function)?;
+        core.apply(linked, &mut relocator, observer)
+            .map_err(|e| in_function(program, function, e))?;
+        stack.push((function, start, 0));
+        Ok(())
+    };
+    enter(program, 0, &mut linked, &mut stack)?;
+    while let Some(&(function, start, from)) = stack.last() {
+        let step = link_function(
+            object,
+            program,
+            function,
+            start,
+            from,
+            &mut linked,
+            env,
+            observer,
+        )
+        .map_err(|e| in_function(program, function, e))?;
+        match step {
+            Some((resume, placed)) => {
+                if let Some(top) = stack.last_mut() {
+                    top.2 = resume;
+                }
+                enter(placed.function, placed.start, &mut linked, &mut stack)?;
+            }
+            None => {
+                stack.pop();
+            }
+        }
     }
     Ok(linked)
 }
 
-/// Handles the calls and references of one placed function.
+/// An error inside `function` of `program`, naming the function when it is not the
+/// program itself.
+fn in_function(program: &Program, function: &Program, error: RelocError) -> RelocError {
+    if std::ptr::eq(function, program) {
+        error
+    } else {
+        RelocError::InFunction {
+            program: program_label(program),
+            function: program_label(function),
+            source: Box::new(error),
+        }
+    }
+}
+
+/// Handles the calls and references of one placed function from its instruction
+/// `from` on. Stops after a call that placed a new function, returning where to
+/// resume and the function placed (to be walked first); `None` at the end.
+#[allow(clippy::too_many_arguments)]
 fn link_function<'o>(
     object: &'o Object,
     program: &'o Program,
     function: &'o Program,
     start: usize,
+    from: usize,
     linked: &mut Linked<'o>,
     env: LinkEnv<'_>,
     observer: &dyn Observer,
-) -> Result<(), RelocError> {
+) -> Result<Option<(usize, Placed<'o>)>, RelocError> {
     let mut relocations = function.relocations.iter().peekable();
-    for (i, insn) in function.insns.iter().enumerate() {
+    for (i, insn) in function.insns.iter().enumerate().skip(from) {
         let at = start + i;
         let mut reloc = None;
         while let Some(r) = relocations.next_if(|r| r.insn_index <= i) {
@@ -253,7 +293,12 @@ fn link_function<'o>(
                 offset: i64::try_from(offset).unwrap_or(i64::MAX),
             }
         })?;
+        let placed_before = linked.placed.len();
         let callee_start = place(linked, program, callee, observer)?;
+        let newly_placed = (linked.placed.len() > placed_before).then_some(Placed {
+            function: callee,
+            start: callee_start,
+        });
         let distance = i32::try_from(callee_start as i64 - at as i64 - 1).map_err(|_| {
             RelocError::TooLong {
                 program: program_label(program),
@@ -273,8 +318,11 @@ fn link_function<'o>(
                 second.imm = 0;
             }
         }
+        if let Some(placed) = newly_placed {
+            return Ok(Some((i + 1, placed)));
+        }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Where `callee` starts in the linked program, appending it if it is not there yet.

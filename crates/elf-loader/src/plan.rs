@@ -234,6 +234,15 @@ fn plan_with<'o>(
         }
     }
 
+    // tc (libbpf) creates every map of the object, used or not, and pins each that
+    // asks to be: a user-space tool may open any of them. Maps this loader cannot
+    // create are left out unless a planned program uses them (then refused below).
+    for (index, map) in object.maps().iter().enumerate() {
+        if creatable_unused(object, map) {
+            maps.insert(index);
+        }
+    }
+
     // iproute2: maps with an id and an inner_idx go into the outer maps whose
     // inner_id is that id.
     for &inner in &maps {
@@ -448,6 +457,25 @@ fn c_integer(text: &str) -> Option<(u32, &str)> {
     }
     let value = u32::from_str_radix(digits.get(..end)?, radix).ok()?;
     Some((value, digits.get(end..)?))
+}
+
+/// Whether `map`, which no planned program uses, is created all the same: a legacy
+/// or BTF map this loader can create (not global data, which libbpf makes per
+/// object; not a map-in-map without a usable template).
+fn creatable_unused(object: &Object, map: &Map) -> bool {
+    if !matches!(map.source, MapSource::Legacy { .. } | MapSource::Btf { .. })
+        || check_map_supported(map).is_err()
+    {
+        return false;
+    }
+    if is_map_in_map(map.def.map_type) && matches!(map.source, MapSource::Legacy { .. }) {
+        let templates = legacy_with_id(object, map.def.inner_id);
+        return !templates.is_empty()
+            && !templates
+                .iter()
+                .any(|&t| is_map_in_map(map_at(object, t).def.map_type));
+    }
+    true
 }
 
 /// Refuses maps this loader cannot create faithfully, before anything is created.

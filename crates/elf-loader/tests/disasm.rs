@@ -70,6 +70,10 @@ fn canonical(text: &str) -> String {
             s = format!("call {number}");
         }
     }
+    // A bpf-to-bpf call forward: ours `call pc+2`, LLVM's `call 0x2`.
+    if let Some(rest) = s.strip_prefix("call pc+") {
+        s = format!("call {rest}");
+    }
     for (kernel, plain) in [("pc+", "+"), ("pc-", "-"), ("atomic64_", "atomic_")] {
         s = s.replace(kernel, plain);
     }

@@ -242,7 +242,7 @@ pub fn tcm_info(pref: u16, protocol: u16) -> u32 {
     (u32::from(pref) << 16) | u32::from(protocol.to_be())
 }
 
-fn filter_tcmsg(spec: &FilterSpec, protocol: u16) -> [u8; 20] {
+pub(crate) fn filter_tcmsg(spec: &FilterSpec, protocol: u16) -> [u8; 20] {
     TcMsg {
         family: AF_UNSPEC,
         ifindex: spec.ifindex,
@@ -253,7 +253,7 @@ fn filter_tcmsg(spec: &FilterSpec, protocol: u16) -> [u8; 20] {
     .encode()
 }
 
-fn push_bpf_options(b: &mut MessageBuilder, bpf: &BpfAttach) {
+pub(crate) fn push_bpf_options(b: &mut MessageBuilder, bpf: &BpfAttach) {
     let nest = b.begin_nest(TCA_OPTIONS);
     let classid = bpf.classid.map(|classid| (classid, bpf.classid_after_code));
     if let Some((classid, false)) = classid {

@@ -48,6 +48,7 @@
 
 pub mod attr;
 pub mod bpf_link;
+pub mod chain;
 pub mod error;
 pub mod explain;
 pub mod filter;

@@ -59,6 +59,11 @@ pub struct QdiscSpec {
     pub handle: u32,
     /// `tcm_parent`.
     pub parent: u32,
+    /// `TCA_INGRESS_BLOCK`: the shared filter block of the ingress hook
+    /// (`ingress_block N`), sent before `TCA_KIND` as tc sends it.
+    pub ingress_block: Option<u32>,
+    /// `TCA_EGRESS_BLOCK` (`egress_block N`), after the ingress block.
+    pub egress_block: Option<u32>,
 }
 
 impl QdiscSpec {
@@ -69,6 +74,21 @@ impl QdiscSpec {
             kind: "clsact".into(),
             handle: handle::CLSACT_HANDLE,
             parent: handle::CLSACT_PARENT,
+            ingress_block: None,
+            egress_block: None,
+        }
+    }
+
+    /// A qdisc of any other kind (or none: `kind` empty), as tc sends it for the
+    /// kernel to answer.
+    pub fn other(ifindex: u32, kind: &str, handle: u32, parent: u32) -> Self {
+        QdiscSpec {
+            ifindex,
+            kind: kind.into(),
+            handle,
+            parent,
+            ingress_block: None,
+            egress_block: None,
         }
     }
 
@@ -96,7 +116,16 @@ pub fn encode_qdisc(op: QdiscOp, spec: &QdiscSpec) -> Result<Vec<u8>, EncodeErro
         }
         .encode(),
     );
-    b.attr_str(TCA_KIND, &spec.kind);
+    if let Some(block) = spec.ingress_block {
+        b.attr_u32(TCA_INGRESS_BLOCK, block);
+    }
+    if let Some(block) = spec.egress_block {
+        b.attr_u32(TCA_EGRESS_BLOCK, block);
+    }
+    // tc sends no kind when the command line names none (`tc qdisc del dev X`).
+    if !spec.kind.is_empty() {
+        b.attr_str(TCA_KIND, &spec.kind);
+    }
     b.finish()
 }
 

@@ -15,7 +15,7 @@ use netlink_tc::{BpfAttach, BpfCode, Filter, FilterDumpSpec, FilterOp, FilterSpe
 
 use super::filter_args::{BpfArgs, BytecodeSource, FilterArgs, FilterVerb};
 use crate::error::{CliError, CliResult};
-use crate::object::{ProgramRequest, load_program};
+use crate::object::{ProgramRequest, load_program, load_program_with};
 use crate::session::Session;
 use crate::show::{FilterRenderer, FilterSelection, ProgSummary};
 use crate::values::parse_u32;
@@ -35,6 +35,9 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
     };
     let verb = FilterVerb::parse(verb)?;
     let args = FilterArgs::parse(verb, rest)?;
+    for _ in 0..args.help_asked {
+        crate::output::eprintln(super::filter_args::USAGE);
+    }
     match verb {
         FilterVerb::Show => show(session, &args),
         FilterVerb::Get => get(session, &args),
@@ -46,14 +49,28 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
 }
 
 /// The request fields every filter verb shares.
-fn base_spec(args: &FilterArgs, ifindex: u32) -> CliResult<FilterSpec> {
-    let handle = match &args.handle {
-        Some(text) => parse_u32(text).ok_or_else(|| CliError::failed("Illegal \"handle\""))?,
-        None => 0,
+pub(crate) fn base_spec(
+    args: &FilterArgs,
+    ifindex: u32,
+    parent: Option<u32>,
+) -> CliResult<FilterSpec> {
+    let handle = match (&args.handle, args.kind.as_deref()) {
+        (Some(_), None) => {
+            return Err(CliError::usage(
+                "Must specify filter type when using \"handle\"",
+            ));
+        }
+        (Some(text), Some("bpf")) => {
+            parse_u32(text).ok_or_else(|| CliError::failed("Illegal \"handle\""))?
+        }
+        // A kind tc has no parser for reads the handle as hexadecimal.
+        (Some(text), Some(_)) => u32::from_str_radix(text.trim_start_matches("0x"), 16)
+            .map_err(|_| CliError::failed(format!("Unparsable filter ID \"{text}\"")))?,
+        (None, _) => 0,
     };
     Ok(FilterSpec {
         ifindex,
-        parent: args.parent.unwrap_or(0),
+        parent: parent.unwrap_or(0),
         handle,
         pref: args.pref.unwrap_or(0),
         protocol: args.protocol,
@@ -63,18 +80,32 @@ fn base_spec(args: &FilterArgs, ifindex: u32) -> CliResult<FilterSpec> {
     })
 }
 
+/// The device index and parent of a request: a shared block travels as the magic
+/// ifindex with the block index in the parent field (`tcm_block_index`).
+pub(crate) fn target(args: &FilterArgs) -> CliResult<(u32, Option<u32>)> {
+    match args.block {
+        Some(block) => Ok((netlink_tc::handle::IFINDEX_MAGIC_BLOCK, Some(block))),
+        None => Ok((device::optional_ifindex(args.dev.as_deref())?, args.parent)),
+    }
+}
+
 fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<()> {
-    let ifindex = device::optional_ifindex(args.dev.as_deref())?;
+    let (ifindex, parent) = target(args)?;
     if let Some(dev) = &args.dev {
         session.narrate(&format!(
             "device {dev} has interface index {ifindex} (if_nametoindex)"
         ));
     }
-    let mut spec = base_spec(args, ifindex)?;
+    if let Some(e) = &args.options_error {
+        return Err(e.clone());
+    }
+    let mut spec = base_spec(args, ifindex, parent)?;
     // The program must stay loaded until the kernel has taken its own reference.
     let mut _program = None;
     if let Some(bpf) = &args.bpf {
-        if let Some((attach, program)) = filter_code(session, bpf)? {
+        // skip_sw: tc loads the program for the device itself (offload).
+        let offload = bpf.skip_sw.then_some(ifindex);
+        if let Some((attach, program)) = filter_code(session, bpf, offload)? {
             spec.bpf = Some(attach);
             _program = program;
         }
@@ -88,29 +119,51 @@ fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<(
 
 /// The code the `bpf` options name (a program loaded from an object, or classic
 /// bytecode) with the attach options; `None` when they name none (e.g. `del ... bpf`).
-fn filter_code(
+pub(crate) fn filter_code(
     session: &mut Session,
     bpf: &BpfArgs,
-) -> CliResult<Option<(BpfAttach, Option<elf_loader::LoadedProgram>)>> {
-    let (code, program) = if let Some(source) = &bpf.object {
+    offload: Option<u32>,
+) -> CliResult<Option<(BpfAttach, Option<Held>)>> {
+    let (code, program) = if let Some(source) = bpf.object.as_ref().filter(|s| s.pinned) {
+        let fd = open_pinned(&source.file)?;
+        let code = BpfCode::Program {
+            fd: fd.as_raw_fd() as u32,
+            name: BpfAttach::pinned_name(&source.file),
+        };
+        (code, Some(Held::Pinned(fd)))
+    } else if let Some(source) = &bpf.object {
         let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
         let object = session.object(&source.file)?;
-        let program = load_program(
-            &object,
-            &ProgramRequest {
-                file: &source.file,
-                section,
-                function: source.program.as_deref(),
-                prog_type: prog_type::SCHED_CLS,
-                verbose: source.verbose,
-            },
-            session.loader_observer(),
-        )?;
+        // `program P` without `sec`: tc (libbpf) finds the function by name in any
+        // section, and still labels the filter with the default section.
+        let load_section = match (&source.section, &source.program) {
+            (None, Some(function)) => section_of(&object, function).ok_or_else(|| {
+                CliError::failed(format!(
+                    "object file doesn't contain prog {function}\nUnable to load program"
+                ))
+            })?,
+            _ => section.to_string(),
+        };
+        let request = ProgramRequest {
+            file: &source.file,
+            section: &load_section,
+            function: source.program.as_deref(),
+            prog_type: prog_type::SCHED_CLS,
+            verbose: source.verbose,
+        };
+        let program = match offload {
+            Some(ifindex) => {
+                let mut options = elf_loader::LoadOptions::new(prog_type::SCHED_CLS);
+                options.prog_ifindex = ifindex;
+                load_program_with(&object, &request, options, session.loader_observer())?
+            }
+            None => load_program(&object, &request, session.loader_observer())?,
+        };
         let code = BpfCode::Program {
             fd: program.fd.as_fd().as_raw_fd() as u32,
             name: BpfAttach::object_name(&source.file, section),
         };
-        (code, Some(program))
+        (code, Some(Held::Loaded(program)))
     } else if let Some(bytecode) = &bpf.bytecode {
         let insns = match bytecode {
             BytecodeSource::Inline(text) => classic::parse_bytecode(text)?,
@@ -131,8 +184,62 @@ fn filter_code(
     Ok(Some((attach, program)))
 }
 
+/// The section of the program (not a subprogram) named `function`, as libbpf's
+/// lookup by name finds it.
+pub fn section_of(object: &elf_loader::Object, function: &str) -> Option<String> {
+    object
+        .programs()
+        .iter()
+        .find(|p| p.name == function)
+        .map(|p| p.section.clone())
+}
+
+/// tc's check before listing a block: some qdisc must use it (exit 1 otherwise).
+pub(crate) fn require_block(session: &mut Session, block: Option<u32>) -> CliResult<()> {
+    let Some(block) = block else {
+        return Ok(());
+    };
+    let qdiscs = session
+        .netlink()?
+        .qdiscs(0)
+        .map_err(|e| CliError::failed(format!("Dump terminated: {e}")))?;
+    let used = qdiscs
+        .items
+        .iter()
+        .any(|q| q.ingress_block == Some(block) || q.egress_block == Some(block));
+    if used {
+        Ok(())
+    } else {
+        Err(CliError::failed(format!("Cannot find block \"{block}\"")))
+    }
+}
+
+/// A program kept open until the kernel holds its own reference to it (only dropped,
+/// never read).
+#[allow(dead_code)]
+pub(crate) enum Held {
+    /// Loaded from an object file.
+    Loaded(elf_loader::LoadedProgram),
+    /// Opened from its pin.
+    Pinned(std::os::fd::OwnedFd),
+}
+
+/// Opens a program pinned in a bpffs (`bpf pinned PATH`), with tc's complaint
+/// when it cannot (exit 1, as tc's bpf parser fails).
+fn open_pinned(path: &str) -> CliResult<std::os::fd::OwnedFd> {
+    bpf_sys::obj_get(&crate::args::to_path(path)).map_err(|e| {
+        let reason = e
+            .raw_os_error()
+            .map(netlink_tc::error::strerror)
+            .unwrap_or_else(|| e.to_string());
+        CliError::failed(format!(
+            "Couldn't retrieve pinned program '{path}': {reason}\nUnable to parse bpf command line"
+        ))
+    })
+}
+
 /// A kernel refusal of a filter request, worded as tc words it (exit 2).
-fn kernel_error(e: netlink_tc::Error) -> CliError {
+pub(crate) fn kernel_error(e: netlink_tc::Error) -> CliError {
     CliError::kernel(format!("{e}\n{KERNEL_ERROR_TRAILER}"))
 }
 
@@ -149,29 +256,42 @@ fn get(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
     if args.kind.is_none() {
         return Err(CliError::usage("Must specify filter type"));
     }
-    let ifindex = device::optional_ifindex(args.dev.as_deref())?;
-    let spec = base_spec(args, ifindex)?;
+    let (ifindex, parent) = target(args)?;
+    if let Some(e) = &args.options_error {
+        return Err(e.clone());
+    }
+    let spec = base_spec(args, ifindex, parent)?;
     let filter = session.netlink()?.get_filter(&spec).map_err(kernel_error)?;
-    let text = render(session, &[filter], &FilterSelection::get(ifindex));
+    let mut selection = FilterSelection::get(ifindex);
+    if args.block.is_some() {
+        selection.ifindex = None;
+        selection.block = args.block;
+    }
+    let text = render(session, &[filter], &selection);
     crate::output::print(&text)
 }
 
 fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
-    let ifindex = device::optional_ifindex(args.dev.as_deref())?;
+    let (ifindex, parent) = target(args)?;
+    require_block(session, args.block)?;
     let spec = FilterDumpSpec {
         ifindex,
-        parent: args.parent.unwrap_or(0),
+        parent: parent.unwrap_or(0),
         pref: args.pref.unwrap_or(0),
         protocol: args.protocol.unwrap_or(0),
         chain: args.chain,
     };
     let selection = FilterSelection {
-        ifindex: (ifindex != 0).then_some(ifindex),
-        parent: args.parent,
+        ifindex: (ifindex != 0 && args.block.is_none()).then_some(ifindex),
+        parent: if args.block.is_some() {
+            None
+        } else {
+            args.parent
+        },
         pref: args.pref,
         protocol: args.protocol,
         chain: args.chain,
-        block: None,
+        block: args.block,
     };
     // Each filter is printed as it arrives, as tc does: a listing of thousands of
     // filters never sits in memory whole.

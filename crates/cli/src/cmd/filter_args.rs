@@ -39,6 +39,8 @@ impl FilterVerb {
             FilterVerb::Get
         } else if matches(word, "list") || matches(word, "show") || matches(word, "lst") {
             FilterVerb::Show
+        } else if matches(word, "help") {
+            return Err(help());
         } else {
             return Err(CliError::usage(format!(
                 "Command \"{word}\" is unknown, try \"tc filter help\"."
@@ -59,6 +61,10 @@ pub struct ObjectSource {
     pub program: Option<String>,
     /// `verbose`: print the verifier log also on success.
     pub verbose: bool,
+    /// `pinned PATH` / `object-pinned PATH` / `fd PATH`: `file` is a program pinned
+    /// in a bpffs, not an object file (`sec`, `program` and `verbose` are read and
+    /// ignored, as tc does).
+    pub pinned: bool,
 }
 
 /// Where classic BPF instructions come from.
@@ -106,11 +112,27 @@ pub struct FilterArgs {
     pub protocol: Option<u16>,
     /// `chain N`.
     pub chain: Option<u32>,
+    /// `block N`: a shared filter block instead of a device's hook.
+    pub block: Option<u32>,
     /// The classifier kind word (only `bpf` is supported).
     pub kind: Option<String>,
     /// The `bpf` options, when the kind is `bpf`.
     pub bpf: Option<BpfArgs>,
+    /// Why the kind's own options could not be read. tc runs the kind's parser only
+    /// after it found the device, so this is reported after the device lookup.
+    pub options_error: Option<CliError>,
+    /// How many `help`s are among the words of `show`: tc prints its usage for each
+    /// and goes on listing.
+    pub help_asked: usize,
 }
+
+/// The classifier kinds tc 6.1 has a parser for; rtc implements only `bpf` of them.
+/// Any other word is a kind tc knows nothing about: it sends it to the kernel as it
+/// is when no options follow, and refuses options it cannot parse.
+const TC_FILTER_KINDS: &[&str] = &[
+    "basic", "bpf", "cgroup", "flow", "flower", "fw", "matchall", "route", "rsvp", "rsvp6",
+    "tcindex", "u32",
+];
 
 impl FilterArgs {
     /// Reads the words after the verb.
@@ -123,8 +145,11 @@ impl FilterArgs {
             pref: None,
             protocol: None,
             chain: None,
+            block: None,
             kind: None,
             bpf: None,
+            options_error: None,
+            help_asked: 0,
         };
         let mut w = Words::new(words);
         while let Some(word) = w.next_word() {
@@ -132,6 +157,22 @@ impl FilterArgs {
                 "dev" => {
                     let dev = w.value()?;
                     set_once(&mut args.dev, "dev", dev, dev.to_string())?;
+                    if args.block.is_some() {
+                        return Err(dev_and_block());
+                    }
+                }
+                _ if matches(word, "block") => {
+                    let value = w.value()?;
+                    if verb == FilterVerb::Show && args.block.is_some() {
+                        return Err(crate::words::duplicate("block", value));
+                    }
+                    let block = parse_u32(value)
+                        .filter(|b| *b != 0)
+                        .ok_or_else(|| invalid("invalid block index value", value))?;
+                    if args.dev.is_some() {
+                        return Err(dev_and_block());
+                    }
+                    args.block = Some(block);
                 }
                 "root" => args.set_parent("root", TC_H_ROOT)?,
                 "ingress" => args.set_parent("ingress", PARENT_INGRESS)?,
@@ -165,20 +206,31 @@ impl FilterArgs {
                         .ok_or_else(|| invalid("invalid chain index value", value))?;
                     set_once(&mut args.chain, "chain", value, chain)?;
                 }
-                _ if matches(word, "help") => return Err(usage()),
+                _ if matches(word, "help") && verb == FilterVerb::Show => args.help_asked += 1,
+                _ if matches(word, "help") => return Err(help()),
                 kind if verb != FilterVerb::Show => {
                     args.kind = Some(kind.to_string());
-                    if kind != "bpf" {
+                    if kind == "bpf" {
+                        match parse_bpf(&mut w) {
+                            Ok(bpf) => args.bpf = Some(bpf),
+                            Err(e) => args.options_error = Some(e),
+                        }
+                    } else if TC_FILTER_KINDS.contains(&kind) {
                         return Err(CliError::usage(format!(
                             "Unknown filter \"{kind}\": rtc supports only the bpf classifier."
                         )));
+                    } else if let Some(option) = w.peek() {
+                        args.options_error = Some(CliError::failed(format!(
+                            "Unknown filter \"{kind}\", hence option \"{option}\" is unparsable"
+                        )));
                     }
-                    args.bpf = Some(parse_bpf(&mut w)?);
                     break;
                 }
                 other => {
+                    // A `help` before was printed by tc as it went.
+                    let usage = format!("{USAGE}\n").repeat(args.help_asked);
                     return Err(CliError::usage(format!(
-                        " What is \"{other}\"? Try \"tc filter help\""
+                        "{usage} What is \"{other}\"? Try \"tc filter help\""
                     )));
                 }
             }
@@ -197,17 +249,22 @@ impl FilterArgs {
     }
 }
 
+/// tc's complaint when a command names both a device and a block.
+fn dev_and_block() -> CliError {
+    CliError::usage("Error: \"dev\" and \"block\" are mutually exclusive")
+}
+
 /// Reads the options of the `bpf` classifier (`f_bpf.c`'s `bpf_parse_opt`).
 fn parse_bpf(w: &mut Words<'_>) -> CliResult<BpfArgs> {
     let mut bpf = BpfArgs::default();
     while let Some(word) = w.next_word() {
         if matches(word, "run") {
             let mode = w.value()?;
-            parse_object(mode, w, &mut bpf)?;
+            parse_object(mode, w, &mut bpf).map_err(unparsable)?;
         } else if matches(word, "classid") || matches(word, "flowid") {
             let value = w.value()?;
             let classid =
-                parse_tc_handle(value).ok_or_else(|| CliError::usage("Illegal \"classid\""))?;
+                parse_tc_handle(value).ok_or_else(|| CliError::failed("Illegal \"classid\""))?;
             bpf.classid = Some(classid);
             bpf.classid_first = bpf.object.is_none() && bpf.bytecode.is_none();
         } else if matches(word, "direct-action") || matches(word, "da") {
@@ -223,15 +280,25 @@ fn parse_bpf(w: &mut Words<'_>) -> CliResult<BpfArgs> {
         } else if matches(word, "help") {
             return Err(bpf_usage());
         } else if bpf.object.is_none() && bpf.bytecode.is_none() {
-            parse_object(word, w, &mut bpf)?;
+            parse_object(word, w, &mut bpf).map_err(unparsable)?;
         } else {
-            return Err(CliError::usage(format!(
+            return Err(CliError::failed(format!(
                 "What is \"{word}\"?\n{}",
                 bpf_usage().message
             )));
         }
     }
     Ok(bpf)
+}
+
+/// A failure of `bpf_parse_common` as `f_bpf.c` reports it: its own line, then
+/// "Unable to parse bpf command line", exit 1. tc's `exit(-1)` errors stay as they are.
+fn unparsable(e: CliError) -> CliError {
+    if e.exits_at_once {
+        e
+    } else {
+        CliError::failed(format!("{}\nUnable to parse bpf command line", e.message))
+    }
 }
 
 /// Reads `obj FILE [sec S] [program P] [export UDS] [verbose]` (`bpf_parse_common`);
@@ -249,12 +316,12 @@ fn parse_object(mode: &str, w: &mut Words<'_>, bpf: &mut BpfArgs) -> CliResult<(
         bpf.bytecode = Some(BytecodeSource::File(w.value()?.to_string()));
         return Ok(());
     }
-    if !(matches(mode, "object-file") || mode == "obj") {
-        if matches(mode, "object-pinned") || matches(mode, "pinned") || matches(mode, "fd") {
-            return Err(CliError::usage(format!(
-                "\"{mode}\": attaching a pinned program is not supported by rtc yet."
-            )));
-        }
+    // `obj` is a prefix of both `object-file` and `object-pinned`: tc tries the
+    // object file first.
+    let file = matches(mode, "object-file") || mode == "obj";
+    let pinned =
+        !file && (matches(mode, "object-pinned") || matches(mode, "pinned") || matches(mode, "fd"));
+    if !(file || pinned) {
         return Err(CliError::usage(format!("What mode is \"{mode}\"?")));
     }
     let file = w.value()?.to_string();
@@ -263,6 +330,7 @@ fn parse_object(mode: &str, w: &mut Words<'_>, bpf: &mut BpfArgs) -> CliResult<(
         section: None,
         program: None,
         verbose: false,
+        pinned,
     };
     if w.peek()
         .is_some_and(|x| matches(x, "section") || x == "sec")
@@ -288,30 +356,36 @@ fn parse_object(mode: &str, w: &mut Words<'_>, bpf: &mut BpfArgs) -> CliResult<(
 }
 
 /// tc's filter usage text.
-pub fn usage() -> CliError {
-    CliError::usage_exit(
-        "Usage: tc filter [ add | del | change | replace | show ] [ dev STRING ]\n\
-         \x20      tc filter [ add | del | change | replace | show ] [ block BLOCK_INDEX ]\n\
-         \x20      tc filter get dev STRING parent CLASSID protocol PROTO handle FILTERID pref PRIO FILTER_TYPE\n\
-         \x20      tc filter get block BLOCK_INDEX protocol PROTO handle FILTERID pref PRIO FILTER_TYPE\n\
-         \x20      [ pref PRIO ] protocol PROTO [ chain CHAIN_INDEX ]\n\
-         \x20      [ estimator INTERVAL TIME_CONSTANT ]\n\
-         \x20      [ root | ingress | egress | parent CLASSID ]\n\
-         \x20      [ handle FILTERID ] [ [ FILTER_TYPE ] [ help | OPTIONS ] ]\n\
-         \n\
-         \x20      tc filter show [ dev STRING ] [ root | ingress | egress | parent CLASSID ]\n\
-         \x20      tc filter show [ block BLOCK_INDEX ]\n\
-         Where:\n\
-         FILTER_TYPE := { u32 | bpf | fw | route | etc. }\n\
-         FILTERID := ... format depends on classifier, see there\n\
-         OPTIONS := ... try tc filter add <desired FILTER_KIND> help",
-    )
+pub const USAGE: &str = "Usage: tc filter [ add | del | change | replace | show ] [ dev STRING ]\n\
+     \x20      tc filter [ add | del | change | replace | show ] [ block BLOCK_INDEX ]\n\
+     \x20      tc filter get dev STRING parent CLASSID protocol PROTO handle FILTERID pref PRIO FILTER_TYPE\n\
+     \x20      tc filter get block BLOCK_INDEX protocol PROTO handle FILTERID pref PRIO FILTER_TYPE\n\
+     \x20      [ pref PRIO ] protocol PROTO [ chain CHAIN_INDEX ]\n\
+     \x20      [ estimator INTERVAL TIME_CONSTANT ]\n\
+     \x20      [ root | ingress | egress | parent CLASSID ]\n\
+     \x20      [ handle FILTERID ] [ [ FILTER_TYPE ] [ help | OPTIONS ] ]\n\
+     \n\
+     \x20      tc filter show [ dev STRING ] [ root | ingress | egress | parent CLASSID ]\n\
+     \x20      tc filter show [ block BLOCK_INDEX ]\n\
+     Where:\n\
+     FILTER_TYPE := { rsvp | u32 | bpf | fw | route | etc. }\n\
+     FILTERID := ... format depends on classifier, see there\n\
+     OPTIONS := ... try tc filter add <desired FILTER_KIND> help";
+
+/// The filter usage asked for with `help` (exit 0, as tc).
+pub fn help() -> CliError {
+    CliError::help(USAGE)
 }
 
-/// tc's `bpf` classifier usage text (the eBPF part rtc implements).
+/// tc's `bpf` classifier usage text (`f_bpf.c`'s `explain`), printed when the
+/// classifier's options cannot be read: tc's parser fails, so the exit code is 1.
 pub fn bpf_usage() -> CliError {
-    CliError::usage(
+    CliError::failed(
         "Usage: ... bpf ...\n\
+         \n\
+         BPF use case:\n\
+         \x20bytecode BPF_BYTECODE\n\
+         \x20bytecode-file FILE\n\
          \n\
          eBPF use case:\n\
          \x20object-file FILE [ section CLS_NAME ] [ export UDS_FILE ] [ verbose ] [ direct-action ] [ skip_hw | skip_sw ]\n\
@@ -321,8 +395,21 @@ pub fn bpf_usage() -> CliError {
          \x20[ action ACTION_SPEC ]\n\
          \x20[ classid CLASSID ]\n\
          \n\
+         Where BPF_BYTECODE := 's,c t f k,c t f k,c t f k,...'\n\
+         c,t,f,k and s are decimals; s denotes number of 4-tuples\n\
+         \n\
+         Where FILE points to a file containing the BPF_BYTECODE string,\n\
+         an ELF file containing eBPF map definitions and bytecode, or a\n\
+         pinned eBPF program.\n\
+         \n\
          Where CLS_NAME refers to the section name containing the\n\
-         classifier (default 'classifier').",
+         classifier (default 'classifier').\n\
+         \n\
+         Where UDS_FILE points to a unix domain socket file in order\n\
+         to hand off control of all created eBPF maps to an agent.\n\
+         \n\
+         ACTION_SPEC := ... look at individual actions\n\
+         NOTE: CLASSID is parsed as hexadecimal input.",
     )
 }
 
@@ -333,7 +420,12 @@ mod tests {
     fn parse(line: &str) -> CliResult<FilterArgs> {
         let words: Vec<String> = line.split_whitespace().map(String::from).collect();
         let verb = FilterVerb::parse(&words[0])?;
-        FilterArgs::parse(verb, &words[1..])
+        let args = FilterArgs::parse(verb, &words[1..])?;
+        // The kind's parser failure is reported after the device lookup; here, at once.
+        match args.options_error.clone() {
+            Some(e) => Err(e),
+            None => Ok(args),
+        }
     }
 
     #[test]
@@ -399,6 +491,27 @@ mod tests {
         );
         assert!(parse("add dev x ingress bpf obj").is_err());
         assert!(parse("add dev x ingress u32 match").is_err());
+        // The classifier's own parser failed: exit 1, as tc.
+        let e = parse("add dev x ingress bpf da notakeyword").unwrap_err();
+        assert_eq!(
+            (e.message.as_str(), e.code),
+            (
+                "What mode is \"notakeyword\"?\nUnable to parse bpf command line",
+                1
+            )
+        );
+        let e = parse("add dev x ingress foo bar").unwrap_err();
+        assert_eq!(e.code, 1);
+        assert!(
+            parse("add dev x ingress foo")
+                .unwrap()
+                .options_error
+                .is_none()
+        );
+        assert_eq!(parse("help").unwrap_err().code, 0);
+        let e = parse("add dev x block 1").unwrap_err();
+        assert!(e.message.contains("mutually exclusive"));
+        assert_eq!(parse("add block 7 bpf da obj f.o").unwrap().block, Some(7));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::device;
 use crate::error::{CliError, CliResult, EXIT_USAGE};
 use crate::object::{ProgramRequest, load_program_with};
 use crate::session::Session;
-use crate::show::link::{LinkEntry, decode_link, render_links};
+use crate::show::link::{LinkEntry, decode_link, render_links_detailed};
 
 /// ip's default section for `xdp obj FILE` without `sec`.
 const DEFAULT_SECTION: &str = "prog";
@@ -75,7 +75,21 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
         }
         XdpAction::Object(source) => {
             let object = session.object(&source.file).map_err(ip_exit)?;
-            let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
+            let named = match (&source.section, &source.program) {
+                // `program P` without `sec`: found by name in any section, as libbpf does.
+                (None, Some(function)) => {
+                    Some(super::filter::section_of(&object, function).ok_or_else(|| {
+                        ip_exit(CliError::failed(format!(
+                            "object file doesn't contain prog {function}"
+                        )))
+                    })?)
+                }
+                _ => None,
+            };
+            let section = named
+                .as_deref()
+                .or(source.section.as_deref())
+                .unwrap_or(DEFAULT_SECTION);
             let loaded = load_program_with(
                 &object,
                 &ProgramRequest {
@@ -294,11 +308,10 @@ fn attached_at(link: &LinkXdp, mode: XdpMode) -> Option<u32> {
 }
 
 fn show(session: &mut Session, args: &ShowArgs) -> CliResult<()> {
-    if session.options.stats > 0 || session.options.details > 0 {
-        return Err(CliError::usage(
-            "rtc link show: -s and -d are not supported yet; use ip for statistics and details.",
-        ));
-    }
+    let details = (
+        session.options.details > 0,
+        session.options.stats.min(2) as u8,
+    );
     let (json, pretty) = (session.options.json, session.options.pretty);
     let netlink = session.netlink()?;
     let links = match &args.dev {
@@ -322,11 +335,12 @@ fn show(session: &mut Session, args: &ShowArgs) -> CliResult<()> {
             links
         }
     };
-    let text = render_links(
+    let text = render_links_detailed(
         &links,
         args.up,
         json,
         pretty,
+        details,
         &mut SystemLookup::new(netlink),
     );
     crate::output::print(&text)

@@ -208,6 +208,7 @@ fn parse_xdp_action(w: &mut Words<'_>) -> CliResult<XdpAction> {
         section: None,
         program: None,
         verbose: false,
+        pinned,
     };
     if w.peek().is_some_and(|x| matches(x, "section")) {
         w.next_word();

@@ -445,10 +445,49 @@ fn element(map: &OpenMap, words: &[String], value: bool) -> CliResult<Element> {
     )
 }
 
+/// `BPF_MAP_TYPE_PROG_ARRAY`.
+const PROG_ARRAY: u32 = 3;
+
+/// `update` of a program array, as bpftool reads it: `value` names a loaded program
+/// (`id N`, `pinned PATH`, `tag T`, `name N`) and the slot gets its fd.
+fn update_prog_array(out: &mut Output, map: &OpenMap, words: &[String]) -> CliResult<()> {
+    let at = words
+        .iter()
+        .position(|w| super::map_args::is_prefix(w, "value"))
+        .ok_or_else(|| error("did not find value"))?;
+    let after = words.get(at + 1..).unwrap_or(&[]);
+    let mut w = crate::words::Words::new(after);
+    let prog = super::prog_ref::ProgRef::parse(&mut w, false)?;
+    // A program reference is two words: its kind and its value.
+    let mut rest: Vec<String> = words[..at].to_vec();
+    rest.extend_from_slice(after.get(2..).unwrap_or(&[]));
+    let element = parse_element(
+        &rest,
+        ElementSpec {
+            key_size: (map.info.key_size > 0).then_some(map.info.key_size as usize),
+            value_size: None,
+            flags: true,
+        },
+    )?;
+    let flags = element.flags;
+    let prog = super::prog_ref::open_one(&prog)?;
+    let key = element.key.unwrap_or_default();
+    let value = (prog.fd.as_fd().as_raw_fd() as u32).to_ne_bytes();
+    bpf_sys::map_update_elem(map.fd.as_fd(), &key, &value, flags)
+        .map_err(|e| syscall_error("update failed", &e))?;
+    if let Some(json) = &mut out.json {
+        json.literal("null");
+    }
+    Ok(())
+}
+
 fn update(out: &mut Output, map: &OpenMap, words: &[String]) -> CliResult<()> {
+    if map.info.map_type == PROG_ARRAY {
+        return update_prog_array(out, map, words);
+    }
     if FD_VALUE_TYPES.contains(&map.info.map_type) {
         return Err(error(
-            "updating program arrays and maps of maps (values that are fds) is not supported by rtc",
+            "updating maps of maps (values that are map fds) is not supported by rtc",
         ));
     }
     let element = element(map, words, true)?;

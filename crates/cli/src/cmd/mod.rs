@@ -1,6 +1,8 @@
 //! One module per tc object: each reads its words (`*_args`) and then does the work.
 
 pub mod bpflink;
+pub mod chain;
+pub mod exec;
 pub mod filter;
 pub mod filter_args;
 pub mod link;
@@ -33,6 +35,10 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
         qdisc::run(session, rest)
     } else if matches(object, "filter") {
         filter::run(session, rest)
+    } else if matches(object, "chain") {
+        chain::run(session, rest)
+    } else if matches(object, "exec") {
+        exec::run(session, rest)
     } else if matches(object, "link") {
         link::run(session, rest)
     } else if matches(object, "map") {

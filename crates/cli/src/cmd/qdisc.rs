@@ -15,6 +15,9 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
     };
     let verb = QdiscVerb::parse(verb)?;
     let args = QdiscArgs::parse(verb, rest)?;
+    if args.help_asked {
+        crate::output::eprintln(super::qdisc_args::USAGE);
+    }
     match verb {
         QdiscVerb::Show => show(session, &args),
         QdiscVerb::Add => modify(session, QdiscOp::Add, &args),
@@ -26,10 +29,20 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
 
 fn modify(session: &mut Session, op: QdiscOp, args: &QdiscArgs) -> CliResult<()> {
     let ifindex = device::optional_ifindex(args.dev.as_deref())?;
-    let spec = match args.kind {
+    let mut spec = match args.kind {
+        Some(QdiscKind::Clsact) => QdiscSpec::clsact(ifindex),
         Some(QdiscKind::Ingress) => QdiscSpec::ingress(ifindex),
-        _ => QdiscSpec::clsact(ifindex),
+        // A kind rtc does not manage, or none at all: sent as tc sends it, for the
+        // kernel to answer.
+        None => QdiscSpec::other(
+            ifindex,
+            args.other_kind.as_deref().unwrap_or_default(),
+            args.handle.unwrap_or(0),
+            args.parent.unwrap_or(0),
+        ),
     };
+    spec.ingress_block = args.ingress_block;
+    spec.egress_block = args.egress_block;
     session
         .netlink()?
         .qdisc(op, &spec)

@@ -38,8 +38,33 @@ const IFLA_NEW_IFINDEX: u16 = 49;
 const IFLA_PROP_LIST: u16 = 52;
 const IFLA_ALT_IFNAME: u16 = 53;
 const IFLA_PERM_ADDRESS: u16 = 54;
+const IFLA_LINKINFO: u16 = 18;
+const IFLA_AF_SPEC: u16 = 26;
+const IFLA_PROMISCUITY: u16 = 30;
+const IFLA_NUM_TX_QUEUES: u16 = 31;
+const IFLA_NUM_RX_QUEUES: u16 = 32;
+const IFLA_GSO_MAX_SEGS: u16 = 40;
+const IFLA_GSO_MAX_SIZE: u16 = 41;
+const IFLA_MIN_MTU: u16 = 50;
+const IFLA_MAX_MTU: u16 = 51;
+const IFLA_GRO_MAX_SIZE: u16 = 58;
+const IFLA_TSO_MAX_SIZE: u16 = 59;
+const IFLA_TSO_MAX_SEGS: u16 = 60;
+const IFLA_ALLMULTI: u16 = 61;
+const IFLA_STATS64: u16 = 23;
+const IFLA_CARRIER_CHANGES: u16 = 35;
+/// Counters in `struct rtnl_link_stats64` as ip 6.1 knows it.
+const STATS64_COUNTERS: usize = 25;
+/// `IFLA_INFO_KIND` inside `IFLA_LINKINFO`.
+const IFLA_INFO_KIND: u16 = 1;
+/// `AF_INET6` inside `IFLA_AF_SPEC`.
+const AF_INET6: u16 = 10;
+/// `IFLA_INET6_ADDR_GEN_MODE` inside `IFLA_AF_SPEC`'s `AF_INET6`.
+const IFLA_INET6_ADDR_GEN_MODE: u16 = 8;
+/// The names ip gives `IN6_ADDR_GEN_MODE_*`.
+const ADDR_GEN_MODES: [&str; 4] = ["eui64", "none", "stable_secret", "random"];
 /// One past the highest attribute read here.
-const IFLA_TABLE_SIZE: usize = 55;
+const IFLA_TABLE_SIZE: usize = 62;
 
 /// `IFF_UP`.
 pub const IFF_UP: u32 = 0x1;
@@ -219,7 +244,36 @@ pub struct LinkEntry {
     pub alias: Option<String>,
     /// The `IFLA_ALT_IFNAME`s of `IFLA_PROP_LIST`, in order.
     pub altnames: Vec<String>,
+    /// What `ip -d` adds, in its order: `IFLA_PROMISCUITY`, `IFLA_ALLMULTI`,
+    /// `IFLA_MIN_MTU`, `IFLA_MAX_MTU`.
+    pub details: [Option<u32>; 4],
+    /// `IFLA_INFO_KIND` of `IFLA_LINKINFO` (`veth`, ...).
+    pub info_kind: Option<String>,
+    /// Whether `IFLA_LINKINFO` was present.
+    pub has_linkinfo: bool,
+    /// `IFLA_INET6_ADDR_GEN_MODE` of `IFLA_AF_SPEC`.
+    pub addr_gen_mode: Option<u8>,
+    /// `IFLA_NUM_TX_QUEUES`, `IFLA_NUM_RX_QUEUES`, `IFLA_GSO_MAX_SIZE`,
+    /// `IFLA_GSO_MAX_SEGS`, `IFLA_TSO_MAX_SIZE`, `IFLA_TSO_MAX_SEGS`,
+    /// `IFLA_GRO_MAX_SIZE`, in ip's order.
+    pub queues: [Option<u32>; 7],
+    /// `IFLA_STATS64`: the counters (missing trailing ones zero) and whether the
+    /// kernel sent all 25 (ip then names the JSON object `stats64`, else `stats`).
+    pub stats64: Option<([u64; STATS64_COUNTERS], bool)>,
+    /// `IFLA_CARRIER_CHANGES`.
+    pub carrier_changes: Option<u32>,
 }
+
+/// The `-d` fields after the link-kind line: JSON key and text word.
+const QUEUE_FIELDS: [(&str, &str); 7] = [
+    ("num_tx_queues", "numtxqueues"),
+    ("num_rx_queues", "numrxqueues"),
+    ("gso_max_size", "gso_max_size"),
+    ("gso_max_segs", "gso_max_segs"),
+    ("tso_max_size", "tso_max_size"),
+    ("tso_max_segs", "tso_max_segs"),
+    ("gro_max_size", "gro_max_size"),
+];
 
 /// Reads one link message (header included).
 pub fn decode_link(bytes: &[u8]) -> Result<LinkEntry, DecodeError> {
@@ -260,7 +314,60 @@ pub fn decode_link(bytes: &[u8]) -> Result<LinkEntry, DecodeError> {
             }
         }
     }
+    let mut info_kind = None;
+    if let Some(info) = attrs.get(IFLA_LINKINFO) {
+        for attr in info.nested() {
+            let attr = attr?;
+            if attr.kind == IFLA_INFO_KIND {
+                info_kind = Some(attr.string());
+            }
+        }
+    }
+    let mut addr_gen_mode = None;
+    if let Some(spec) = attrs.get(IFLA_AF_SPEC) {
+        for family in spec.nested() {
+            let family = family?;
+            if family.kind != AF_INET6 {
+                continue;
+            }
+            for attr in family.nested() {
+                let attr = attr?;
+                if attr.kind == IFLA_INET6_ADDR_GEN_MODE {
+                    addr_gen_mode = Some(attr.u8("IFLA_INET6_ADDR_GEN_MODE")?);
+                }
+            }
+        }
+    }
+    let stats64 = attrs.get(IFLA_STATS64).map(|a| {
+        let mut counters = [0u64; STATS64_COUNTERS];
+        for (slot, chunk) in counters.iter_mut().zip(a.payload.chunks_exact(8)) {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(chunk);
+            *slot = u64::from_ne_bytes(bytes);
+        }
+        (counters, a.payload.len() >= STATS64_COUNTERS * 8)
+    });
     Ok(LinkEntry {
+        stats64,
+        carrier_changes: u32_of(IFLA_CARRIER_CHANGES, "IFLA_CARRIER_CHANGES")?,
+        details: [
+            u32_of(IFLA_PROMISCUITY, "IFLA_PROMISCUITY")?,
+            u32_of(IFLA_ALLMULTI, "IFLA_ALLMULTI")?,
+            u32_of(IFLA_MIN_MTU, "IFLA_MIN_MTU")?,
+            u32_of(IFLA_MAX_MTU, "IFLA_MAX_MTU")?,
+        ],
+        has_linkinfo: attrs.get(IFLA_LINKINFO).is_some(),
+        info_kind,
+        addr_gen_mode,
+        queues: [
+            u32_of(IFLA_NUM_TX_QUEUES, "IFLA_NUM_TX_QUEUES")?,
+            u32_of(IFLA_NUM_RX_QUEUES, "IFLA_NUM_RX_QUEUES")?,
+            u32_of(IFLA_GSO_MAX_SIZE, "IFLA_GSO_MAX_SIZE")?,
+            u32_of(IFLA_GSO_MAX_SEGS, "IFLA_GSO_MAX_SEGS")?,
+            u32_of(IFLA_TSO_MAX_SIZE, "IFLA_TSO_MAX_SIZE")?,
+            u32_of(IFLA_TSO_MAX_SEGS, "IFLA_TSO_MAX_SEGS")?,
+            u32_of(IFLA_GRO_MAX_SIZE, "IFLA_GRO_MAX_SIZE")?,
+        ],
         msg_type: kind,
         ifindex: info.index,
         device_type: info.device_type,
@@ -302,6 +409,7 @@ pub trait LinkResolve {
 
 /// The output of `ip [-j [-p]] link show ...` for these links; `only_up` is the
 /// `up` filter.
+#[cfg(test)]
 pub fn render_links(
     links: &[LinkEntry],
     only_up: bool,
@@ -309,7 +417,22 @@ pub fn render_links(
     pretty: bool,
     resolve: &mut dyn LinkResolve,
 ) -> String {
+    render_links_detailed(links, only_up, json, pretty, (false, 0), resolve)
+}
+
+/// [`render_links`], with `ip -d`'s details when `details` and `ip -s`'s counters
+/// (`-s -s`: with the error counters) when `stats` is 1 (2).
+pub fn render_links_detailed(
+    links: &[LinkEntry],
+    only_up: bool,
+    json: bool,
+    pretty: bool,
+    (details, stats): (bool, u8),
+    resolve: &mut dyn LinkResolve,
+) -> String {
     let mut out = Out::new(json, pretty);
+    out.details = details;
+    out.stats = stats;
     for link in links {
         if only_up && link.flags & IFF_UP == 0 {
             continue;
@@ -400,11 +523,20 @@ fn print_link(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve) {
         out.json_bool("proto_down", true);
         out.text(" protodown on ");
     }
+    if out.details {
+        print_details(out, link);
+    }
     if let Some(alias) = &link.alias {
         out.text("\n    ");
         out.string("ifalias", alias, &format!("alias {alias}"));
     }
     print_xdp_programs(out, link, resolve);
+    if out.stats > 0 {
+        out.text("\n");
+        if let Some((counters, full)) = &link.stats64 {
+            print_stats(out, counters, *full, link.carrier_changes);
+        }
+    }
     // The kernel sends IFLA_PROP_LIST only when there is an alternative name.
     if !link.altnames.is_empty() {
         out.open_array("altnames");
@@ -481,6 +613,296 @@ fn print_flags(out: &mut Out, flags: u32, lower_down: bool) {
     }
     out.close_array();
     out.text("> ");
+}
+
+/// `ip -s link show`'s counters (`print_stats64`): in JSON an object `stats64` with
+/// `rx` and `tx`; in text two header lines and two lines of numbers, the columns as
+/// wide as the widest of header and numbers (`-s -s` adds the error counters).
+fn print_stats(out: &mut Out, c: &[u64; STATS64_COUNTERS], full: bool, carrier: Option<u32>) {
+    // The order of `struct rtnl_link_stats64`.
+    let [
+        rx_packets,
+        tx_packets,
+        rx_bytes,
+        tx_bytes,
+        rx_errors,
+        tx_errors,
+        rx_dropped,
+        tx_dropped,
+        multicast,
+        collisions,
+        rx_length,
+        rx_over,
+        rx_crc,
+        rx_frame,
+        rx_fifo,
+        rx_missed,
+        tx_aborted,
+        tx_carrier,
+        tx_fifo,
+        tx_heartbeat,
+        tx_window,
+        rx_compressed,
+        tx_compressed,
+        rx_nohandler,
+        rx_otherhost,
+    ] = *c;
+    let more = out.stats > 1;
+    if out.is_json() {
+        out.open_object(Some(if full { "stats64" } else { "stats" }));
+        out.open_object(Some("rx"));
+        let mut rx = vec![
+            ("bytes", rx_bytes),
+            ("packets", rx_packets),
+            ("errors", rx_errors),
+            ("dropped", rx_dropped),
+            ("over_errors", rx_over),
+            ("multicast", multicast),
+        ];
+        if rx_compressed != 0 {
+            rx.push(("compressed", rx_compressed));
+        }
+        if more {
+            rx.extend([
+                ("length_errors", rx_length),
+                ("crc_errors", rx_crc),
+                ("frame_errors", rx_frame),
+                ("fifo_errors", rx_fifo),
+                ("missed_errors", rx_missed),
+            ]);
+            if rx_nohandler != 0 {
+                rx.push(("nohandler", rx_nohandler));
+            }
+            if rx_otherhost != 0 {
+                rx.push(("otherhost", rx_otherhost));
+            }
+        }
+        for (key, value) in rx {
+            out.json_uint(key, value);
+        }
+        out.close_object();
+        out.open_object(Some("tx"));
+        let mut tx = vec![
+            ("bytes", tx_bytes),
+            ("packets", tx_packets),
+            ("errors", tx_errors),
+            ("dropped", tx_dropped),
+            ("carrier_errors", tx_carrier),
+            ("collisions", collisions),
+        ];
+        if tx_compressed != 0 {
+            tx.push(("compressed", tx_compressed));
+        }
+        if more {
+            tx.extend([
+                ("aborted_errors", tx_aborted),
+                ("fifo_errors", tx_fifo),
+                ("window_errors", tx_window),
+                ("heartbeat_errors", tx_heartbeat),
+            ]);
+            if let Some(changes) = carrier {
+                tx.push(("carrier_changes", u64::from(changes)));
+            }
+        }
+        for (key, value) in tx {
+            out.json_uint(key, value);
+        }
+        out.close_object();
+        out.close_object();
+        return;
+    }
+    // Column widths: at least the widest header word of the column, then the
+    // widest number shown in it.
+    let mut cols: [usize; 8] = [10, 7, 6, 7, 7, 7, 10, 9];
+    let mut size = |values: [u64; 8]| {
+        for (col, value) in cols.iter_mut().zip(values) {
+            *col = (*col).max(value.to_string().len());
+        }
+    };
+    size([
+        rx_bytes,
+        rx_packets,
+        rx_errors,
+        rx_dropped,
+        rx_missed,
+        multicast,
+        rx_compressed,
+        0,
+    ]);
+    if more {
+        size([
+            0,
+            rx_length,
+            rx_crc,
+            rx_frame,
+            rx_fifo,
+            rx_over,
+            rx_nohandler,
+            rx_otherhost,
+        ]);
+    }
+    size([
+        tx_bytes,
+        tx_packets,
+        tx_errors,
+        tx_dropped,
+        tx_carrier,
+        collisions,
+        tx_compressed,
+        0,
+    ]);
+    let changes = u64::from(carrier.unwrap_or(0));
+    if more {
+        size([
+            0,
+            0,
+            tx_aborted,
+            tx_fifo,
+            tx_window,
+            tx_heartbeat,
+            changes,
+            0,
+        ]);
+    }
+    let nums = |values: &[u64]| -> String {
+        values
+            .iter()
+            .zip(cols)
+            .map(|(v, w)| format!("{v:>w$} "))
+            .collect()
+    };
+    let header = |words: [&str; 7]| -> String {
+        let mut line = format!("    {}: {:>w$}", words[0], words[1], w = cols[0] - 4);
+        for (word, w) in words[2..].iter().zip(&cols[1..6]) {
+            line.push_str(&format!(" {word:>w$}"));
+        }
+        line
+    };
+    let mut text = header([
+        "RX", "bytes", "packets", "errors", "dropped", "missed", "mcast",
+    ]);
+    let compressed = |n: u64| if n != 0 { "compressed" } else { "" };
+    text.push_str(&format!(
+        " {:>w$}\n",
+        compressed(rx_compressed),
+        w = cols[6]
+    ));
+    let mut rx = vec![
+        rx_bytes, rx_packets, rx_errors, rx_dropped, rx_missed, multicast,
+    ];
+    if rx_compressed != 0 {
+        rx.push(rx_compressed);
+    }
+    text.push_str(&format!("    {}", nums(&rx)));
+    if more {
+        text.push('\n');
+        text.push_str(&format!("    RX errors:{:w$}", "", w = cols[0] - 10));
+        for (word, w) in ["length", "crc", "frame", "fifo", "overrun"]
+            .iter()
+            .zip(&cols[1..6])
+        {
+            text.push_str(&format!(" {word:>w$}"));
+        }
+        if rx_nohandler != 0 {
+            text.push_str(&format!("{:>w$}", " nohandler", w = cols[6] + 1));
+        }
+        if rx_otherhost != 0 {
+            text.push_str(&format!("{:>w$}", " otherhost", w = cols[7] + 1));
+        }
+        text.push('\n');
+        text.push_str(&format!("{:w$}", "", w = cols[0] + 5));
+        let mut errors = vec![rx_length, rx_crc, rx_frame, rx_fifo, rx_over];
+        let widths = &cols[1..];
+        let mut line: String = errors
+            .drain(..)
+            .zip(widths)
+            .map(|(v, w)| format!("{v:>w$} "))
+            .collect();
+        if rx_nohandler != 0 {
+            line.push_str(&format!("{rx_nohandler:>w$} ", w = cols[6]));
+        }
+        if rx_otherhost != 0 {
+            line.push_str(&format!("{rx_otherhost:>w$} ", w = cols[7]));
+        }
+        text.push_str(&line);
+    }
+    text.push('\n');
+    text.push_str(&header([
+        "TX", "bytes", "packets", "errors", "dropped", "carrier", "collsns",
+    ]));
+    text.push_str(&format!(
+        " {:>w$}\n",
+        compressed(tx_compressed),
+        w = cols[6]
+    ));
+    let mut tx = vec![
+        tx_bytes, tx_packets, tx_errors, tx_dropped, tx_carrier, collisions,
+    ];
+    if tx_compressed != 0 {
+        tx.push(tx_compressed);
+    }
+    text.push_str(&format!("    {}", nums(&tx)));
+    if more {
+        text.push('\n');
+        text.push_str(&format!("    TX errors:{:w$}", "", w = cols[0] - 10));
+        for (word, w) in ["aborted", "fifo", "window", "heartbt"]
+            .iter()
+            .zip(&cols[1..5])
+        {
+            text.push_str(&format!(" {word:>w$}"));
+        }
+        let transns = if carrier.is_some() { "transns" } else { "" };
+        text.push_str(&format!(" {transns:>w$}\n", w = cols[5]));
+        text.push_str(&format!("{:w$}", "", w = cols[0] + 5));
+        let mut line: String = [tx_aborted, tx_fifo, tx_window, tx_heartbeat]
+            .iter()
+            .zip(&cols[1..])
+            .map(|(v, w)| format!("{v:>w$} "))
+            .collect();
+        if carrier.is_some() {
+            line.push_str(&format!("{changes:>w$} ", w = cols[5]));
+        }
+        text.push_str(&line);
+    }
+    out.text(&text);
+}
+
+/// What `ip -d` adds after the addresses (`print_linkinfo`'s `show_details` part).
+fn print_details(out: &mut Out, link: &LinkEntry) {
+    let [promiscuity, allmulti, min_mtu, max_mtu] = link.details;
+    for (value, key, text) in [
+        (promiscuity, "promiscuity", " promiscuity "),
+        (allmulti, "allmulti", " allmulti "),
+        (min_mtu, "min_mtu", "minmtu "),
+        (max_mtu, "max_mtu", "maxmtu "),
+    ] {
+        if let Some(value) = value {
+            out.uint(key, u64::from(value), &format!("{text}{value} "));
+        }
+    }
+    if link.has_linkinfo {
+        out.open_object(Some("linkinfo"));
+        if let Some(kind) = &link.info_kind {
+            out.text("\n");
+            out.string("info_kind", kind, &format!("    {kind} "));
+        }
+        out.close_object();
+    }
+    if let Some(mode) = link.addr_gen_mode {
+        let name = ADDR_GEN_MODES
+            .get(usize::from(mode))
+            .map_or_else(|| format!("{mode:#x}"), |n| (*n).to_string());
+        out.string(
+            "inet6_addr_gen_mode",
+            &name,
+            &format!("addrgenmode {name} "),
+        );
+    }
+    for (value, (key, word)) in link.queues.iter().zip(QUEUE_FIELDS) {
+        if let Some(value) = value {
+            out.uint(key, u64::from(*value), &format!("{word} {value} "));
+        }
+    }
 }
 
 /// The mode word after the MTU (`xdp_dump` without details), or the `xdp` JSON
@@ -567,6 +989,27 @@ fn print_prog(out: &mut Out, id: u32, resolve: &mut dyn LinkResolve) {
         if prog.jited {
             out.text("jited ");
         }
+        if out.details {
+            if prog.load_time != 0 {
+                out.uint(
+                    "load_time",
+                    prog.load_time,
+                    &format!("load_time {} ", prog.load_time),
+                );
+                out.uint(
+                    "created_by_uid",
+                    u64::from(prog.created_by_uid),
+                    &format!("created_by_uid {} ", prog.created_by_uid),
+                );
+            }
+            if prog.btf_id != 0 {
+                out.uint(
+                    "btf_id",
+                    u64::from(prog.btf_id),
+                    &format!("btf_id {} ", prog.btf_id),
+                );
+            }
+        }
     }
     out.close_object();
 }
@@ -652,6 +1095,10 @@ fn index_to_name(ifindex: u32, resolve: &mut dyn LinkResolve) -> String {
 struct Out {
     text: String,
     json: Option<JsonWriter>,
+    /// `-d`: details.
+    details: bool,
+    /// `-s` given this many times.
+    stats: u8,
 }
 
 impl Out {
@@ -663,6 +1110,8 @@ impl Out {
         });
         Out {
             text: String::new(),
+            details: false,
+            stats: 0,
             json,
         }
     }

@@ -36,7 +36,8 @@ mod tests;
 
 use netlink_tc::{Filter, Qdisc};
 
-use printer::{Printer, Value};
+pub use format::classid;
+pub use printer::{Printer, Value};
 
 /// The global options that change a listing (`-s`, `-d`, `-j`, `-p`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
