@@ -4,7 +4,7 @@
 //! and the `prog/xdp id N name X tag T jited` line.
 //!
 //! Two steps, both pure: [`decode_link`] reads one `RTM_NEWLINK` message into a
-//! [`LinkEntry`], and [`render_links`] prints entries, asking a [`LinkResolve`] for
+//! [`LinkEntry`], and [`render_links_detailed`] prints entries, asking a [`LinkResolve`] for
 //! what ip looks up elsewhere (program names and tags, the peer's name and flags,
 //! network namespace names, group names).
 //!
@@ -420,7 +420,7 @@ pub fn render_links(
     render_links_detailed(links, only_up, json, pretty, (false, 0), resolve)
 }
 
-/// [`render_links`], with `ip -d`'s details when `details` and `ip -s`'s counters
+/// `ip link show`'s listing of these links, with `ip -d`'s details when `details` and `ip -s`'s counters
 /// (`-s -s`: with the error counters) when `stats` is 1 (2).
 pub fn render_links_detailed(
     links: &[LinkEntry],
