@@ -54,11 +54,15 @@ const RSS_RUNS: usize = 10;
 /// (libbpf's feature probes load 2-instruction programs).
 const LARGE_PROGRAM_MIN_INSNS: u64 = 1000;
 
+/// Entries of the map in the map-dump cases.
+const DUMP_ENTRIES: u32 = 10_000;
+
 /// The binaries compared.
 struct Tools {
     rtc: PathBuf,
     tc: PathBuf,
     ip: PathBuf,
+    bpftool: PathBuf,
 }
 
 /// One command line: a binary and its arguments.
@@ -275,6 +279,8 @@ const CASES: &[&str] = &[
     "show-1k",
     "batch-1k",
     "xdp-attach",
+    "map-dump-10k",
+    "map-dump-10k-j",
 ];
 
 fn main() {
@@ -306,10 +312,12 @@ fn main() {
         rtc: rtc_bin(),
         tc: binary("TC_BIN", "tc"),
         ip: binary("IP_BIN", "ip"),
+        bpftool: binary("BPFTOOL_BIN", "bpftool"),
     };
     println!("rtc: {}", tools.rtc.display());
     println!("tc:  {}", tools.tc.display());
     println!("ip:  {}", tools.ip.display());
+    println!("bpftool: {}", tools.bpftool.display());
 
     let home = File::open("/proc/self/ns/net").expect("open own network namespace");
     let mut outcomes = Vec::new();
@@ -491,6 +499,26 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
                 Extras::default(),
             )
         }
+        "map-dump-10k" | "map-dump-10k-j" => {
+            let pin = hash_map_pinned(DUMP_ENTRIES);
+            let path = pin.0.to_string_lossy().into_owned();
+            let mut args = vec!["map", "dump", "pinned", path.as_str()];
+            if name == "map-dump-10k-j" {
+                args.insert(0, "-j");
+            }
+            files.push(pin);
+            Plan::new(
+                format!(
+                    "map dump{} of a {DUMP_ENTRIES}-entry hash map (u32 keys, u64 values)",
+                    if name == "map-dump-10k-j" { " -j" } else { "" }
+                ),
+                (Cmd::new(&tools.bpftool, &args), Cmd::new(&tools.rtc, &args)),
+                None,
+                Check::Output,
+                100,
+                Extras::default(),
+            )
+        }
         other => unreachable!("unknown case {other}"),
     };
     Case {
@@ -556,6 +584,35 @@ fn ok(bin: &Path, args: &[&str]) {
 fn temp_file(what: &str, contents: &str) -> TempFile {
     let path = std::env::temp_dir().join(format!("rtc-bench-{}-{what}", std::process::id()));
     std::fs::write(&path, contents).expect("write temporary file");
+    TempFile(path)
+}
+
+/// A hash map of `entries` u32 keys and u64 values, filled and pinned on the bpffs
+/// at /sys/fs/bpf (the pin is removed on drop; the map goes with it).
+fn hash_map_pinned(entries: u32) -> TempFile {
+    use std::os::fd::AsFd;
+    let map = bpf_sys::map_create(&bpf_sys::MapCreateAttr {
+        map_type: bpf_sys::consts::map_type::HASH,
+        key_size: 4,
+        value_size: 8,
+        max_entries: entries,
+        name: "bench_dump",
+        ..Default::default()
+    })
+    .expect("create the hash map");
+    let map = bpf_sys::MapHandle::new(map.into_owned()).expect("map info");
+    for key in 0..entries {
+        let value = u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        map.update(
+            &key.to_ne_bytes(),
+            &value.to_ne_bytes(),
+            bpf_sys::consts::BPF_ANY,
+        )
+        .expect("fill the hash map");
+    }
+    let path = PathBuf::from(format!("/sys/fs/bpf/rtc-bench-{}-dump", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    bpf_sys::obj_pin(map.as_fd(), &path).expect("pin the hash map on /sys/fs/bpf");
     TempFile(path)
 }
 
@@ -707,7 +764,7 @@ fn measure(case: &Case) -> Result<Outcome, String> {
             .map(|b| (b.case, b.what, median(&mut baseline_times))),
     };
     println!(
-        "{:<13} {}: {} rounds ({warmup} warm-up), same {} left by both ({} lines)",
+        "{:<14} {}: {} rounds ({warmup} warm-up), same {} left by both ({} lines)",
         case.name,
         case.what,
         case.rounds,
@@ -731,17 +788,18 @@ fn tool_name(bin: &Path) -> String {
 fn report(outcomes: &[Outcome]) {
     println!();
     println!(
-        "{:<13} {:>6} {:>13} {:>11} {:>9}  target",
-        "case", "rounds", "tc|ip median", "rtc median", "tc/rtc"
+        "{:<14} {:>6} {:>13} {:>11} {:>9}  target",
+        "case", "rounds", "ref median", "rtc median", "ref/rtc"
     );
     for o in outcomes {
         let target = match o.name {
             "attach-small" | "show-1k" => verdict(o.ratio, 3.0),
             "batch-1k" | "attach-core" => verdict(o.ratio, 5.0),
+            "map-dump-10k" | "map-dump-10k-j" => verdict(o.ratio, 2.0),
             _ => String::new(),
         };
         println!(
-            "{:<13} {:>6} {:>10.3} ms {:>8.3} ms {:>9.2}  {target}",
+            "{:<14} {:>6} {:>10.3} ms {:>8.3} ms {:>9.2}  {target}",
             o.name,
             o.rounds,
             ms(o.reference),
@@ -749,7 +807,9 @@ fn report(outcomes: &[Outcome]) {
             o.ratio
         );
     }
-    println!("(tc/rtc: median of the per-round ratios; reference is ip for xdp-attach)");
+    println!(
+        "(ref/rtc: median of the per-round ratios; the reference is tc, ip for xdp-attach, bpftool for map-dump)"
+    );
     for o in outcomes {
         if let Some(floor) = o.floor {
             println!(
@@ -776,7 +836,7 @@ fn report(outcomes: &[Outcome]) {
     for o in outcomes {
         if let Some((reference, rtc)) = o.rss {
             println!(
-                "peak RSS {:<13} {} {reference} KiB, rtc {rtc} KiB  {}",
+                "peak RSS {:<14} {} {reference} KiB, rtc {rtc} KiB  {}",
                 o.name,
                 o.reference_tool,
                 if rtc <= reference {
@@ -886,6 +946,7 @@ mod tests {
             rtc: rtc_bin(),
             tc: "tc".into(),
             ip: "ip".into(),
+            bpftool: "bpftool".into(),
         };
         let home = File::open("/proc/self/ns/net").expect("open own network namespace");
         let case = set_up("attach-small", &tools, Some(2));
