@@ -226,6 +226,9 @@ struct Case {
     /// Another rtc command timed in the same rounds (after the reset), whose median
     /// the report puts beside rtc's: attach-core's baseline is attach-small's.
     baseline: Option<Baseline>,
+    /// attach-small's floor: a static C program making only the system calls the
+    /// command needs (tests/bench/attach-floor.c), timed in the same rounds.
+    floor_process: Option<Cmd>,
     /// Untimed, before each timed command.
     reset: Option<Box<dyn Fn()>>,
     check: Check,
@@ -269,6 +272,8 @@ struct Outcome {
     floor: Option<Duration>,
     /// Median of the baseline command: (its case, its object, time).
     baseline: Option<(&'static str, &'static str, Duration)>,
+    /// The floor process: its median and the median of per-round ratios rtc/floor.
+    floor_process: Option<(Duration, f64)>,
 }
 
 const CASES: &[&str] = &[
@@ -382,6 +387,12 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
                     floor: name == "attach-small",
                 },
             );
+            if name == "attach-small" {
+                let floor = floor_process();
+                let obj = bpf_obj_arg(object);
+                plan.floor_process = Some(Cmd::new(&floor.0, &["bench0", &obj, section]));
+                files.push(floor);
+            }
             if name == "attach-core" {
                 let small = replace("drop-arp", "ingress");
                 let small: Vec<&str> = small.iter().map(String::as_str).collect();
@@ -527,6 +538,7 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
         reference: plan.commands.0,
         rtc: plan.commands.1,
         baseline: plan.baseline,
+        floor_process: plan.floor_process,
         reset: plan.reset,
         check: plan.check,
         rounds: rounds.unwrap_or(plan.rounds),
@@ -542,6 +554,7 @@ struct Plan {
     what: String,
     commands: (Cmd, Cmd),
     baseline: Option<Baseline>,
+    floor_process: Option<Cmd>,
     reset: Option<Box<dyn Fn()>>,
     check: Check,
     rounds: usize,
@@ -561,12 +574,28 @@ impl Plan {
             what,
             commands,
             baseline: None,
+            floor_process: None,
             reset,
             check,
             rounds,
             extras,
         }
     }
+}
+
+/// Builds tests/bench/attach-floor.c with the system's cc, statically linked as rtc
+/// is (scripts/release), into a temporary file.
+fn floor_process() -> TempFile {
+    let source = rtc_tests::workspace_root().join("tests/bench/attach-floor.c");
+    let out = temp_file("attach-floor", "");
+    let status = Command::new("cc")
+        .args(["-O2", "-static", "-o"])
+        .arg(&out.0)
+        .arg(&source)
+        .status()
+        .expect("run cc");
+    assert!(status.success(), "cc failed on {}", source.display());
+    out
 }
 
 /// A veth pair inside the current namespace, `a` up.
@@ -664,7 +693,12 @@ fn measure(case: &Case) -> Result<Outcome, String> {
     // needs) is reported with its message rather than timed.
     let commands = [Some(&case.reference), Some(&case.rtc)];
     let baseline = case.baseline.as_ref().map(|b| &b.rtc);
-    for cmd in commands.into_iter().chain([baseline]).flatten() {
+    let floor_process = case.floor_process.as_ref();
+    for cmd in commands
+        .into_iter()
+        .chain([baseline, floor_process])
+        .flatten()
+    {
         reset();
         cmd.try_once()
             .map_err(|failure| format!("{}: {failure}", case.name))?;
@@ -684,18 +718,27 @@ fn measure(case: &Case) -> Result<Outcome, String> {
     let mut ratios = Vec::with_capacity(case.rounds);
     let mut own = OwnTimes::default();
     let mut baseline_times = Vec::new();
+    let mut floor_times = Vec::new();
+    let mut floor_ratios = Vec::new();
     for round in 0..warmup + case.rounds {
         // ABBA order: even rounds run the reference first, odd rounds rtc first.
-        let (reference, rtc) = if round % 2 == 0 {
+        // The floor process runs right before rtc in odd rounds, right after in even.
+        let (reference, rtc, floor) = if round % 2 == 0 {
             let reference = timed(&case.reference);
-            (reference, timed(&case.rtc))
-        } else {
             let rtc = timed(&case.rtc);
-            (timed(&case.reference), rtc)
+            (reference, rtc, floor_process.map(timed))
+        } else {
+            let floor = floor_process.map(timed);
+            let rtc = timed(&case.rtc);
+            (timed(&case.reference), rtc, floor)
         };
         let baseline = baseline.map(timed);
         if round < warmup {
             continue;
+        }
+        if let Some(floor) = floor {
+            floor_times.push(floor);
+            floor_ratios.push(rtc.as_secs_f64() / floor.as_secs_f64());
         }
         baseline_times.extend(baseline);
         reference_times.push(reference);
@@ -762,6 +805,8 @@ fn measure(case: &Case) -> Result<Outcome, String> {
             .baseline
             .as_ref()
             .map(|b| (b.case, b.what, median(&mut baseline_times))),
+        floor_process: floor_process
+            .map(|_| (median(&mut floor_times), median_f64(&mut floor_ratios))),
     };
     println!(
         "{:<14} {}: {} rounds ({warmup} warm-up), same {} left by both ({} lines)",
@@ -817,6 +862,17 @@ fn report(outcomes: &[Outcome]) {
                 o.name,
                 ms(floor),
                 ms(o.rtc) / ms(floor)
+            );
+        }
+    }
+    for o in outcomes {
+        if let Some((floor, ratio)) = o.floor_process {
+            println!(
+                "floor process {}: static C doing only the needed system calls \
+                 (tests/bench/attach-floor.c) {:.3} ms; rtc/floor {ratio:.2} (<= 1.10: {})",
+                o.name,
+                ms(floor),
+                if ratio <= 1.10 { "met" } else { "MISSED" }
             );
         }
     }
