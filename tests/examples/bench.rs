@@ -44,12 +44,11 @@ use std::time::{Duration, Instant};
 use nix::sched::{CloneFlags, setns};
 use rtc_tests::{Netns, bpf_obj_arg, rtc_bin, run};
 
-/// Number of devices and filters in the show and batch cases.
-const SHOW_FILTERS: usize = 1000;
-const BATCH_DEVICES: usize = 100;
+/// Filters per device in the batch cases (batch-1k: 100 devices, batch-10k: 1000).
 const BATCH_FILTERS_PER_DEVICE: usize = 10;
-/// Runs of each tool for peak RSS.
+/// Runs of each tool for peak RSS (the 10k cases: [`RSS_RUNS_10K`]).
 const RSS_RUNS: usize = 10;
+const RSS_RUNS_10K: usize = 3;
 /// A BPF_PROG_LOAD with at least this many instructions is the large program's
 /// (libbpf's feature probes load 2-instruction programs).
 const LARGE_PROGRAM_MIN_INSNS: u64 = 1000;
@@ -282,7 +281,9 @@ const CASES: &[&str] = &[
     "attach-large",
     "attach-core",
     "show-1k",
+    "show-10k",
     "batch-1k",
+    "batch-10k",
     "xdp-attach",
     "map-dump-10k",
     "map-dump-10k-j",
@@ -404,11 +405,12 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
             }
             plan
         }
-        "show-1k" => {
+        "show-1k" | "show-10k" => {
+            let show_filters = if name == "show-1k" { 1000 } else { 10_000 };
             veth(&ns, "bench0", "bench1");
             ok(&tc, &["qdisc", "add", "dev", "bench0", "clsact"]);
             let obj = bpf_obj_arg("drop-arp");
-            let lines: String = (1..=SHOW_FILTERS)
+            let lines: String = (1..=show_filters)
                 .map(|pref| {
                     format!(
                         "filter add dev bench0 ingress pref {pref} handle 1 bpf da obj {obj} sec ingress\n"
@@ -418,26 +420,27 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
             let setup = temp_file("show-setup", &lines);
             ok(&tc, &["-batch", &setup.0.to_string_lossy()]);
             Plan::new(
-                format!("filter show of {SHOW_FILTERS} bpf filters on one device"),
+                format!("filter show of {show_filters} bpf filters on one device"),
                 both(&["filter", "show", "dev", "bench0", "ingress"]),
                 None,
                 Check::Output,
-                100,
+                if name == "show-1k" { 100 } else { 20 },
                 Extras {
                     rss: true,
                     ..Extras::default()
                 },
             )
         }
-        "batch-1k" => {
-            for pair in 0..BATCH_DEVICES / 2 {
+        "batch-1k" | "batch-10k" => {
+            let batch_devices = if name == "batch-1k" { 100 } else { 1000 };
+            for pair in 0..batch_devices / 2 {
                 veth(
                     &ns,
                     &format!("d{}", 2 * pair),
                     &format!("d{}", 2 * pair + 1),
                 );
             }
-            let devices: Vec<String> = (0..BATCH_DEVICES).map(|d| format!("d{d}")).collect();
+            let devices: Vec<String> = (0..batch_devices).map(|d| format!("d{d}")).collect();
             let qdiscs: String = devices
                 .iter()
                 .map(|d| format!("qdisc add dev {d} clsact\n"))
@@ -469,10 +472,10 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
             let shows_path = shows.0.to_string_lossy().into_owned();
             files.extend([qdiscs, adds, dels, shows]);
             let tc_reset = tc.clone();
-            let expected = BATCH_DEVICES * BATCH_FILTERS_PER_DEVICE;
+            let expected = batch_devices * BATCH_FILTERS_PER_DEVICE;
             Plan::new(
                 format!(
-                    "-batch of {expected} filter adds over {BATCH_DEVICES} devices (filters deleted between runs)"
+                    "-batch of {expected} filter adds over {batch_devices} devices (filters deleted between runs)"
                 ),
                 both(&["-batch", &adds_path]),
                 Some(Box::new(move || ok(&tc_reset, &["-batch", &dels_path]))),
@@ -482,8 +485,11 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
                     assert_eq!(filters, expected, "{expected} filters expected");
                     mask_ids(&text)
                 })),
-                15,
-                Extras::default(),
+                if name == "batch-1k" { 15 } else { 5 },
+                Extras {
+                    rss: true,
+                    ..Extras::default()
+                },
             )
         }
         "xdp-attach" => {
@@ -758,7 +764,12 @@ fn measure(case: &Case) -> Result<Outcome, String> {
 
     let rss = case.extras.rss.then(|| {
         let (mut reference, mut rtc) = (Vec::new(), Vec::new());
-        for _ in 0..RSS_RUNS {
+        let runs = if case.name.ends_with("-10k") {
+            RSS_RUNS_10K
+        } else {
+            RSS_RUNS
+        };
+        for _ in 0..runs {
             reset();
             reference.push(case.reference.peak_rss_kib());
             reset();
@@ -838,7 +849,8 @@ fn report(outcomes: &[Outcome]) {
     );
     for o in outcomes {
         let target = match o.name {
-            "attach-small" | "show-1k" => verdict(o.ratio, 3.0),
+            "attach-small" => verdict(o.ratio, 3.0),
+            "show-1k" => verdict(o.ratio, 2.5),
             "batch-1k" | "attach-core" => verdict(o.ratio, 5.0),
             "map-dump-10k" | "map-dump-10k-j" => verdict(o.ratio, 2.0),
             _ => String::new(),
@@ -903,6 +915,7 @@ fn report(outcomes: &[Outcome]) {
             );
         }
     }
+    growth_table(outcomes);
     for o in outcomes {
         if let Some(own) = &o.own_time {
             println!(
@@ -921,6 +934,52 @@ fn report(outcomes: &[Outcome]) {
                 o.reference_tool, own.reference_kernel, own.reference, own.rtc_kernel, own.rtc
             );
         }
+    }
+}
+
+/// For each case run at 1k and 10k: both tools' medians, their growth (10k over
+/// 1k, 10.0 is linear), rtc's peak RSS growth (target <= 1.2) and the ratios.
+fn growth_table(outcomes: &[Outcome]) {
+    let find = |name: &str| outcomes.iter().find(|o| o.name == name);
+    let mut header = false;
+    for (small, large) in [("show-1k", "show-10k"), ("batch-1k", "batch-10k")] {
+        let (Some(small), Some(large)) = (find(small), find(large)) else {
+            continue;
+        };
+        if !header {
+            println!(
+                "growth 1k -> 10k:  ref 1k / 10k (x)          rtc 1k / 10k (x)          ref/rtc 1k, 10k   rtc peak RSS 1k / 10k KiB (x, <= 1.2)"
+            );
+            header = true;
+        }
+        let growth = |a: Duration, b: Duration| ms(b) / ms(a);
+        let rss = match (small.rss, large.rss) {
+            (Some((_, a)), Some((_, b))) => {
+                let x = b as f64 / a as f64;
+                format!(
+                    "{a} / {b} ({x:.2}, {})",
+                    if x <= 1.2 { "met" } else { "MISSED" }
+                )
+            }
+            _ => "-".to_string(),
+        };
+        println!(
+            "  {:<9} {:>8.2} / {:>8.2} ms ({:>5.1})  {:>8.2} / {:>8.2} ms ({:>5.1})  {:.2}, {:.2} ({})   {rss}",
+            small.name.trim_end_matches("-1k"),
+            ms(small.reference),
+            ms(large.reference),
+            growth(small.reference, large.reference),
+            ms(small.rtc),
+            ms(large.rtc),
+            growth(small.rtc, large.rtc),
+            small.ratio,
+            large.ratio,
+            if large.ratio >= small.ratio {
+                "held"
+            } else {
+                "fell"
+            }
+        );
     }
 }
 
