@@ -44,6 +44,9 @@ use std::time::{Duration, Instant};
 use nix::sched::{CloneFlags, setns};
 use rtc_tests::{Netns, bpf_obj_arg, rtc_bin, run};
 
+/// Most filter adds one tc -batch run can make here: tc keeps two fds per add and
+/// the fd limit is 20,000 (not raisable without CAP_SYS_RESOURCE).
+const TC_BATCH_MAX: usize = 5000;
 /// Filters per device in the batch cases (batch-1k: 100 devices, batch-10k: 1000).
 const BATCH_FILTERS_PER_DEVICE: usize = 10;
 /// Runs of each tool for peak RSS (the 10k cases: [`RSS_RUNS_10K`]).
@@ -410,15 +413,20 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
             veth(&ns, "bench0", "bench1");
             ok(&tc, &["qdisc", "add", "dev", "bench0", "clsact"]);
             let obj = bpf_obj_arg("drop-arp");
-            let lines: String = (1..=show_filters)
-                .map(|pref| {
-                    format!(
-                        "filter add dev bench0 ingress pref {pref} handle 1 bpf da obj {obj} sec ingress\n"
-                    )
-                })
-                .collect();
-            let setup = temp_file("show-setup", &lines);
-            ok(&tc, &["-batch", &setup.0.to_string_lossy()]);
+            // tc -batch keeps two fds (BTF, program) for every filter it adds: under
+            // a 20,000-fd limit it cannot add 10,000 in one run, so several runs.
+            for first in (1..=show_filters).step_by(TC_BATCH_MAX) {
+                let last = (first + TC_BATCH_MAX - 1).min(show_filters);
+                let lines: String = (first..=last)
+                    .map(|pref| {
+                        format!(
+                            "filter add dev bench0 ingress pref {pref} handle 1 bpf da obj {obj} sec ingress\n"
+                        )
+                    })
+                    .collect();
+                let setup = temp_file("show-setup", &lines);
+                ok(&tc, &["-batch", &setup.0.to_string_lossy()]);
+            }
             Plan::new(
                 format!("filter show of {show_filters} bpf filters on one device"),
                 both(&["filter", "show", "dev", "bench0", "ingress"]),
@@ -456,6 +464,19 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
                     ));
                 }
             }
+            // tc keeps two fds per add (see show-10k): batch-10k's reference is tc
+            // run on halves of the file, one after the other (one more tc start,
+            // ~1 ms of several seconds); rtc runs the whole file.
+            let halves = if adds.lines().count() > TC_BATCH_MAX {
+                let lines: Vec<&str> = adds.lines().collect();
+                let (a, b) = lines.split_at(lines.len() / 2);
+                Some((
+                    temp_file("batch-adds-a", &(a.join("\n") + "\n")),
+                    temp_file("batch-adds-b", &(b.join("\n") + "\n")),
+                ))
+            } else {
+                None
+            };
             let adds = temp_file("batch-adds", &adds);
             let dels: String = devices
                 .iter()
@@ -473,11 +494,29 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
             files.extend([qdiscs, adds, dels, shows]);
             let tc_reset = tc.clone();
             let expected = batch_devices * BATCH_FILTERS_PER_DEVICE;
+            let commands = match &halves {
+                None => both(&["-batch", &adds_path]),
+                Some((a, b)) => {
+                    let script = format!(
+                        "{tc} -batch {} && {tc} -batch {}",
+                        a.0.display(),
+                        b.0.display(),
+                        tc = tc.display()
+                    );
+                    (
+                        Cmd::new(Path::new("/bin/sh"), &["-c", &script]),
+                        Cmd::new(&tools.rtc, &["-batch", &adds_path]),
+                    )
+                }
+            };
+            if let Some((a, b)) = halves {
+                files.extend([a, b]);
+            }
             Plan::new(
                 format!(
                     "-batch of {expected} filter adds over {batch_devices} devices (filters deleted between runs)"
                 ),
-                both(&["-batch", &adds_path]),
+                commands,
                 Some(Box::new(move || ok(&tc_reset, &["-batch", &dels_path]))),
                 Check::State(Box::new(move || {
                     let text = Cmd::new(&tc, &["-batch", &shows_path]).stdout();

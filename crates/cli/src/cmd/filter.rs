@@ -192,6 +192,7 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
             for filter in pending.drain(..) {
                 renderer.add(&filter, &mut |id| lookups.get(id));
             }
+            lookups.forget();
             // Write errors (a closed pipe: `rtc filter show | head -1`) are not
             // worth reporting.
             if renderer.drain_to(&mut out).is_err() {

@@ -57,6 +57,12 @@ impl<'scope, 'env> ProgLookups<'scope, 'env> {
             .clone()
     }
 
+    /// Forgets every summary read so far, so that memory stays flat however long
+    /// the listing (ids rarely repeat across chunks; one that does is read again).
+    pub fn forget(&mut self) {
+        self.cache.clear();
+    }
+
     /// Reads the summaries of `ids` not read yet; with [`PARALLEL_MIN`] or more of
     /// them, half on the helper thread.
     pub fn prefetch(&mut self, ids: impl IntoIterator<Item = u32>) {
