@@ -26,6 +26,13 @@
 //! the report sets the two rtc medians side by side: their difference is what
 //! kernel BTF and CO-RE cost rtc.
 //!
+//! map-dump-10k and map-dump-10k-j dump a pinned 10,000-entry hash map (created
+//! and filled here) with bpftool and rtc, text and `-j`; the output must be the same.
+//! attach-small also times a floor process in its rounds: tests/bench/attach-floor.c,
+//! built with the system cc (static), making only the system calls the command needs.
+//! show-10k and batch-10k (10,000 adds over 1,000 devices) are set beside show-1k and
+//! batch-1k in a growth table (time and rtc's peak RSS).
+//!
 //! Besides wall time: peak RSS (`ru_maxrss`, read by `/usr/bin/time -f %M`) of both
 //! tools for attach-small and show-1k, `rtc -V` (start and exit only) as rtc's
 //! floor, and for attach-large each tool's own time: per round, its wall time minus
