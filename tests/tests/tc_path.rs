@@ -300,9 +300,8 @@ fn show_output_equals_tc_byte_for_byte() {
     compare_with_tc(&pair, &cases);
 }
 
-/// A listing long enough that rtc reads its programs in chunks on two threads (600
-/// filters in two chains: chunks of 256, each with more than 64 programs) prints
-/// what tc prints, in every output form.
+/// A listing longer than rtc's program cache (600 filters in two chains; the cache
+/// is emptied every 256 programs) prints what tc prints, in every output form.
 #[test]
 fn long_show_output_equals_tc_byte_for_byte() {
     if !require_privileged() {

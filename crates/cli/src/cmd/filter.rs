@@ -11,10 +11,9 @@ use std::os::fd::{AsFd, AsRawFd};
 use bpf_sys::consts::prog_type;
 use netlink_tc::filter::{decode_filter, encode_filter_dump};
 use netlink_tc::message::{Message, RTM_DELTFILTER, RTM_GETTFILTER, RTM_NEWTFILTER};
-use netlink_tc::{BpfAttach, BpfCode, Filter, FilterDumpSpec, FilterOp, FilterOptions, FilterSpec};
+use netlink_tc::{BpfAttach, BpfCode, Filter, FilterDumpSpec, FilterOp, FilterSpec};
 
 use super::filter_args::{BpfArgs, BytecodeSource, FilterArgs, FilterVerb};
-use super::prog_lookup::{ProgLookups, prog_summary};
 use crate::error::{CliError, CliResult};
 use crate::object::{ProgramRequest, load_program};
 use crate::session::Session;
@@ -24,9 +23,8 @@ use crate::{classic, device};
 
 /// tc's default section for `bpf obj FILE` without `sec`.
 const DEFAULT_SECTION: &str = "classifier";
-/// Filters of a `filter show` dump decoded before their programs are read and
-/// they are printed.
-const SHOW_CHUNK: usize = 256;
+/// Most program summaries `filter show` keeps at a time.
+const PROG_CACHE_MAX: usize = 256;
 /// Bytes of `filter show` output gathered before each write to stdout.
 const OUTPUT_BUFFER: usize = 32 * 1024;
 /// What tc prints after the kernel's own error text when a filter request fails.
@@ -177,44 +175,37 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
         chain: args.chain,
         block: None,
     };
-    // Filters are printed a chunk at a time as they arrive, as tc prints them one
-    // at a time: a listing of thousands never sits in memory whole. Each chunk's
-    // programs are read first (on two threads when there are many).
+    // Each filter is printed as it arrives, as tc does: a listing of thousands of
+    // filters never sits in memory whole.
     let options = session.show_options();
     let mut renderer = FilterRenderer::new(&selection, &options);
+    // Programs are read once per id; the cache is emptied now and then so that
+    // memory stays flat however long the listing (ids rarely repeat; one that does
+    // after a clear is read again).
+    let mut cache: HashMap<u32, Option<ProgSummary>> = HashMap::new();
+    let mut lookup = |id: u32| -> Option<ProgSummary> {
+        if cache.len() >= PROG_CACHE_MAX {
+            cache.clear();
+        }
+        cache.entry(id).or_insert_with(|| prog_summary(id)).clone()
+    };
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
-    let netlink = session.netlink()?;
-    let dumped = std::thread::scope(|scope| {
-        let mut lookups = ProgLookups::new(scope);
-        let mut pending: Vec<Filter> = Vec::new();
-        let mut flush = |pending: &mut Vec<Filter>, lookups: &mut ProgLookups<'_, '_>| {
-            lookups.prefetch(pending.iter().filter_map(bpf_prog_id));
-            for filter in pending.drain(..) {
-                renderer.add(&filter, &mut |id| lookups.get(id));
-            }
-            lookups.forget();
-            // Write errors (a closed pipe: `rtc filter show | head -1`) are not
-            // worth reporting.
-            if renderer.drain_to(&mut out).is_err() {
-                crate::output::note_write_failure();
-            }
-        };
-        let dumped = netlink.dump_with(encode_filter_dump(&spec), |raw| {
+    // Write errors (a closed pipe: `rtc filter show | head -1`) are not worth reporting.
+    let dumped = session
+        .netlink()?
+        .dump_with(encode_filter_dump(&spec), |raw| {
             let message = Message::parse(raw)?;
             if matches!(
                 message.header.kind,
                 RTM_NEWTFILTER | RTM_DELTFILTER | RTM_GETTFILTER
             ) {
-                pending.push(decode_filter(&message)?);
-                if pending.len() >= SHOW_CHUNK {
-                    flush(&mut pending, &mut lookups);
+                renderer.add(&decode_filter(&message)?, &mut lookup);
+                if renderer.drain_to(&mut out).is_err() {
+                    crate::output::note_write_failure();
                 }
             }
             Ok(None::<()>)
         });
-        flush(&mut pending, &mut lookups);
-        dumped
-    });
     let dumped = match dumped {
         Ok(dump) => dump,
         Err(e) => {
@@ -242,10 +233,9 @@ fn render(session: &Session, filters: &[Filter], selection: &FilterSelection) ->
     crate::show::render_filters(filters, selection, &session.show_options(), &mut lookup)
 }
 
-/// The program id of a bpf filter, if the dump named one.
-fn bpf_prog_id(filter: &Filter) -> Option<u32> {
-    match &filter.options {
-        Some(FilterOptions::Bpf(bpf)) => bpf.id,
-        _ => None,
-    }
+/// What `filter show` prints about program `id`, read from the kernel.
+fn prog_summary(id: u32) -> Option<ProgSummary> {
+    let fd = bpf_sys::prog_get_fd_by_id(id).ok()?;
+    let info = bpf_sys::prog_info(fd.as_fd()).ok()?;
+    Some(ProgSummary::from_info(&info))
 }

@@ -13,7 +13,6 @@ pub mod net_args;
 pub mod obj;
 pub mod obj_args;
 pub mod prog;
-mod prog_lookup;
 pub mod prog_ref;
 pub mod prog_run;
 pub mod qdisc;
