@@ -31,7 +31,10 @@
 //! attach-small also times a floor process in its rounds: tests/bench/attach-floor.c,
 //! built with the system cc (static), making only the system calls the command needs.
 //! show-10k and batch-10k (10,000 adds over 1,000 devices) are set beside show-1k and
-//! batch-1k in a growth table (time and rtc's peak RSS).
+//! batch-1k in a growth table (time and rtc's peak RSS). show-10k keeps show-1k's
+//! shape (one device); there the kernel's dump itself grows quadratically (each
+//! step of tcf_chain_dump walks the chain's list from its head in
+//! __tcf_get_next_proto): half of either tool's time at 10,000 filters.
 //!
 //! Besides wall time: peak RSS (`ru_maxrss`, read by `/usr/bin/time -f %M`) of both
 //! tools for attach-small and show-1k, `rtc -V` (start and exit only) as rtc's
