@@ -26,6 +26,16 @@
 //! the report sets the two rtc medians side by side: their difference is what
 //! kernel BTF and CO-RE cost rtc.
 //!
+//! map-dump-10k and map-dump-10k-j dump a pinned 10,000-entry hash map (created
+//! and filled here) with bpftool and rtc, text and `-j`; the output must be the same.
+//! attach-small also times a floor process in its rounds: tests/bench/attach-floor.c,
+//! built with the system cc (static), making only the system calls the command needs.
+//! show-10k and batch-10k (10,000 adds over 1,000 devices) are set beside show-1k and
+//! batch-1k in a growth table (time and rtc's peak RSS). show-10k keeps show-1k's
+//! shape (one device); there the kernel's dump itself grows quadratically (each
+//! step of tcf_chain_dump walks the chain's list from its head in
+//! __tcf_get_next_proto): half of either tool's time at 10,000 filters.
+//!
 //! Besides wall time: peak RSS (`ru_maxrss`, read by `/usr/bin/time -f %M`) of both
 //! tools for attach-small and show-1k, `rtc -V` (start and exit only) as rtc's
 //! floor, and for attach-large each tool's own time: per round, its wall time minus
@@ -44,21 +54,27 @@ use std::time::{Duration, Instant};
 use nix::sched::{CloneFlags, setns};
 use rtc_tests::{Netns, bpf_obj_arg, rtc_bin, run};
 
-/// Number of devices and filters in the show and batch cases.
-const SHOW_FILTERS: usize = 1000;
-const BATCH_DEVICES: usize = 100;
+/// Most filter adds one tc -batch run can make here: tc keeps two fds per add and
+/// the fd limit is 20,000 (not raisable without CAP_SYS_RESOURCE).
+const TC_BATCH_MAX: usize = 5000;
+/// Filters per device in the batch cases (batch-1k: 100 devices, batch-10k: 1000).
 const BATCH_FILTERS_PER_DEVICE: usize = 10;
-/// Runs of each tool for peak RSS.
+/// Runs of each tool for peak RSS (the 10k cases: [`RSS_RUNS_10K`]).
 const RSS_RUNS: usize = 10;
+const RSS_RUNS_10K: usize = 3;
 /// A BPF_PROG_LOAD with at least this many instructions is the large program's
 /// (libbpf's feature probes load 2-instruction programs).
 const LARGE_PROGRAM_MIN_INSNS: u64 = 1000;
+
+/// Entries of the map in the map-dump cases.
+const DUMP_ENTRIES: u32 = 10_000;
 
 /// The binaries compared.
 struct Tools {
     rtc: PathBuf,
     tc: PathBuf,
     ip: PathBuf,
+    bpftool: PathBuf,
 }
 
 /// One command line: a binary and its arguments.
@@ -222,6 +238,9 @@ struct Case {
     /// Another rtc command timed in the same rounds (after the reset), whose median
     /// the report puts beside rtc's: attach-core's baseline is attach-small's.
     baseline: Option<Baseline>,
+    /// attach-small's floor: a static C program making only the system calls the
+    /// command needs (tests/bench/attach-floor.c), timed in the same rounds.
+    floor_process: Option<Cmd>,
     /// Untimed, before each timed command.
     reset: Option<Box<dyn Fn()>>,
     check: Check,
@@ -265,6 +284,8 @@ struct Outcome {
     floor: Option<Duration>,
     /// Median of the baseline command: (its case, its object, time).
     baseline: Option<(&'static str, &'static str, Duration)>,
+    /// The floor process: its median and the median of per-round ratios rtc/floor.
+    floor_process: Option<(Duration, f64)>,
 }
 
 const CASES: &[&str] = &[
@@ -273,8 +294,12 @@ const CASES: &[&str] = &[
     "attach-large",
     "attach-core",
     "show-1k",
+    "show-10k",
     "batch-1k",
+    "batch-10k",
     "xdp-attach",
+    "map-dump-10k",
+    "map-dump-10k-j",
 ];
 
 fn main() {
@@ -306,10 +331,12 @@ fn main() {
         rtc: rtc_bin(),
         tc: binary("TC_BIN", "tc"),
         ip: binary("IP_BIN", "ip"),
+        bpftool: binary("BPFTOOL_BIN", "bpftool"),
     };
     println!("rtc: {}", tools.rtc.display());
     println!("tc:  {}", tools.tc.display());
     println!("ip:  {}", tools.ip.display());
+    println!("bpftool: {}", tools.bpftool.display());
 
     let home = File::open("/proc/self/ns/net").expect("open own network namespace");
     let mut outcomes = Vec::new();
@@ -374,6 +401,12 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
                     floor: name == "attach-small",
                 },
             );
+            if name == "attach-small" {
+                let floor = floor_process();
+                let obj = bpf_obj_arg(object);
+                plan.floor_process = Some(Cmd::new(&floor.0, &["bench0", &obj, section]));
+                files.push(floor);
+            }
             if name == "attach-core" {
                 let small = replace("drop-arp", "ingress");
                 let small: Vec<&str> = small.iter().map(String::as_str).collect();
@@ -385,40 +418,47 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
             }
             plan
         }
-        "show-1k" => {
+        "show-1k" | "show-10k" => {
+            let show_filters = if name == "show-1k" { 1000 } else { 10_000 };
             veth(&ns, "bench0", "bench1");
             ok(&tc, &["qdisc", "add", "dev", "bench0", "clsact"]);
             let obj = bpf_obj_arg("drop-arp");
-            let lines: String = (1..=SHOW_FILTERS)
-                .map(|pref| {
-                    format!(
-                        "filter add dev bench0 ingress pref {pref} handle 1 bpf da obj {obj} sec ingress\n"
-                    )
-                })
-                .collect();
-            let setup = temp_file("show-setup", &lines);
-            ok(&tc, &["-batch", &setup.0.to_string_lossy()]);
+            // tc -batch keeps two fds (BTF, program) for every filter it adds: under
+            // a 20,000-fd limit it cannot add 10,000 in one run, so several runs.
+            for first in (1..=show_filters).step_by(TC_BATCH_MAX) {
+                let last = (first + TC_BATCH_MAX - 1).min(show_filters);
+                let lines: String = (first..=last)
+                    .map(|pref| {
+                        format!(
+                            "filter add dev bench0 ingress pref {pref} handle 1 bpf da obj {obj} sec ingress\n"
+                        )
+                    })
+                    .collect();
+                let setup = temp_file("show-setup", &lines);
+                ok(&tc, &["-batch", &setup.0.to_string_lossy()]);
+            }
             Plan::new(
-                format!("filter show of {SHOW_FILTERS} bpf filters on one device"),
+                format!("filter show of {show_filters} bpf filters on one device"),
                 both(&["filter", "show", "dev", "bench0", "ingress"]),
                 None,
                 Check::Output,
-                100,
+                if name == "show-1k" { 100 } else { 20 },
                 Extras {
                     rss: true,
                     ..Extras::default()
                 },
             )
         }
-        "batch-1k" => {
-            for pair in 0..BATCH_DEVICES / 2 {
+        "batch-1k" | "batch-10k" => {
+            let batch_devices = if name == "batch-1k" { 100 } else { 1000 };
+            for pair in 0..batch_devices / 2 {
                 veth(
                     &ns,
                     &format!("d{}", 2 * pair),
                     &format!("d{}", 2 * pair + 1),
                 );
             }
-            let devices: Vec<String> = (0..BATCH_DEVICES).map(|d| format!("d{d}")).collect();
+            let devices: Vec<String> = (0..batch_devices).map(|d| format!("d{d}")).collect();
             let qdiscs: String = devices
                 .iter()
                 .map(|d| format!("qdisc add dev {d} clsact\n"))
@@ -434,6 +474,19 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
                     ));
                 }
             }
+            // tc keeps two fds per add (see show-10k): batch-10k's reference is tc
+            // run on halves of the file, one after the other (one more tc start,
+            // ~1 ms of several seconds); rtc runs the whole file.
+            let halves = if adds.lines().count() > TC_BATCH_MAX {
+                let lines: Vec<&str> = adds.lines().collect();
+                let (a, b) = lines.split_at(lines.len() / 2);
+                Some((
+                    temp_file("batch-adds-a", &(a.join("\n") + "\n")),
+                    temp_file("batch-adds-b", &(b.join("\n") + "\n")),
+                ))
+            } else {
+                None
+            };
             let adds = temp_file("batch-adds", &adds);
             let dels: String = devices
                 .iter()
@@ -450,12 +503,30 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
             let shows_path = shows.0.to_string_lossy().into_owned();
             files.extend([qdiscs, adds, dels, shows]);
             let tc_reset = tc.clone();
-            let expected = BATCH_DEVICES * BATCH_FILTERS_PER_DEVICE;
+            let expected = batch_devices * BATCH_FILTERS_PER_DEVICE;
+            let commands = match &halves {
+                None => both(&["-batch", &adds_path]),
+                Some((a, b)) => {
+                    let script = format!(
+                        "{tc} -batch {} && {tc} -batch {}",
+                        a.0.display(),
+                        b.0.display(),
+                        tc = tc.display()
+                    );
+                    (
+                        Cmd::new(Path::new("/bin/sh"), &["-c", &script]),
+                        Cmd::new(&tools.rtc, &["-batch", &adds_path]),
+                    )
+                }
+            };
+            if let Some((a, b)) = halves {
+                files.extend([a, b]);
+            }
             Plan::new(
                 format!(
-                    "-batch of {expected} filter adds over {BATCH_DEVICES} devices (filters deleted between runs)"
+                    "-batch of {expected} filter adds over {batch_devices} devices (filters deleted between runs)"
                 ),
-                both(&["-batch", &adds_path]),
+                commands,
                 Some(Box::new(move || ok(&tc_reset, &["-batch", &dels_path]))),
                 Check::State(Box::new(move || {
                     let text = Cmd::new(&tc, &["-batch", &shows_path]).stdout();
@@ -463,8 +534,11 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
                     assert_eq!(filters, expected, "{expected} filters expected");
                     mask_ids(&text)
                 })),
-                15,
-                Extras::default(),
+                if name == "batch-1k" { 15 } else { 5 },
+                Extras {
+                    rss: true,
+                    ..Extras::default()
+                },
             )
         }
         "xdp-attach" => {
@@ -491,6 +565,26 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
                 Extras::default(),
             )
         }
+        "map-dump-10k" | "map-dump-10k-j" => {
+            let pin = hash_map_pinned(DUMP_ENTRIES);
+            let path = pin.0.to_string_lossy().into_owned();
+            let mut args = vec!["map", "dump", "pinned", path.as_str()];
+            if name == "map-dump-10k-j" {
+                args.insert(0, "-j");
+            }
+            files.push(pin);
+            Plan::new(
+                format!(
+                    "map dump{} of a {DUMP_ENTRIES}-entry hash map (u32 keys, u64 values)",
+                    if name == "map-dump-10k-j" { " -j" } else { "" }
+                ),
+                (Cmd::new(&tools.bpftool, &args), Cmd::new(&tools.rtc, &args)),
+                None,
+                Check::Output,
+                100,
+                Extras::default(),
+            )
+        }
         other => unreachable!("unknown case {other}"),
     };
     Case {
@@ -499,6 +593,7 @@ fn set_up(name: &'static str, tools: &Tools, rounds: Option<usize>) -> Case {
         reference: plan.commands.0,
         rtc: plan.commands.1,
         baseline: plan.baseline,
+        floor_process: plan.floor_process,
         reset: plan.reset,
         check: plan.check,
         rounds: rounds.unwrap_or(plan.rounds),
@@ -514,6 +609,7 @@ struct Plan {
     what: String,
     commands: (Cmd, Cmd),
     baseline: Option<Baseline>,
+    floor_process: Option<Cmd>,
     reset: Option<Box<dyn Fn()>>,
     check: Check,
     rounds: usize,
@@ -533,12 +629,28 @@ impl Plan {
             what,
             commands,
             baseline: None,
+            floor_process: None,
             reset,
             check,
             rounds,
             extras,
         }
     }
+}
+
+/// Builds tests/bench/attach-floor.c with the system's cc, statically linked as rtc
+/// is (scripts/release), into a temporary file.
+fn floor_process() -> TempFile {
+    let source = rtc_tests::workspace_root().join("tests/bench/attach-floor.c");
+    let out = temp_file("attach-floor", "");
+    let status = Command::new("cc")
+        .args(["-O2", "-static", "-o"])
+        .arg(&out.0)
+        .arg(&source)
+        .status()
+        .expect("run cc");
+    assert!(status.success(), "cc failed on {}", source.display());
+    out
 }
 
 /// A veth pair inside the current namespace, `a` up.
@@ -556,6 +668,35 @@ fn ok(bin: &Path, args: &[&str]) {
 fn temp_file(what: &str, contents: &str) -> TempFile {
     let path = std::env::temp_dir().join(format!("rtc-bench-{}-{what}", std::process::id()));
     std::fs::write(&path, contents).expect("write temporary file");
+    TempFile(path)
+}
+
+/// A hash map of `entries` u32 keys and u64 values, filled and pinned on the bpffs
+/// at /sys/fs/bpf (the pin is removed on drop; the map goes with it).
+fn hash_map_pinned(entries: u32) -> TempFile {
+    use std::os::fd::AsFd;
+    let map = bpf_sys::map_create(&bpf_sys::MapCreateAttr {
+        map_type: bpf_sys::consts::map_type::HASH,
+        key_size: 4,
+        value_size: 8,
+        max_entries: entries,
+        name: "bench_dump",
+        ..Default::default()
+    })
+    .expect("create the hash map");
+    let map = bpf_sys::MapHandle::new(map.into_owned()).expect("map info");
+    for key in 0..entries {
+        let value = u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        map.update(
+            &key.to_ne_bytes(),
+            &value.to_ne_bytes(),
+            bpf_sys::consts::BPF_ANY,
+        )
+        .expect("fill the hash map");
+    }
+    let path = PathBuf::from(format!("/sys/fs/bpf/rtc-bench-{}-dump", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    bpf_sys::obj_pin(map.as_fd(), &path).expect("pin the hash map on /sys/fs/bpf");
     TempFile(path)
 }
 
@@ -607,7 +748,12 @@ fn measure(case: &Case) -> Result<Outcome, String> {
     // needs) is reported with its message rather than timed.
     let commands = [Some(&case.reference), Some(&case.rtc)];
     let baseline = case.baseline.as_ref().map(|b| &b.rtc);
-    for cmd in commands.into_iter().chain([baseline]).flatten() {
+    let floor_process = case.floor_process.as_ref();
+    for cmd in commands
+        .into_iter()
+        .chain([baseline, floor_process])
+        .flatten()
+    {
         reset();
         cmd.try_once()
             .map_err(|failure| format!("{}: {failure}", case.name))?;
@@ -627,18 +773,27 @@ fn measure(case: &Case) -> Result<Outcome, String> {
     let mut ratios = Vec::with_capacity(case.rounds);
     let mut own = OwnTimes::default();
     let mut baseline_times = Vec::new();
+    let mut floor_times = Vec::new();
+    let mut floor_ratios = Vec::new();
     for round in 0..warmup + case.rounds {
         // ABBA order: even rounds run the reference first, odd rounds rtc first.
-        let (reference, rtc) = if round % 2 == 0 {
+        // The floor process runs right before rtc in odd rounds, right after in even.
+        let (reference, rtc, floor) = if round % 2 == 0 {
             let reference = timed(&case.reference);
-            (reference, timed(&case.rtc))
-        } else {
             let rtc = timed(&case.rtc);
-            (timed(&case.reference), rtc)
+            (reference, rtc, floor_process.map(timed))
+        } else {
+            let floor = floor_process.map(timed);
+            let rtc = timed(&case.rtc);
+            (timed(&case.reference), rtc, floor)
         };
         let baseline = baseline.map(timed);
         if round < warmup {
             continue;
+        }
+        if let Some(floor) = floor {
+            floor_times.push(floor);
+            floor_ratios.push(rtc.as_secs_f64() / floor.as_secs_f64());
         }
         baseline_times.extend(baseline);
         reference_times.push(reference);
@@ -658,7 +813,12 @@ fn measure(case: &Case) -> Result<Outcome, String> {
 
     let rss = case.extras.rss.then(|| {
         let (mut reference, mut rtc) = (Vec::new(), Vec::new());
-        for _ in 0..RSS_RUNS {
+        let runs = if case.name.ends_with("-10k") {
+            RSS_RUNS_10K
+        } else {
+            RSS_RUNS
+        };
+        for _ in 0..runs {
             reset();
             reference.push(case.reference.peak_rss_kib());
             reset();
@@ -705,9 +865,11 @@ fn measure(case: &Case) -> Result<Outcome, String> {
             .baseline
             .as_ref()
             .map(|b| (b.case, b.what, median(&mut baseline_times))),
+        floor_process: floor_process
+            .map(|_| (median(&mut floor_times), median_f64(&mut floor_ratios))),
     };
     println!(
-        "{:<13} {}: {} rounds ({warmup} warm-up), same {} left by both ({} lines)",
+        "{:<14} {}: {} rounds ({warmup} warm-up), same {} left by both ({} lines)",
         case.name,
         case.what,
         case.rounds,
@@ -731,17 +893,19 @@ fn tool_name(bin: &Path) -> String {
 fn report(outcomes: &[Outcome]) {
     println!();
     println!(
-        "{:<13} {:>6} {:>13} {:>11} {:>9}  target",
-        "case", "rounds", "tc|ip median", "rtc median", "tc/rtc"
+        "{:<14} {:>6} {:>13} {:>11} {:>9}  target",
+        "case", "rounds", "ref median", "rtc median", "ref/rtc"
     );
     for o in outcomes {
         let target = match o.name {
-            "attach-small" | "show-1k" => verdict(o.ratio, 3.0),
+            "attach-small" => verdict(o.ratio, 3.0),
+            "show-1k" => verdict(o.ratio, 2.5),
             "batch-1k" | "attach-core" => verdict(o.ratio, 5.0),
+            "map-dump-10k" | "map-dump-10k-j" => verdict(o.ratio, 2.0),
             _ => String::new(),
         };
         println!(
-            "{:<13} {:>6} {:>10.3} ms {:>8.3} ms {:>9.2}  {target}",
+            "{:<14} {:>6} {:>10.3} ms {:>8.3} ms {:>9.2}  {target}",
             o.name,
             o.rounds,
             ms(o.reference),
@@ -749,7 +913,9 @@ fn report(outcomes: &[Outcome]) {
             o.ratio
         );
     }
-    println!("(tc/rtc: median of the per-round ratios; reference is ip for xdp-attach)");
+    println!(
+        "(ref/rtc: median of the per-round ratios; the reference is tc, ip for xdp-attach, bpftool for map-dump)"
+    );
     for o in outcomes {
         if let Some(floor) = o.floor {
             println!(
@@ -757,6 +923,17 @@ fn report(outcomes: &[Outcome]) {
                 o.name,
                 ms(floor),
                 ms(o.rtc) / ms(floor)
+            );
+        }
+    }
+    for o in outcomes {
+        if let Some((floor, ratio)) = o.floor_process {
+            println!(
+                "floor process {}: static C doing only the needed system calls \
+                 (tests/bench/attach-floor.c) {:.3} ms; rtc/floor {ratio:.2} (<= 1.10: {})",
+                o.name,
+                ms(floor),
+                if ratio <= 1.10 { "met" } else { "MISSED" }
             );
         }
     }
@@ -776,7 +953,7 @@ fn report(outcomes: &[Outcome]) {
     for o in outcomes {
         if let Some((reference, rtc)) = o.rss {
             println!(
-                "peak RSS {:<13} {} {reference} KiB, rtc {rtc} KiB  {}",
+                "peak RSS {:<14} {} {reference} KiB, rtc {rtc} KiB  {}",
                 o.name,
                 o.reference_tool,
                 if rtc <= reference {
@@ -787,6 +964,7 @@ fn report(outcomes: &[Outcome]) {
             );
         }
     }
+    growth_table(outcomes);
     for o in outcomes {
         if let Some(own) = &o.own_time {
             println!(
@@ -805,6 +983,52 @@ fn report(outcomes: &[Outcome]) {
                 o.reference_tool, own.reference_kernel, own.reference, own.rtc_kernel, own.rtc
             );
         }
+    }
+}
+
+/// For each case run at 1k and 10k: both tools' medians, their growth (10k over
+/// 1k, 10.0 is linear), rtc's peak RSS growth (target <= 1.2) and the ratios.
+fn growth_table(outcomes: &[Outcome]) {
+    let find = |name: &str| outcomes.iter().find(|o| o.name == name);
+    let mut header = false;
+    for (small, large) in [("show-1k", "show-10k"), ("batch-1k", "batch-10k")] {
+        let (Some(small), Some(large)) = (find(small), find(large)) else {
+            continue;
+        };
+        if !header {
+            println!(
+                "growth 1k -> 10k:  ref 1k / 10k (x)          rtc 1k / 10k (x)          ref/rtc 1k, 10k   rtc peak RSS 1k / 10k KiB (x, <= 1.2)"
+            );
+            header = true;
+        }
+        let growth = |a: Duration, b: Duration| ms(b) / ms(a);
+        let rss = match (small.rss, large.rss) {
+            (Some((_, a)), Some((_, b))) => {
+                let x = b as f64 / a as f64;
+                format!(
+                    "{a} / {b} ({x:.2}, {})",
+                    if x <= 1.2 { "met" } else { "MISSED" }
+                )
+            }
+            _ => "-".to_string(),
+        };
+        println!(
+            "  {:<9} {:>8.2} / {:>8.2} ms ({:>5.1})  {:>8.2} / {:>8.2} ms ({:>5.1})  {:.2}, {:.2} ({})   {rss}",
+            small.name.trim_end_matches("-1k"),
+            ms(small.reference),
+            ms(large.reference),
+            growth(small.reference, large.reference),
+            ms(small.rtc),
+            ms(large.rtc),
+            growth(small.rtc, large.rtc),
+            small.ratio,
+            large.ratio,
+            if large.ratio >= small.ratio {
+                "held"
+            } else {
+                "fell"
+            }
+        );
     }
 }
 
@@ -886,6 +1110,7 @@ mod tests {
             rtc: rtc_bin(),
             tc: "tc".into(),
             ip: "ip".into(),
+            bpftool: "bpftool".into(),
         };
         let home = File::open("/proc/self/ns/net").expect("open own network namespace");
         let case = set_up("attach-small", &tools, Some(2));

@@ -300,6 +300,42 @@ fn show_output_equals_tc_byte_for_byte() {
     compare_with_tc(&pair, &cases);
 }
 
+/// A listing longer than rtc's program cache (600 filters in two chains; the cache
+/// is emptied every 256 programs) prints what tc prints, in every output form.
+#[test]
+fn long_show_output_equals_tc_byte_for_byte() {
+    if !require_privileged() {
+        return;
+    }
+    let pair = VethPair::new();
+    let dev = pair.dev_a.as_str();
+    add_clsact(&pair);
+    let obj = bpf_obj_arg("drop-arp");
+    let mut lines: String = (1..=500)
+        .map(|pref| {
+            format!(
+                "filter add dev {dev} ingress pref {pref} handle 1 bpf da obj {obj} sec ingress\n"
+            )
+        })
+        .collect();
+    let dir = rtc_tests::TempDir::new("long-show");
+    let batch = dir.path().join("adds");
+    std::fs::write(&batch, &lines).unwrap();
+    pair.a
+        .tc(&["-batch", &batch.to_string_lossy()])
+        .ok("tc -batch of 500 adds");
+    lines = (501..=600)
+        .map(|pref| {
+            format!("filter add dev {dev} ingress pref {pref} chain 2 handle 1 bpf da obj {obj} sec ingress\n")
+        })
+        .collect();
+    std::fs::write(&batch, &lines).unwrap();
+    pair.a
+        .tc(&["-batch", &batch.to_string_lossy()])
+        .ok("tc -batch of 100 adds in chain 2");
+    compare_with_tc(&pair, &[vec!["filter", "show", "dev", dev, "ingress"]]);
+}
+
 /// Runs each command with every output flag combination through both the binary under
 /// test and the real tc, and requires identical exit status, stdout and stderr.
 fn compare_with_tc(pair: &VethPair, commands: &[Vec<&str>]) {

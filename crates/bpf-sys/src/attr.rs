@@ -37,6 +37,21 @@ pub(crate) struct MapElem {
     pub flags: u64,
 }
 
+/// `BPF_MAP_*_BATCH` (the `batch` member of `union bpf_attr`).
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct MapBatch {
+    pub in_batch: u64,
+    pub out_batch: u64,
+    pub keys: u64,
+    pub values: u64,
+    /// Elements the buffers hold on input, elements filled on output.
+    pub count: u32,
+    pub map_fd: u32,
+    pub elem_flags: u64,
+    pub flags: u64,
+}
+
 /// `BPF_PROG_LOAD`.
 #[repr(C)]
 #[derive(Default)]
@@ -299,6 +314,8 @@ unsafe impl BpfAttr for MapElem {}
 // SAFETY: as above.
 unsafe impl BpfAttr for ProgLoad {}
 // SAFETY: as above.
+unsafe impl BpfAttr for MapBatch {}
+// SAFETY: as above.
 unsafe impl BpfAttr for ObjPath {}
 // SAFETY: as above.
 unsafe impl BpfAttr for ById {}
@@ -340,6 +357,10 @@ mod tests {
         assert_eq!(offset_of!(MapCreate, map_extra), 64);
         assert_eq!(size_of::<MapCreate>(), 72);
         assert_eq!(size_of::<MapElem>(), 32);
+        assert_eq!(offset_of!(MapBatch, count), 32);
+        assert_eq!(offset_of!(MapBatch, map_fd), 36);
+        assert_eq!(offset_of!(MapBatch, flags), 48);
+        assert_eq!(size_of::<MapBatch>(), 56);
         assert_eq!(offset_of!(ProgLoad, prog_name), 48);
         assert_eq!(offset_of!(ProgLoad, func_info), 80);
         assert_eq!(offset_of!(ProgLoad, fd_array), 120);

@@ -25,6 +25,7 @@ mod fd;
 mod insn;
 mod link;
 mod map;
+mod map_handle;
 pub mod mapped;
 mod obj;
 mod prog;
@@ -48,6 +49,7 @@ pub use map::{
     map_get_next_id, map_get_next_key, map_info, map_lookup_elem, map_update_elem,
     value_buffer_size,
 };
+pub use map_handle::{BatchCursor, BatchRead, MapHandle, batch_unsupported};
 pub use mapped::MappedKernelFile;
 pub use obj::{obj_get, obj_pin};
 pub use prog::{

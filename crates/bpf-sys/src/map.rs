@@ -4,7 +4,7 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 
 use crate::attr;
 use crate::prog::{get_info, next_id};
-use crate::syscall::{Cmd, addr, bpf, bpf_fd, fail, name_from_field, object_name};
+use crate::syscall::{Cmd, addr, addr_mut, bpf, bpf_fd, fail, name_from_field, object_name};
 use crate::{Error, MapFd, Result};
 
 /// Everything `BPF_MAP_CREATE` needs. Build with `..Default::default()`.
@@ -61,6 +61,41 @@ pub fn map_create(req: &MapCreateAttr<'_>) -> Result<MapFd> {
         .map_err(|e| fail(Cmd::MapCreate, e))
 }
 
+/// The sizes the element commands check buffers against, from the map's info.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ElemSizes {
+    pub(crate) key: usize,
+    pub(crate) value: usize,
+}
+
+impl ElemSizes {
+    /// The sizes of the map `info` describes (per-CPU values times possible CPUs).
+    pub(crate) fn of(info: &MapInfo) -> Result<Self> {
+        Ok(ElemSizes {
+            key: info.key_size as usize,
+            value: value_buffer_size(info)?,
+        })
+    }
+
+    /// The kernel reads exactly key_size/value_size bytes through the pointers we
+    /// pass: check the buffers first so a short buffer can never be overrun.
+    pub(crate) fn check(&self, key_len: usize, value_len: Option<usize>) -> Result<()> {
+        if key_len != self.key {
+            return Err(Error::InvalidInput(format!(
+                "key is {key_len} bytes, the map's key size is {}",
+                self.key
+            )));
+        }
+        match value_len {
+            Some(len) if len != self.value => Err(Error::InvalidInput(format!(
+                "value is {len} bytes, the map needs {}",
+                self.value
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
 fn elem_attr(map: BorrowedFd<'_>, key: &[u8], value: u64, flags: u64) -> attr::MapElem {
     attr::MapElem {
         map_fd: map.as_raw_fd() as u32,
@@ -75,9 +110,20 @@ fn elem_attr(map: BorrowedFd<'_>, key: &[u8], value: u64, flags: u64) -> attr::M
 ///
 /// `value` must be the map's value size (times the number of possible CPUs for per-CPU
 /// maps, each value rounded up to 8 bytes); the kernel writes that many bytes.
+/// Reads the map's info first to check that; [`crate::MapHandle`] reads it once.
 pub fn map_lookup_elem(map: BorrowedFd<'_>, key: &[u8], value: &mut [u8]) -> Result<bool> {
-    check_sizes(map, key.len(), Some(value.len()))?;
-    let mut attr = elem_attr(map, key, addr(value), 0);
+    let sizes = ElemSizes::of(&map_info(map)?)?;
+    lookup_checked(map, sizes, key, value)
+}
+
+pub(crate) fn lookup_checked(
+    map: BorrowedFd<'_>,
+    sizes: ElemSizes,
+    key: &[u8],
+    value: &mut [u8],
+) -> Result<bool> {
+    sizes.check(key.len(), Some(value.len()))?;
+    let mut attr = elem_attr(map, key, addr_mut(value), 0);
     match bpf(Cmd::MapLookupElem, &mut attr) {
         Ok(_) => Ok(true),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
@@ -87,7 +133,18 @@ pub fn map_lookup_elem(map: BorrowedFd<'_>, key: &[u8], value: &mut [u8]) -> Res
 
 /// Stores `value` under `key`; `flags` is `BPF_ANY`, `BPF_NOEXIST` or `BPF_EXIST`.
 pub fn map_update_elem(map: BorrowedFd<'_>, key: &[u8], value: &[u8], flags: u64) -> Result<()> {
-    check_sizes(map, key.len(), Some(value.len()))?;
+    let sizes = ElemSizes::of(&map_info(map)?)?;
+    update_checked(map, sizes, key, value, flags)
+}
+
+pub(crate) fn update_checked(
+    map: BorrowedFd<'_>,
+    sizes: ElemSizes,
+    key: &[u8],
+    value: &[u8],
+    flags: u64,
+) -> Result<()> {
+    sizes.check(key.len(), Some(value.len()))?;
     let mut attr = elem_attr(map, key, addr(value), flags);
     bpf(Cmd::MapUpdateElem, &mut attr)
         .map(drop)
@@ -96,7 +153,12 @@ pub fn map_update_elem(map: BorrowedFd<'_>, key: &[u8], value: &[u8], flags: u64
 
 /// Deletes `key`. Returns `false` if it was not there.
 pub fn map_delete_elem(map: BorrowedFd<'_>, key: &[u8]) -> Result<bool> {
-    check_sizes(map, key.len(), None)?;
+    let sizes = ElemSizes::of(&map_info(map)?)?;
+    delete_checked(map, sizes, key)
+}
+
+pub(crate) fn delete_checked(map: BorrowedFd<'_>, sizes: ElemSizes, key: &[u8]) -> Result<bool> {
+    sizes.check(key.len(), None)?;
     let mut attr = elem_attr(map, key, 0, 0);
     match bpf(Cmd::MapDeleteElem, &mut attr) {
         Ok(_) => Ok(true),
@@ -108,7 +170,17 @@ pub fn map_delete_elem(map: BorrowedFd<'_>, key: &[u8]) -> Result<bool> {
 /// Writes the key after `key` (or the first key, for `None`) into `next`.
 /// Returns `false` when there are no more keys.
 pub fn map_get_next_key(map: BorrowedFd<'_>, key: Option<&[u8]>, next: &mut [u8]) -> Result<bool> {
-    check_sizes(map, next.len(), None)?;
+    let sizes = ElemSizes::of(&map_info(map)?)?;
+    next_key_checked(map, sizes, key, next)
+}
+
+pub(crate) fn next_key_checked(
+    map: BorrowedFd<'_>,
+    sizes: ElemSizes,
+    key: Option<&[u8]>,
+    next: &mut [u8],
+) -> Result<bool> {
+    sizes.check(next.len(), None)?;
     if let Some(key) = key {
         if key.len() != next.len() {
             return Err(Error::InvalidInput(
@@ -116,7 +188,7 @@ pub fn map_get_next_key(map: BorrowedFd<'_>, key: Option<&[u8]>, next: &mut [u8]
             ));
         }
     }
-    let mut attr = elem_attr(map, key.unwrap_or(&[]), addr(next), 0);
+    let mut attr = elem_attr(map, key.unwrap_or(&[]), addr_mut(next), 0);
     match bpf(Cmd::MapGetNextKey, &mut attr) {
         Ok(_) => Ok(true),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
@@ -185,27 +257,6 @@ pub fn map_info(fd: BorrowedFd<'_>) -> Result<MapInfo> {
         name: name_from_field(&raw.name),
         btf_id: raw.btf_id,
     })
-}
-
-/// The kernel reads exactly key_size/value_size bytes through the pointers we pass:
-/// check the buffers first so a short buffer can never be overrun.
-fn check_sizes(map: BorrowedFd<'_>, key_len: usize, value_len: Option<usize>) -> Result<()> {
-    let info = map_info(map)?;
-    if key_len != info.key_size as usize {
-        return Err(Error::InvalidInput(format!(
-            "key is {key_len} bytes, the map's key size is {}",
-            info.key_size
-        )));
-    }
-    if let Some(len) = value_len {
-        let want = value_buffer_size(&info)?;
-        if len != want {
-            return Err(Error::InvalidInput(format!(
-                "value is {len} bytes, the map needs {want}"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// Bytes a lookup/update value buffer must have for this map: the value size, or for

@@ -348,3 +348,124 @@ fn test_run_returns_the_verdict_and_the_packet() {
     .unwrap_err();
     assert!(err.to_string().contains("BPF_PROG_TEST_RUN"), "{err}");
 }
+
+/// Every (key, value) of `map` by get-next-key and lookup, in walk order.
+fn walk_per_element(map: &MapHandle) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut entries = Vec::new();
+    let mut key: Option<Vec<u8>> = None;
+    let mut next = vec![0u8; map.info().key_size as usize];
+    while map.next_key(key.as_deref(), &mut next).unwrap() {
+        let mut value = vec![0u8; map.value_len()];
+        assert!(map.lookup(&next, &mut value).unwrap());
+        entries.push((next.clone(), value));
+        key = Some(next.clone());
+    }
+    entries
+}
+
+/// Every (key, value) of `map` by BPF_MAP_LOOKUP_BATCH, `chunk` elements per call
+/// (grown when a hash bucket does not fit).
+fn walk_batched(map: &MapHandle, mut chunk: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let key_size = map.info().key_size as usize;
+    let mut cursor = map.batch_cursor();
+    let mut entries = Vec::new();
+    loop {
+        let mut keys = vec![0u8; chunk * key_size];
+        let mut values = vec![0u8; chunk * map.value_len()];
+        let read = match map.lookup_batch(&mut cursor, &mut keys, &mut values) {
+            Ok(read) => read,
+            Err(e) if e.raw_os_error() == Some(28) => {
+                chunk *= 2;
+                continue;
+            }
+            Err(e) => panic!("{e}"),
+        };
+        for i in 0..read.count {
+            entries.push((
+                keys[i * key_size..(i + 1) * key_size].to_vec(),
+                values[i * map.value_len()..(i + 1) * map.value_len()].to_vec(),
+            ));
+        }
+        if read.done {
+            return entries;
+        }
+    }
+}
+
+#[test]
+fn batch_lookup_gives_the_per_element_walk() {
+    if !privileged() {
+        return;
+    }
+    for (kind, entries) in [
+        (map_type::HASH, 1000u32),
+        (map_type::PERCPU_HASH, 300),
+        (map_type::LRU_HASH, 300),
+        (map_type::ARRAY, 257),
+        (map_type::PERCPU_ARRAY, 100),
+    ] {
+        let fd = map_create(&MapCreateAttr {
+            map_type: kind,
+            key_size: 4,
+            value_size: 12,
+            max_entries: entries,
+            name: "batch_walk",
+            ..Default::default()
+        })
+        .unwrap();
+        let map = MapHandle::new(fd.into_owned()).unwrap();
+        for k in 0..entries {
+            let mut value = vec![0u8; map.value_len()];
+            for (i, byte) in value.iter_mut().enumerate() {
+                *byte = (k as usize * 7 + i) as u8;
+            }
+            let is_array = kind == map_type::ARRAY || kind == map_type::PERCPU_ARRAY;
+            let key = if is_array { k } else { k * 3 + 1 };
+            map.update(&key.to_ne_bytes(), &value, BPF_ANY).unwrap();
+        }
+        let expected = walk_per_element(&map);
+        assert!(!expected.is_empty());
+        for chunk in [1, 7, 64, entries as usize, 4 * entries as usize] {
+            assert_eq!(
+                walk_batched(&map, chunk),
+                expected,
+                "map type {kind}, {chunk} per batch"
+            );
+        }
+    }
+    // Empty hash map: one call, nothing, done.
+    let fd = map_create(&MapCreateAttr {
+        map_type: map_type::HASH,
+        key_size: 8,
+        value_size: 4,
+        max_entries: 16,
+        name: "batch_empty",
+        ..Default::default()
+    })
+    .unwrap();
+    let map = MapHandle::new(fd.into_owned()).unwrap();
+    assert!(walk_batched(&map, 4).is_empty());
+}
+
+#[test]
+fn batch_lookup_refused_where_the_type_has_none() {
+    if !privileged() {
+        return;
+    }
+    let fd = map_create(&MapCreateAttr {
+        map_type: 22, // BPF_MAP_TYPE_QUEUE
+        key_size: 0,
+        value_size: 4,
+        max_entries: 4,
+        name: "batch_queue",
+        ..Default::default()
+    })
+    .unwrap();
+    let map = MapHandle::new(fd.into_owned()).unwrap();
+    let mut cursor = map.batch_cursor();
+    let (mut keys, mut values) = (vec![0u8; 16], vec![0u8; 16]);
+    let err = map
+        .lookup_batch(&mut cursor, &mut keys, &mut values)
+        .unwrap_err();
+    assert!(batch_unsupported(&err), "{err}");
+}

@@ -23,6 +23,8 @@ use crate::{classic, device};
 
 /// tc's default section for `bpf obj FILE` without `sec`.
 const DEFAULT_SECTION: &str = "classifier";
+/// Most program summaries `filter show` keeps at a time.
+const PROG_CACHE_MAX: usize = 256;
 /// Bytes of `filter show` output gathered before each write to stdout.
 const OUTPUT_BUFFER: usize = 32 * 1024;
 /// What tc prints after the kernel's own error text when a filter request fails.
@@ -297,8 +299,14 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
     // filters never sits in memory whole.
     let options = session.show_options();
     let mut renderer = FilterRenderer::new(&selection, &options);
+    // Programs are read once per id; the cache is emptied now and then so that
+    // memory stays flat however long the listing (ids rarely repeat; one that does
+    // after a clear is read again).
     let mut cache: HashMap<u32, Option<ProgSummary>> = HashMap::new();
     let mut lookup = |id: u32| -> Option<ProgSummary> {
+        if cache.len() >= PROG_CACHE_MAX {
+            cache.clear();
+        }
         cache.entry(id).or_insert_with(|| prog_summary(id)).clone()
     };
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());

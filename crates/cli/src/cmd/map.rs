@@ -7,7 +7,7 @@
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
 
-use bpf_sys::MapInfo;
+use bpf_sys::{MapHandle, MapInfo};
 
 use super::map_args::{
     ERROR_PREFIX, Element, ElementSpec, MapArgs, MapRef, MapVerb, error, parse_element, usage,
@@ -116,9 +116,9 @@ fn describe(e: &bpf_sys::Error) -> String {
     }
 }
 
-/// One open map.
+/// One open map: its fd and info (read once, reused by every element call).
 struct OpenMap {
-    fd: OwnedFd,
+    handle: MapHandle,
     info: MapInfo,
 }
 
@@ -190,9 +190,10 @@ fn describe_ref(map: &MapRef) -> String {
 }
 
 fn with_info(fd: OwnedFd) -> CliResult<OpenMap> {
-    let info = bpf_sys::map_info(fd.as_fd())
-        .map_err(|e| error(format!("can't get map info: {}", describe(&e))))?;
-    Ok(OpenMap { fd, info })
+    let handle =
+        MapHandle::new(fd).map_err(|e| error(format!("can't get map info: {}", describe(&e))))?;
+    let info = handle.info().clone();
+    Ok(OpenMap { handle, info })
 }
 
 /// `pinned PATH`: opens the pin and checks that it is a map (`open_obj_pinned_any`).
@@ -297,8 +298,11 @@ fn show_all(out: &mut Output) -> CliResult<()> {
 
 /// One map of `map show`.
 fn describe_map(out: &mut Output, map: &OpenMap) {
-    let fdinfo = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", map.fd.as_raw_fd()))
-        .unwrap_or_default();
+    let fdinfo = std::fs::read_to_string(format!(
+        "/proc/self/fdinfo/{}",
+        map.handle.as_fd().as_raw_fd()
+    ))
+    .unwrap_or_default();
     let description = MapDescription {
         info: map.info.clone(),
         memlock: fdinfo_field(&fdinfo, "memlock"),
@@ -346,8 +350,8 @@ fn dump(out: &mut Output, maps: &[OpenMap]) -> CliResult<()> {
     Ok(())
 }
 
-/// One map of `map dump` (`map_dump`): walks the keys with `getnext` and reads
-/// each value; a key that vanished meanwhile is shown as `<no entry>`.
+/// One map of `map dump` (`map_dump`): a batched read where the map type has
+/// one, else bpftool's walk of the keys with `getnext` and a lookup each.
 fn dump_one(out: &mut Output, map: &OpenMap, header: bool, cpus: usize) -> CliResult<()> {
     let info = &map.info;
     match &mut out.json {
@@ -362,10 +366,100 @@ fn dump_one(out: &mut Output, map: &OpenMap, header: bool, cpus: usize) -> CliRe
         None if header => out.text.push_str(&header_plain(info)),
         None => {}
     }
+    let mut count = 0;
+    let batched = if FD_VALUE_TYPES.contains(&info.map_type) {
+        Ok(false)
+    } else {
+        dump_batched(out, map, cpus, &mut count)
+    };
+    let result = match batched {
+        Ok(true) => Ok(()),
+        Ok(false) => dump_per_element(out, map, cpus, &mut count),
+        Err(e) => Err(e),
+    };
+    match &mut out.json {
+        Some(json) => {
+            json.end_array();
+            if header {
+                json.end_object();
+            }
+        }
+        None => out.text.push_str(&found_line(count)),
+    }
+    result
+}
+
+/// Bytes of keys and values one `BPF_MAP_LOOKUP_BATCH` asks for at most.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// The elements of `map` with `BPF_MAP_LOOKUP_BATCH`, in the order get-next-key
+/// walks them (the kernel's batch walk of hash buckets and array indices is the
+/// same walk). Returns `false`, having printed nothing, when the map type has no
+/// batch lookup.
+fn dump_batched(
+    out: &mut Output,
+    map: &OpenMap,
+    cpus: usize,
+    count: &mut usize,
+) -> CliResult<bool> {
+    let info = &map.info;
+    let handle = &map.handle;
+    let key_size = info.key_size as usize;
+    let value_size = handle.value_len();
+    let per_element = (key_size + value_size).max(1);
+    let mut chunk = (info.max_entries as usize).clamp(1, (BATCH_BYTES / per_element).max(1));
+    let mut keys = vec![0u8; chunk * key_size];
+    let mut values = vec![0u8; chunk * value_size];
+    let mut cursor = handle.batch_cursor();
+    let mut first = true;
+    loop {
+        let read = match handle.lookup_batch(&mut cursor, &mut keys, &mut values) {
+            Ok(read) => read,
+            Err(e) if first && bpf_sys::batch_unsupported(&e) => return Ok(false),
+            // A hash bucket with more elements than the buffers: nothing was read.
+            Err(e) if e.raw_os_error() == Some(ENOSPC) && chunk < MAX_BATCH_CHUNK => {
+                chunk = chunk.saturating_mul(2);
+                keys.resize(chunk * key_size, 0);
+                values.resize(chunk * value_size, 0);
+                continue;
+            }
+            Err(e) => return Err(syscall_error("can't read map elements", &e)),
+        };
+        first = false;
+        let pairs = keys
+            .chunks_exact(key_size.max(1))
+            .zip(values.chunks_exact(value_size.max(1)))
+            .take(read.count);
+        for (key, value) in pairs {
+            *count += 1;
+            match &mut out.json {
+                Some(json) => entry_json(json, info, key, value, cpus),
+                None => out.text.push_str(&entry_plain(info, key, value, cpus)),
+            }
+        }
+        if read.done {
+            return Ok(true);
+        }
+    }
+}
+
+/// Largest batch [`dump_batched`] grows to when a hash bucket does not fit.
+const MAX_BATCH_CHUNK: usize = 1 << 20;
+/// `ENOSPC`.
+const ENOSPC: i32 = 28;
+
+/// The elements of `map` by get-next-key and one lookup each; a key that vanished
+/// meanwhile is shown as `<no entry>`.
+fn dump_per_element(
+    out: &mut Output,
+    map: &OpenMap,
+    cpus: usize,
+    count: &mut usize,
+) -> CliResult<()> {
+    let info = &map.info;
     let mut key = vec![0u8; info.key_size as usize];
     let mut next = key.clone();
     let mut value = value_buffer(info)?;
-    let mut count = 0;
     let mut first = true;
     // A hash map that keeps changing can send getnext back to its first key; stop
     // after more keys than the map can hold several times over.
@@ -373,24 +467,24 @@ fn dump_one(out: &mut Output, map: &OpenMap, header: bool, cpus: usize) -> CliRe
         .saturating_mul(4)
         .saturating_add(64);
     let mut walked = 0u64;
-    let result = loop {
+    loop {
         walked += 1;
         if walked > limit {
-            break Err(error(format!(
+            return Err(error(format!(
                 "map keeps changing: stopped after {limit} keys"
             )));
         }
         let prev = (!first).then_some(key.as_slice());
-        match bpf_sys::map_get_next_key(map.fd.as_fd(), prev, &mut next) {
+        match map.handle.next_key(prev, &mut next) {
             Ok(true) => {}
-            Ok(false) => break Ok(()),
-            Err(e) => break Err(syscall_error("can't get next key", &e)),
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(syscall_error("can't get next key", &e)),
         }
         first = false;
         key.copy_from_slice(&next);
-        match bpf_sys::map_lookup_elem(map.fd.as_fd(), &key, &mut value) {
+        match map.handle.lookup(&key, &mut value) {
             Ok(true) => {
-                count += 1;
+                *count += 1;
                 match &mut out.json {
                     Some(json) => entry_json(json, info, &key, &value, cpus),
                     None => out.text.push_str(&entry_plain(info, &key, &value, cpus)),
@@ -415,17 +509,7 @@ fn dump_one(out: &mut Output, map: &OpenMap, header: bool, cpus: usize) -> CliRe
                 }
             }
         }
-    };
-    match &mut out.json {
-        Some(json) => {
-            json.end_array();
-            if header {
-                json.end_object();
-            }
-        }
-        None => out.text.push_str(&found_line(count)),
     }
-    result
 }
 
 /// The key (and value) a command's element words give, for this map.
@@ -507,7 +591,8 @@ fn update(out: &mut Output, map: &OpenMap, words: &[String]) -> CliResult<()> {
     } else {
         given
     };
-    bpf_sys::map_update_elem(map.fd.as_fd(), &key, &value, element.flags)
+    map.handle
+        .update(&key, &value, element.flags)
         .map_err(|e| syscall_error("update failed", &e))?;
     if let Some(json) = &mut out.json {
         json.literal("null");
@@ -519,7 +604,9 @@ fn lookup(out: &mut Output, map: &OpenMap, words: &[String]) -> CliResult<()> {
     let key = element(map, words, false)?.key.unwrap_or_default();
     let mut value = value_buffer(&map.info)?;
     let cpus = cpus()?;
-    let found = bpf_sys::map_lookup_elem(map.fd.as_fd(), &key, &mut value)
+    let found = map
+        .handle
+        .lookup(&key, &mut value)
         .map_err(|e| syscall_error("lookup failed", &e))?;
     match (&mut out.json, found) {
         (Some(json), true) => entry_json(json, &map.info, &key, &value, cpus),
@@ -546,7 +633,9 @@ fn getnext(out: &mut Output, map: &OpenMap, words: &[String]) -> CliResult<()> {
         element(map, words, false)?.key
     };
     let mut next = vec![0u8; map.info.key_size as usize];
-    let found = bpf_sys::map_get_next_key(map.fd.as_fd(), key.as_deref(), &mut next)
+    let found = map
+        .handle
+        .next_key(key.as_deref(), &mut next)
         .map_err(|e| syscall_error("can't get next key", &e))?;
     if !found {
         let mut err = error(format!(
@@ -565,7 +654,9 @@ fn getnext(out: &mut Output, map: &OpenMap, words: &[String]) -> CliResult<()> {
 
 fn delete(out: &mut Output, map: &OpenMap, words: &[String]) -> CliResult<()> {
     let key = element(map, words, false)?.key.unwrap_or_default();
-    let deleted = bpf_sys::map_delete_elem(map.fd.as_fd(), &key)
+    let deleted = map
+        .handle
+        .delete(&key)
         .map_err(|e| syscall_error("delete failed", &e))?;
     if !deleted {
         let mut err = error(format!(

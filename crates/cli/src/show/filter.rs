@@ -60,20 +60,28 @@ pub fn print_filter(
         let protocol = filter.protocol();
         if protocol != 0 && selection.protocol.unwrap_or(0) != protocol {
             let name = protocol_name(protocol);
-            p.field("protocol", Value::Str(&name), &format!("protocol {name} "));
+            p.field(
+                "protocol",
+                Value::Str(&name),
+                format_args!("protocol {name} "),
+            );
         }
         let pref = filter.pref();
         if pref != 0 && selection.pref.unwrap_or(0) != pref {
-            p.field("pref", Value::Uint(pref.into()), &format!("pref {pref} "));
+            p.field(
+                "pref",
+                Value::Uint(pref.into()),
+                format_args!("pref {pref} "),
+            );
         }
     }
-    p.field("kind", Value::Str(kind), &format!("{kind} "));
+    p.field("kind", Value::Str(kind), format_args!("{kind} "));
     if let Some(chain) = filter.chain {
         if selection.chain != Some(chain) {
             p.field(
                 "chain",
                 Value::Uint(chain.into()),
-                &format!("chain {chain} "),
+                format_args!("chain {chain} "),
             );
         }
     }
@@ -119,7 +127,7 @@ fn print_location(
             p.field(
                 "block",
                 Value::Uint(block.into()),
-                &format!("block {block} "),
+                format_args!("block {block} "),
             );
         }
         return;
@@ -137,7 +145,7 @@ fn print_location(
             p.field("egress", Value::Bool(true), "egress ");
         } else {
             let text = classid(parent);
-            p.field("parent", Value::Str(&text), &format!("parent {text} "));
+            p.field("parent", Value::Str(&text), format_args!("parent {text} "));
         }
     }
 }
@@ -152,14 +160,14 @@ fn print_bpf(
 ) {
     if handle != 0 {
         let text = format!("{handle:#x}");
-        p.field("handle", Value::Str(&text), &format!("handle {text} "));
+        p.field("handle", Value::Str(&text), format_args!("handle {text} "));
     }
     if let Some(class) = bpf.classid {
         let text = classid(class);
-        p.field("flowid", Value::Str(&text), &format!("flowid {text} "));
+        p.field("flowid", Value::Str(&text), format_args!("flowid {text} "));
     }
     if let Some(name) = &bpf.name {
-        p.field("bpf_name", Value::Str(name), &format!("{name} "));
+        p.field("bpf_name", Value::Str(name), format_args!("{name} "));
     }
     if bpf.flags.unwrap_or(0) & TCA_BPF_FLAG_ACT_DIRECT != 0 {
         p.field("direct-action", Value::Bool(true), "direct-action ");
@@ -187,7 +195,7 @@ fn print_bpf(
     if !described {
         if let Some(tag) = &bpf.tag {
             let text = hex(&tag[..tag.len().min(MAX_TAG_BYTES)]);
-            p.field("tag", Value::Str(&text), &format!("tag {text} "));
+            p.field("tag", Value::Str(&text), format_args!("tag {text} "));
         }
     }
 }
@@ -196,16 +204,16 @@ fn print_bpf(
 /// whether the program could be described (else tc falls back to the dump's tag).
 fn print_prog(p: &mut Printer, id: u32, options: &ShowOptions, resolve: &mut dyn Resolve) -> bool {
     p.open_object(Some("prog"));
-    p.field("id", Value::Uint(id.into()), &format!("id {id} "));
+    p.field("id", Value::Uint(id.into()), format_args!("id {id} "));
     let summary = resolve.prog(id);
     if let Some(prog) = &summary {
         p.field(
             "name",
             Value::Str(&prog.name),
-            &format!("name {} ", prog.name),
+            format_args!("name {} ", prog.name),
         );
         let tag = hex(&prog.tag);
-        p.field("tag", Value::Str(&tag), &format!("tag {tag} "));
+        p.field("tag", Value::Str(&tag), format_args!("tag {tag} "));
         p.json_only("jited", Value::Uint(prog.jited.into()));
         if prog.jited {
             p.text("jited ");
@@ -215,19 +223,19 @@ fn print_prog(p: &mut Printer, id: u32, options: &ShowOptions, resolve: &mut dyn
                 p.field(
                     "load_time",
                     Value::Uint(prog.load_time),
-                    &format!("load_time {} ", prog.load_time),
+                    format_args!("load_time {} ", prog.load_time),
                 );
                 p.field(
                     "created_by_uid",
                     Value::Uint(prog.created_by_uid.into()),
-                    &format!("created_by_uid {} ", prog.created_by_uid),
+                    format_args!("created_by_uid {} ", prog.created_by_uid),
                 );
             }
             if prog.btf_id != 0 {
                 p.field(
                     "btf_id",
                     Value::Uint(prog.btf_id.into()),
-                    &format!("btf_id {} ", prog.btf_id),
+                    format_args!("btf_id {} ", prog.btf_id),
                 );
             }
         }
@@ -245,7 +253,7 @@ fn print_classic(p: &mut Printer, insns: &[netlink_tc::ClassicInsn]) {
     p.field(
         "length",
         Value::Uint(insns.len() as u64),
-        &format!("bytecode '{},", insns.len()),
+        format_args!("bytecode '{},", insns.len()),
     );
     p.open_array("insns");
     for (i, insn) in insns.iter().enumerate() {
@@ -253,12 +261,24 @@ fn print_classic(p: &mut Printer, insns: &[netlink_tc::ClassicInsn]) {
         p.field(
             "code",
             Value::Uint(insn.code.into()),
-            &format!("{} ", insn.code),
+            format_args!("{} ", insn.code),
         );
-        p.field("jt", Value::Uint(insn.jt.into()), &format!("{} ", insn.jt));
-        p.field("jf", Value::Uint(insn.jf.into()), &format!("{} ", insn.jf));
+        p.field(
+            "jt",
+            Value::Uint(insn.jt.into()),
+            format_args!("{} ", insn.jt),
+        );
+        p.field(
+            "jf",
+            Value::Uint(insn.jf.into()),
+            format_args!("{} ", insn.jf),
+        );
         let end = if i + 1 == insns.len() { "'" } else { "," };
-        p.field("k", Value::Uint(insn.k.into()), &format!("{}{end}", insn.k));
+        p.field(
+            "k",
+            Value::Uint(insn.k.into()),
+            format_args!("{}{end}", insn.k),
+        );
         p.close_object();
     }
     p.close_array();

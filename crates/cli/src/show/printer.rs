@@ -16,6 +16,32 @@ pub enum Value<'a> {
     Bool(bool),
 }
 
+/// The text form of a field: a string, or `format_args!(...)` written straight
+/// into the output (no string of its own per field).
+pub trait FieldText {
+    /// Appends the text to `out`.
+    fn write_to(self, out: &mut String);
+}
+
+impl FieldText for &str {
+    fn write_to(self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl FieldText for &String {
+    fn write_to(self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl FieldText for std::fmt::Arguments<'_> {
+    fn write_to(self, out: &mut String) {
+        // Writing into a String cannot fail.
+        let _ = std::fmt::Write::write_fmt(out, self);
+    }
+}
+
 /// Collects the text or the JSON of a listing.
 #[derive(Debug)]
 pub struct Printer {
@@ -39,7 +65,7 @@ impl Printer {
     }
 
     /// A field printed in both modes: `text` as text, `key: value` as JSON.
-    pub fn field(&mut self, key: &str, value: Value<'_>, text: &str) {
+    pub fn field(&mut self, key: &str, value: Value<'_>, text: impl FieldText) {
         match &mut self.json {
             Some(json) => {
                 json.name(key);
@@ -49,7 +75,7 @@ impl Printer {
                     Value::Bool(b) => json.bool(b),
                 }
             }
-            None => self.text.push_str(text),
+            None => text.write_to(&mut self.text),
         }
     }
 
