@@ -557,7 +557,8 @@ fn update_prog_array(out: &mut Output, map: &OpenMap, words: &[String]) -> CliRe
     let prog = super::prog_ref::open_one(&prog)?;
     let key = element.key.unwrap_or_default();
     let value = (prog.fd.as_fd().as_raw_fd() as u32).to_ne_bytes();
-    bpf_sys::map_update_elem(map.fd.as_fd(), &key, &value, flags)
+    map.handle
+        .update(&key, &value, flags)
         .map_err(|e| syscall_error("update failed", &e))?;
     if let Some(json) = &mut out.json {
         json.literal("null");
