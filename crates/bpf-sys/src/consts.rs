@@ -52,6 +52,14 @@ pub mod prog_type {
     pub const TRACEPOINT: u32 = 5;
     /// XDP: what `ip link set ... xdp` loads.
     pub const XDP: u32 = 6;
+    /// fentry/fexit/tp_btf programs (need an attach target).
+    pub const TRACING: u32 = 26;
+    /// struct_ops programs (need an attach target).
+    pub const STRUCT_OPS: u32 = 27;
+    /// freplace programs (need an attach target).
+    pub const EXT: u32 = 28;
+    /// LSM programs (need an attach target).
+    pub const LSM: u32 = 29;
 
     /// Names as libbpf and bpftool spell them, indexed by `BPF_PROG_TYPE_*`.
     const NAMES: &[&str] = &[

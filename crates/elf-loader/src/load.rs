@@ -12,6 +12,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use bpf_sys::consts::prog_type;
 use bpf_sys::{BtfFd, Insn, MapCreateAttr, MapFd, ProgFd, ProgLoadAttr};
 
 use crate::btf::core::{CoreOutcome, POISON_HELPER};
@@ -392,10 +393,10 @@ fn load_once(
 /// freplace, LSM, struct_ops): the kernel would answer with a bare EPERM or ENOTSUPP.
 fn check_prog_type(prog_type: u32) -> Result<(), LoadError> {
     let name = match prog_type {
-        26 => "tracing",
-        27 => "struct_ops",
-        28 => "ext (freplace)",
-        29 => "lsm",
+        prog_type::TRACING => "tracing",
+        prog_type::STRUCT_OPS => "struct_ops",
+        prog_type::EXT => "ext (freplace)",
+        prog_type::LSM => "lsm",
         _ => return Ok(()),
     };
     Err(LoadError::NeedsAttachTarget { prog_type, name })

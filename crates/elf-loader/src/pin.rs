@@ -67,7 +67,7 @@ pub fn default_bpffs() -> PathBuf {
 /// The directory under the bpffs that iproute2 uses for a program type.
 pub fn subdir_for(prog_type: u32) -> &'static str {
     match prog_type {
-        6 => "xdp",
+        bpf_sys::consts::prog_type::XDP => "xdp",
         // LWT_IN, LWT_OUT, LWT_XMIT, LWT_SEG6LOCAL.
         10..=12 | 18 => "ip",
         _ => "tc",
