@@ -10,6 +10,8 @@ use pcap_file::pcap::{PcapHeader, PcapPacket, PcapParser, PcapWriter};
 use pcap_file::pcapng::{Block, PcapNgParser};
 use pcap_file::{DataLink, Endianness, PcapError, TsResolution};
 
+use crate::show::hex;
+
 /// The pcapng section header block type, which is also how a pcapng file starts.
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 /// Bytes of a pcap packet record header (ts_sec, ts_frac, incl_len, orig_len).
@@ -221,11 +223,6 @@ fn read_pcapng(bytes: &[u8]) -> Result<Vec<Packet>, CaptureError> {
         });
     }
     Ok(packets)
-}
-
-/// Lowercase hex of a few bytes, for messages.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Writes `packets` as a pcap capture (microsecond timestamps, Ethernet, little

@@ -105,10 +105,7 @@ impl ProgRef {
     }
 }
 
-/// Lowercase hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::show::hex;
 
 /// 16 hex digits (bpftool also takes them space-separated in pairs; rtc takes one word).
 fn parse_tag(text: &str) -> Option<[u8; 8]> {
