@@ -58,7 +58,7 @@ fn transcripts(doc: &str) -> Vec<(Kind, String, String)> {
 }
 
 /// Masks what legitimately differs between runs: byte-dump rows become `<bytes>`,
-/// every run of digits becomes `N`.
+/// every run of digits becomes `N`, and runs of spaces inside a line become one.
 fn mask(text: &str) -> Vec<String> {
     text.lines()
         .map(|line| {
@@ -82,7 +82,12 @@ fn mask(text: &str) -> Vec<String> {
                     out.push(c);
                 }
             }
-            out.trim_end().to_string()
+            // Numbers change width with the build path (DWARF section sizes), and
+            // columns are padded to them: keep the indentation, fold inner runs of
+            // spaces.
+            let indent = out.len() - out.trim_start().len();
+            let words: Vec<&str> = out.split_whitespace().collect();
+            format!("{}{}", &out[..indent], words.join(" "))
         })
         .collect()
 }
