@@ -1426,15 +1426,13 @@ fn exec_bpf_graft_as_tc() {
     if !require_privileged() {
         return;
     }
-    let dir = TempDir::new("graft");
     let obj = bpf_obj_arg("tail-call-btf");
     let twins = [("tc", twin()), ("rtc", twin())];
+    // Each twin's bpffs, unmounted by its guard even when an assertion fails.
+    let bpffs = [rtc_tests::Bpffs::new(), rtc_tests::Bpffs::new()];
     let mut mounts = Vec::new();
-    for (name, ns) in &twins {
-        let mount = dir.path().join(name);
-        std::fs::create_dir_all(&mount).expect("mount point");
-        rtc_tests::run("mount", &["-t", "bpf", "bpf", &mount.display().to_string()])
-            .ok("mount a bpffs");
+    for ((_, ns), fs) in twins.iter().zip(&bpffs) {
+        let mount = fs.path().to_path_buf();
         let env = [("TC_BPF_MNT".to_string(), mount.display().to_string())];
         ns.tc(&["qdisc", "add", "dev", DEV, "clsact"]).ok("clsact");
         rtc_tests::run_env(
@@ -1497,10 +1495,6 @@ fn exec_bpf_graft_as_tc() {
     );
     assert_eq!(by_tc, by_rtc);
     assert_eq!(by_rtc.len(), 2, "{by_rtc:?}");
-    drop(twins);
-    for mount in &mounts {
-        let _ = rtc_tests::run("umount", &[&mount.display().to_string()]);
-    }
 }
 
 /// Runs `program exec bpf dbg` in a mount namespace of its own prepared by `setup`
