@@ -144,7 +144,13 @@ fn iproute2_layout_and_short_layout_and_static_maps_load() {
     if !privileged() {
         return;
     }
-    let options = LoadOptions::new(prog_type::SCHED_CLS);
+    // elf-map.c also has a map pinned in the global namespace: a private bpffs keeps
+    // it out of the machine's /sys/fs/bpf.
+    let bpffs = Bpffs::new();
+    let options = LoadOptions {
+        bpffs: Some(bpffs.path().to_path_buf()),
+        ..LoadOptions::new(prog_type::SCHED_CLS)
+    };
     for (file, section, map, expected) in [
         ("elf-map.c", "classifier", "plain", (2, 4, 8, 2, 0)),
         ("short-map.c", "ingress", "tiny", (2, 4, 4, 1, 0)),
