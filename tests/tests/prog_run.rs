@@ -554,3 +554,49 @@ fn hook_comes_from_the_program_signature() {
     ]);
     assert_eq!(verdicts(out), vec!["XDP_PASS"; KINDS.len()]);
 }
+
+/// A capture of `frames` (little-endian pcap, Ethernet, microsecond timestamps),
+/// written by hand so that a frame the kernel will not run can be in it.
+fn pcap_of(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    for word in [0u32, 0, 65535, 1] {
+        out.extend_from_slice(&word.to_le_bytes());
+    }
+    for (i, frame) in frames.iter().enumerate() {
+        let len = frame.len() as u32;
+        for word in [1_767_225_600u32, i as u32 * 10_000, len, len] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        out.extend_from_slice(frame);
+    }
+    out
+}
+
+/// A packet the kernel refuses to run the program on (shorter than an Ethernet
+/// header) is a row of its own: the run goes on with the next packet, and the
+/// command ends with exit 1 naming the refused packet.
+#[test]
+fn a_refused_packet_is_a_row_and_the_run_goes_on() {
+    if !require_privileged() {
+        return;
+    }
+    let dir = TempDir::new("refused-packet");
+    let path = dir.path().join("short.pcap");
+    let arp = rtc_tests::sample::frames()[0].clone();
+    std::fs::write(&path, pcap_of(&[vec![0xff; 10], arp])).expect("write the capture");
+    let path = path.to_string_lossy().into_owned();
+    let obj = bpf_obj_arg("drop-arp");
+    let run = rtc(&[
+        "-j", "prog", "run", "obj", &obj, "sec", "ingress", "pcap", &path,
+    ]);
+    assert_eq!(run.status, 1, "{run}");
+    assert!(run.stderr.contains("packet 1"), "{run}");
+    let doc: Value = serde_json::from_str(&run.stdout).expect("prog run -j prints JSON");
+    let packets = doc["packets"].as_array().expect("packets");
+    assert_eq!(packets.len(), 2, "{run}");
+    assert_eq!(packets[0]["verdict"], "REFUSED", "{run}");
+    assert!(packets[0]["error"].is_string(), "{run}");
+    assert_eq!(packets[1]["verdict"], "TC_ACT_SHOT", "{run}");
+}

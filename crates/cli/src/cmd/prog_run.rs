@@ -423,6 +423,8 @@ struct Outcome {
     out: Packet,
     /// The kernel cut the packet at our room.
     truncated: bool,
+    /// Why the kernel refused to run the program on this packet, if it did.
+    refused: Option<String>,
 }
 
 /// Narrates the first run under `--explain`: the attributes sent and the answer.
@@ -539,13 +541,27 @@ fn run_all(
         if number == 1 {
             explain_run(session, target.fd.as_fd(), &attr, &answer, target.hook);
         }
-        let out = answer.map_err(|e| {
-            CliError::failed(format!(
-                "Error: packet {number} ({} bytes): BPF_PROG_TEST_RUN: {}",
-                packet.data.len(),
-                describe_errno(&e)
-            ))
-        })?;
+        let out = match answer {
+            Ok(out) => out,
+            Err(e) => {
+                // One packet the kernel will not run (too short for the hook, ...):
+                // a row saying so, and the run goes on with the next packet.
+                let reason = describe_errno(&e);
+                outcomes.push(Outcome {
+                    number,
+                    length: packet.data.len(),
+                    summary: crate::packet_summary::summary(&packet.data),
+                    verdict: "REFUSED".to_string(),
+                    retval: "null".to_string(),
+                    changed: false,
+                    ns: None,
+                    truncated: false,
+                    out: packet.clone(),
+                    refused: Some(reason),
+                });
+                continue;
+            }
+        };
         let extra = packet
             .orig_len
             .saturating_sub(u32::try_from(packet.data.len()).unwrap_or(u32::MAX));
@@ -558,6 +574,7 @@ fn run_all(
             changed: out.data_out != packet.data,
             ns: args.repeat.map(|_| out.duration_ns),
             truncated: out.data_truncated,
+            refused: None,
             out: Packet {
                 orig_len: u32::try_from(out.data_out.len())
                     .unwrap_or(u32::MAX)
@@ -611,10 +628,10 @@ fn text(describe: &str, source: &str, outcomes: &[Outcome], timed: bool) -> Stri
             if o.changed { "yes" } else { "no" },
             o.ns.map(|ns| format!("  {ns:>6}")).unwrap_or_default(),
             o.summary,
-            if o.truncated {
-                " (the program's packet was longer than rtc's buffer: cut)"
-            } else {
-                ""
+            match (&o.refused, o.truncated) {
+                (Some(why), _) => format!(" (BPF_PROG_TEST_RUN refused it: {why})"),
+                (None, true) => " (the program's packet was longer than rtc's buffer: cut)".into(),
+                (None, false) => String::new(),
             }
         ));
     }
@@ -647,6 +664,9 @@ fn json(outcomes: &[Outcome], pretty: bool) -> String {
         if o.truncated {
             w.name("truncated");
             w.bool(true);
+        }
+        if let Some(why) = &o.refused {
+            w.string_field("error", why);
         }
         w.end_object();
     }
@@ -688,7 +708,21 @@ pub fn run(session: &mut Session, w: &mut Words<'_>) -> CliResult<()> {
     } else {
         text(&target.describe, &source, &outcomes, args.repeat.is_some())
     };
-    crate::output::print(&text)
+    crate::output::print(&text)?;
+    let refused: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.refused.is_some())
+        .map(|o| o.number.to_string())
+        .collect();
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::failed(format!(
+            "Error: the kernel refused to run the program on packet{} {}",
+            if refused.len() == 1 { "" } else { "s" },
+            refused.join(", ")
+        )))
+    }
 }
 
 #[cfg(test)]
