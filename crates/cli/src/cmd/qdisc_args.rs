@@ -81,7 +81,7 @@ pub struct QdiscArgs {
 
 /// The qdisc kinds tc 6.1 has a parser for. rtc implements clsact and ingress; the
 /// others are refused. Any other word is a kind tc knows nothing about.
-const TC_QDISC_KINDS: &[&str] = &[
+pub(crate) const TC_QDISC_KINDS: &[&str] = &[
     "bfifo",
     "cake",
     "cbq",

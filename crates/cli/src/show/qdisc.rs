@@ -16,47 +16,12 @@ use super::printer::{Printer, Value};
 use super::stats::print_stats;
 use super::{QdiscSelection, ShowOptions, print_dev};
 
-/// Qdisc kinds iproute2 6.1's tc has an options printer for (`pfifo_fast` is
-/// printed by the `prio` one).
-const KINDS_TC_PRINTS: &[&str] = &[
-    "atm",
-    "bfifo",
-    "cake",
-    "cbq",
-    "cbs",
-    "choke",
-    "clsact",
-    "codel",
-    "drr",
-    "dsmark",
-    "etf",
-    "ets",
-    "fq",
-    "fq_codel",
-    "fq_pie",
-    "gred",
-    "hfsc",
-    "hhf",
-    "htb",
-    "ingress",
-    "mqprio",
-    "multiq",
-    "netem",
-    "pfifo",
-    "pfifo_fast",
-    "pfifo_head_drop",
-    "pie",
-    "plug",
-    "prio",
-    "qfq",
-    "red",
-    "rr",
-    "sfb",
-    "sfq",
-    "skbprio",
-    "taprio",
-    "tbf",
-];
+/// Whether iproute2 6.1's tc has an options printer for qdisc `kind`: every kind it
+/// has a parser for ([`crate::cmd::qdisc_args::TC_QDISC_KINDS`]; `pfifo_fast` is
+/// printed by the `prio` one), and `atm`, which it prints but cannot parse.
+fn tc_prints(kind: &str) -> bool {
+    kind == "atm" || crate::cmd::qdisc_args::TC_QDISC_KINDS.contains(&kind)
+}
 
 /// Whether tc would list `qdisc` under `selection` (tc filters the dump itself).
 pub fn selected(qdisc: &Qdisc, selection: &QdiscSelection) -> bool {
@@ -125,7 +90,7 @@ pub fn print_qdisc(
     if let Some(raw) = &qdisc.options {
         match qdisc.kind.as_str() {
             "ingress" => p.text("---------------- "),
-            kind if KINDS_TC_PRINTS.contains(&kind) => {}
+            kind if tc_prints(kind) => {}
             _ => {
                 if !raw.is_empty() {
                     p.raw(&format!("[Unknown qdisc, optlen={}] ", raw.len()));
