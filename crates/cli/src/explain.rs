@@ -108,7 +108,7 @@ impl elf_loader::Observer for Narrator {
         ));
     }
 
-    fn function_linked(&self, program: &str, function: &str, start: usize) {
+    fn subprog_appended(&self, program: &str, function: &str, start: usize) {
         self.detail(&format!(
             "appended subprogram {function} to {program} at instruction {start}"
         ));

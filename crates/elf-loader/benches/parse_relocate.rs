@@ -2,7 +2,7 @@
 //! for every object of the public corpus (`tests/corpus/`), without the kernel.
 //! "Relocating" is what a load does before `BPF_PROG_LOAD`, for every program of
 //! the object: the load plan ([`elf_loader::plan_load`]: tail calls, initial values,
-//! func/line info) and [`elf_loader::reloc::relocate`] (bpf-to-bpf calls linked,
+//! func/line info) and [`elf_loader::reloc::relocate`] (subprograms appended,
 //! map and global-variable references rewritten, with stand-in fds).
 //!
 //! ```text

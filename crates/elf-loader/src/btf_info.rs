@@ -1,4 +1,4 @@
-//! The function and line records that go to `BPF_PROG_LOAD` with a linked program,
+//! The function and line records that go to `BPF_PROG_LOAD` with a combined program,
 //! built from `.BTF.ext`. With them the kernel knows each subprogram's BTF type and
 //! prints the source line above the instructions of a verifier log.
 //!
@@ -12,10 +12,10 @@ use bpf_sys::Insn;
 
 use crate::btf::ext::{FUNC_INFO_SIZE, LINE_INFO_SIZE};
 use crate::bytes::push_host_u32;
-use crate::link::Linked;
 use crate::object::Object;
+use crate::subprog::Combined;
 
-/// func_info and line_info records for one linked program, in the host's byte order.
+/// func_info and line_info records for one combined program, in the host's byte order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProgramBtfInfo {
     /// `struct bpf_func_info` records.
@@ -35,15 +35,15 @@ impl ProgramBtfInfo {
     pub const LINE_REC_SIZE: u32 = LINE_INFO_SIZE;
 }
 
-/// The records for `linked`, or `None` when the object has none or they do not cover
+/// The records for `combined`, or `None` when the object has none or they do not cover
 /// every function.
-pub fn for_linked(object: &Object, linked: &Linked<'_>) -> Option<ProgramBtfInfo> {
+pub fn for_combined(object: &Object, combined: &Combined<'_>) -> Option<ProgramBtfInfo> {
     let ext = object.btf_ext()?;
     object.btf()?;
     let mut info = ProgramBtfInfo::default();
     let mut lines: Vec<(usize, [u32; 3])> = Vec::new();
-    let mut starts = Vec::with_capacity(linked.placed.len());
-    let mut placed = linked.placed.clone();
+    let mut starts = Vec::with_capacity(combined.placed.len());
+    let mut placed = combined.placed.clone();
     placed.sort_by_key(|p| p.start);
     for piece in &placed {
         let function = piece.function;

@@ -426,8 +426,10 @@ pub enum RelocError {
         /// Why it cannot be had.
         source: BtfError,
     },
-    /// The program would exceed the kernel's instruction count limit once linked.
-    #[error("program \"{program}\": {count} instructions once linked, more than fit in a program")]
+    /// The program would exceed the kernel's instruction count limit with its subprograms.
+    #[error(
+        "program \"{program}\": {count} instructions with its subprograms, more than fit in a program"
+    )]
     TooLong {
         /// Program (function) name.
         program: String,

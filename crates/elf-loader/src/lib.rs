@@ -5,9 +5,9 @@
 //! * **Parsing and relocation** (no syscalls, testable without privileges):
 //!   [`Object::parse`] turns bytes into [`Program`]s, [`Map`] definitions (legacy
 //!   `maps`, iproute2's `struct bpf_elf_map`, BTF-defined `.maps`, global data),
-//!   [`Relocation`]s, BTF and the licence; [`reloc::relocate`] links a program with
-//!   the functions it calls and rewrites its map and variable references given map
-//!   fds.
+//!   [`Relocation`]s, BTF and the licence; [`reloc::relocate`] appends to a program
+//!   the functions it calls ([`subprog`]) and rewrites its map and variable
+//!   references given map fds.
 //! * **Loading** (bpf(2) through `bpf-sys`): [`load`] plans everything first (every
 //!   refusal happens before the first syscall), then loads the BTF, creates or
 //!   reuses pinned maps, fills global data, loads the program with its source-line
@@ -32,7 +32,6 @@ pub mod externs;
 mod global_data;
 pub mod kernel;
 mod license;
-pub mod link;
 mod load;
 mod map_def;
 mod map_fixup;
@@ -46,6 +45,7 @@ mod reference;
 pub mod reloc;
 mod relocation;
 mod section;
+pub mod subprog;
 mod symbol;
 
 #[cfg(test)]

@@ -112,7 +112,7 @@ pub struct LoadedProgram {
     pub log: String,
     /// The maps created or reused for it, in object order.
     pub maps: Vec<CreatedMap>,
-    /// The instructions as loaded: linked and relocated.
+    /// The instructions as loaded: subprograms appended, references relocated.
     pub insns: Vec<Insn>,
     /// Tail-call programs and other programs stored in its program arrays.
     pub extra_programs: Vec<ExtraProgram>,
@@ -125,9 +125,9 @@ pub struct LoadedProgram {
 pub struct LoadPlan {
     /// The chosen program's name.
     pub program: String,
-    /// Its instruction count once linked with the functions it calls.
+    /// Its instruction count with the functions it calls appended.
     pub insns: usize,
-    /// The functions linked into it, in order (the program itself first).
+    /// The functions appended to it, in order (the program itself first).
     pub functions: Vec<String>,
     /// Programs loaded with it to fill program arrays.
     pub extra_programs: Vec<PlannedExtra>,
@@ -175,10 +175,10 @@ pub fn plan_load_for(
     let name = |index: usize| object.maps()[index].name.clone();
     Ok(LoadPlan {
         program: program.name.clone(),
-        insns: plan.main.linked.insns.len(),
+        insns: plan.main.combined.insns.len(),
         functions: plan
             .main
-            .linked
+            .combined
             .placed
             .iter()
             .map(|p| p.function.name.clone())
@@ -640,10 +640,10 @@ fn load_program(
     observer: &dyn Observer,
 ) -> Result<(ProgFd, String, Vec<Insn>), LoadError> {
     let program = planned.program;
-    let linked = &mut planned.linked;
-    apply_map_references(object, program, linked, fd_of, observer)?;
+    let combined = &mut planned.combined;
+    apply_map_references(object, program, combined, fd_of, observer)?;
     let kconfig_fd = fd_of(object.maps().len());
-    apply_extern_references(program, linked, externs, kconfig_fd, observer)?;
+    apply_extern_references(program, combined, externs, kconfig_fd, observer)?;
     // The running kernel's version cannot change while we run: one uname(2) per process.
     static KERNEL_VERSION: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     let kern_version = options
@@ -657,7 +657,7 @@ fn load_program(
     let attr = ProgLoadAttr {
         prog_type: options.prog_type,
         expected_attach_type: options.expected_attach_type,
-        insns: &linked.insns,
+        insns: &combined.insns,
         license: object.license().unwrap_or(""),
         name: &program.name,
         kern_version,
@@ -685,7 +685,7 @@ fn load_program(
     observer.prog_loading(&attr);
     let loaded = bpf_sys::prog_load(&attr).map_err(|error| match error {
         bpf_sys::Error::Verifier { errno, log, .. } => {
-            match poisoned_at_fault(&linked.core, &log) {
+            match poisoned_at_fault(&combined.core, &log) {
                 Some(outcome) => LoadError::CoreFailed {
                     program: program_label(program),
                     section: program.section.clone(),
@@ -714,7 +714,7 @@ fn load_program(
         },
     })?;
     observer.prog_loaded(&program.name, loaded.fd.as_raw_fd(), &loaded.log);
-    Ok((loaded.fd, loaded.log, std::mem::take(&mut linked.insns)))
+    Ok((loaded.fd, loaded.log, std::mem::take(&mut combined.insns)))
 }
 
 /// The poisoned CO-RE relocation the verifier stopped at, if it stopped at one: the

@@ -18,8 +18,8 @@ pub trait Observer {
     }
 
     /// A function that `program` calls was appended to it, starting at instruction
-    /// `start` (bpf-to-bpf call linking).
-    fn function_linked(&self, program: &str, function: &str, start: usize) {
+    /// `start` (bpf-to-bpf calls, [`crate::subprog`]).
+    fn subprog_appended(&self, program: &str, function: &str, start: usize) {
         let _ = (program, function, start);
     }
 

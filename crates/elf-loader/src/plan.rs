@@ -21,18 +21,18 @@
 
 use std::collections::BTreeSet;
 
-use crate::btf_info::{ProgramBtfInfo, for_linked};
+use crate::btf_info::{ProgramBtfInfo, for_combined};
 use crate::error::Unsupported;
 use crate::error::{LoadError, RelocError};
 use crate::externs::resolve::{Resolution, ResolvedExterns};
 use crate::kernel::KernelInfo;
-use crate::link::{LinkEnv, Linked, link};
 use crate::maps::{Map, MapSource, Pinning, SlotTarget};
 use crate::object::Object;
 use crate::observer::Observer;
 use crate::program::Program;
 use crate::reference::{Target, program_label};
 use crate::section::SectionRole;
+use crate::subprog::{CombineEnv, Combined, combine};
 
 /// `BPF_MAP_TYPE_PROG_ARRAY`.
 const PROG_ARRAY: u32 = 3;
@@ -46,10 +46,10 @@ pub(crate) fn is_map_in_map(map_type: u32) -> bool {
     matches!(map_type, 12 | 13)
 }
 
-/// A program to load, linked, with its BTF records.
+/// A program to load, combined with its subprograms, with its BTF records.
 pub(crate) struct PlannedProgram<'o> {
     pub program: &'o Program,
-    pub linked: Linked<'o>,
+    pub combined: Combined<'o>,
     pub btf_info: Option<ProgramBtfInfo>,
 }
 
@@ -138,12 +138,12 @@ fn plan_with<'o>(
     externs: Option<ResolvedExterns>,
     observer: &dyn Observer,
 ) -> Result<Plan<'o>, LoadError> {
-    let env = LinkEnv {
+    let env = CombineEnv {
         kernel: Some(kernel),
         externs: externs.as_ref(),
     };
     let main_planned = plan_program(object, main, env, observer)?;
-    let mut maps: BTreeSet<usize> = used_maps(&main_planned.linked);
+    let mut maps: BTreeSet<usize> = used_maps(&main_planned.combined);
     let mut plan = Plan {
         main: main_planned,
         main_stores: Vec::new(),
@@ -171,7 +171,7 @@ fn plan_with<'o>(
     loop {
         let before = (maps.len(), plan.extras.len());
         for extra in &plan.extras {
-            maps.extend(used_maps(&extra.planned.linked));
+            maps.extend(used_maps(&extra.planned.combined));
         }
         for index in maps.clone() {
             let map = map_at(object, index);
@@ -288,7 +288,7 @@ fn plan_with<'o>(
     plan.maps = plain.into_iter().chain(outer).collect();
     plan.kconfig = std::iter::once(&plan.main)
         .chain(plan.extras.iter().map(|e| &e.planned))
-        .flat_map(|p| &p.linked.extern_refs)
+        .flat_map(|p| &p.combined.extern_refs)
         .any(|r| {
             externs.as_ref().is_some_and(|e| {
                 matches!(
@@ -317,11 +317,11 @@ fn legacy_with_id(object: &Object, id: u32) -> Vec<usize> {
         .collect()
 }
 
-/// Links a program and prepares its BTF records.
+/// Combines a program with its subprograms and prepares its BTF records.
 fn plan_program<'o>(
     object: &'o Object,
     program: &'o Program,
-    env: LinkEnv<'_>,
+    env: CombineEnv<'_>,
     observer: &dyn Observer,
 ) -> Result<PlannedProgram<'o>, LoadError> {
     if program.insns.is_empty() {
@@ -330,22 +330,22 @@ fn plan_program<'o>(
             section: program.section.clone(),
         });
     }
-    let linked = link(object, program, env, observer)?;
-    let btf_info = for_linked(object, &linked);
+    let combined = combine(object, program, env, observer)?;
+    let btf_info = for_combined(object, &combined);
     Ok(PlannedProgram {
         program,
-        linked,
+        combined,
         btf_info,
     })
 }
 
-/// Adds a program to store at `store`, linking it unless it is already planned.
+/// Adds a program to store at `store`, combining it unless it is already planned.
 fn add_program<'o>(
     object: &'o Object,
     plan: &mut Plan<'o>,
     program: &'o Program,
     store: Store,
-    env: LinkEnv<'_>,
+    env: CombineEnv<'_>,
     observer: &dyn Observer,
 ) -> Result<(), LoadError> {
     // The planning loop revisits maps until nothing changes: record each store once.
@@ -373,9 +373,9 @@ fn add_program<'o>(
     Ok(())
 }
 
-/// Map indices a linked program refers to.
-fn used_maps(linked: &Linked<'_>) -> BTreeSet<usize> {
-    linked
+/// Map indices a combined program refers to.
+fn used_maps(combined: &Combined<'_>) -> BTreeSet<usize> {
+    combined
         .map_refs
         .iter()
         .filter_map(|r| match r.target {

@@ -1,7 +1,7 @@
 //! What a relocation refers to: a map, a global variable, a function to call or take
 //! the address of, or an extern ([`Target`], worked out by [`resolve`]). Shared by
-//! linking ([`crate::link`]) and rewriting ([`crate::reloc`]), neither of which this
-//! module knows.
+//! combining subprograms ([`crate::subprog`]) and rewriting ([`crate::reloc`]),
+//! neither of which this module knows.
 
 use bpf_sys::Insn;
 use bpf_sys::consts::{BPF_CALL, BPF_JMP};

@@ -9,7 +9,7 @@
 //! variable becomes `BPF_PSEUDO_MAP_VALUE`: the fd of its section's map, and in the
 //! second half its offset in the map's value.
 //!
-//! Calls to other BPF functions are linked by [`crate::link`], which appends the
+//! Calls to other BPF functions are resolved by [`crate::subprog`], which appends the
 //! called functions to the program; [`resolve`] tells it where a call goes.
 //!
 //! References this loader cannot honour (externs such as kfuncs, `__ksym` and
@@ -25,25 +25,25 @@ use crate::externs::resolve::{
     ExternFds, LibbpfVersion, Resolution, ResolvedExterns, patch_extern_ref,
 };
 use crate::kernel::KernelInfo;
-use crate::link::{LinkEnv, link};
 use crate::object::Object;
 use crate::observer::Observer;
 use crate::program::Program;
 pub use crate::reference::{Target, program_label, resolve};
 pub use crate::relocation::{R_BPF_64_32, R_BPF_64_64, Relocation};
+use crate::subprog::{CombineEnv, combine};
 
 /// The maps `program` refers to (itself and through the functions it calls), as
 /// indices into [`Object::maps`], sorted and without repeats. Fails on the first
 /// reference that cannot be relocated, so a caller can find out before creating
 /// anything in the kernel.
 pub fn referenced_maps(object: &Object, program: &Program) -> Result<Vec<usize>, RelocError> {
-    let linked = link(
+    let combined = combine(
         object,
         program,
-        LinkEnv::default(),
+        CombineEnv::default(),
         &crate::observer::NoObserver,
     )?;
-    let mut indices: Vec<usize> = linked
+    let mut indices: Vec<usize> = combined
         .map_refs
         .iter()
         .map(|r| match r.target {
@@ -58,7 +58,7 @@ pub fn referenced_maps(object: &Object, program: &Program) -> Result<Vec<usize>,
 }
 
 /// Produces the instructions to load for `program`: the functions it calls appended
-/// and the calls pointed at them ([`crate::link`]), every map reference rewritten to
+/// and the calls pointed at them ([`crate::subprog`]), every map reference rewritten to
 /// `BPF_PSEUDO_MAP_FD` and every global variable reference to `BPF_PSEUDO_MAP_VALUE`,
 /// with the fd that `map_fd` gives for the map's index in [`Object::maps`]. Each
 /// rewrite is reported to `observer`. CO-RE relocations and externs are refused: see
@@ -97,34 +97,34 @@ fn relocate_with(
         Some(kernel) => kernel.resolve_externs(object)?,
         None => None,
     };
-    let env = LinkEnv {
+    let env = CombineEnv {
         kernel,
         externs: resolved.as_ref(),
     };
-    let mut linked = link(object, program, env, observer)?;
+    let mut combined = combine(object, program, env, observer)?;
     // The `.kconfig` map, which is not one of the object's maps, gets the index
     // after them.
     let kconfig_fd = map_fd(object.maps().len());
-    apply_map_references(object, program, &mut linked, &map_fd, observer)?;
+    apply_map_references(object, program, &mut combined, &map_fd, observer)?;
     apply_extern_references(
         program,
-        &mut linked,
+        &mut combined,
         resolved.as_ref(),
         kconfig_fd,
         observer,
     )?;
-    Ok(linked.insns)
+    Ok(combined.insns)
 }
 
-/// Rewrites the map and global-variable references of a linked program.
+/// Rewrites the map and global-variable references of a combined program.
 pub(crate) fn apply_map_references(
     object: &Object,
     program: &Program,
-    linked: &mut crate::link::Linked<'_>,
+    combined: &mut crate::subprog::Combined<'_>,
     map_fd: impl Fn(usize) -> Option<i32>,
     observer: &dyn Observer,
 ) -> Result<(), RelocError> {
-    for reference in &linked.map_refs {
+    for reference in &combined.map_refs {
         let (index, value_offset) = match reference.target {
             Target::Map { index } => (index, None),
             Target::MapValue { index, offset } => (index, Some(offset)),
@@ -148,12 +148,12 @@ pub(crate) fn apply_map_references(
         };
         // resolve() checked that insns[i] is an ld_imm64 and the parser that its
         // second half exists; look them up without indexing anyway.
-        let before = linked
+        let before = combined
             .insns
             .get(i)
             .copied()
             .ok_or_else(|| not_ld_imm64(0))?;
-        if !before.is_ld_imm64() || linked.insns.get(i + 1).is_none() {
+        if !before.is_ld_imm64() || combined.insns.get(i + 1).is_none() {
             return Err(not_ld_imm64(before.code));
         }
         let mut after = before;
@@ -162,10 +162,10 @@ pub(crate) fn apply_map_references(
             Some(_) => BPF_PSEUDO_MAP_VALUE,
         });
         after.imm = fd;
-        if let Some(slot) = linked.insns.get_mut(i) {
+        if let Some(slot) = combined.insns.get_mut(i) {
             *slot = after;
         }
-        if let Some(second) = linked.insns.get_mut(i + 1) {
+        if let Some(second) = combined.insns.get_mut(i + 1) {
             // For a value reference the second half carries the offset as an
             // unsigned 32-bit number (checked to be below the value size).
             second.imm = value_offset.map_or(0, |o| o as i32);
@@ -175,30 +175,30 @@ pub(crate) fn apply_map_references(
     Ok(())
 }
 
-/// Rewrites the extern references of a linked program as libbpf does (see
+/// Rewrites the extern references of a combined program as libbpf does (see
 /// [`crate::externs::resolve::patch_extern_ref`]); `kconfig_fd` is the `.kconfig`
 /// map's fd, needed only if the program reads a `__kconfig` extern.
 pub(crate) fn apply_extern_references(
     program: &Program,
-    linked: &mut crate::link::Linked<'_>,
+    combined: &mut crate::subprog::Combined<'_>,
     externs: Option<&ResolvedExterns>,
     kconfig_fd: Option<i32>,
     observer: &dyn Observer,
 ) -> Result<(), RelocError> {
-    for reference in &linked.extern_refs {
+    for reference in &combined.extern_refs {
         let i = reference.at;
         let Some((ext, resolution)) = externs.and_then(|e| e.by_symbol(reference.symbol_index))
         else {
             continue;
         };
-        let before = linked.insns.get(i).copied().unwrap_or_default();
+        let before = combined.insns.get(i).copied().unwrap_or_default();
         if let Resolution::Kconfig { offset } = resolution {
             // A value in the `.kconfig` map, like any global variable.
             let fd = kconfig_fd.ok_or_else(|| RelocError::MissingMapFd {
                 program: program_label(program),
                 map: ".kconfig".to_string(),
             })?;
-            if !before.is_ld_imm64() || linked.insns.get(i + 1).is_none() {
+            if !before.is_ld_imm64() || combined.insns.get(i + 1).is_none() {
                 return Err(RelocError::MapReferenceNotLdImm64 {
                     program: program_label(program),
                     insn: i,
@@ -206,16 +206,16 @@ pub(crate) fn apply_extern_references(
                     code: before.code,
                 });
             }
-            if let Some(first) = linked.insns.get_mut(i) {
+            if let Some(first) = combined.insns.get_mut(i) {
                 first.set_src_reg(BPF_PSEUDO_MAP_VALUE);
                 first.imm = fd;
             }
-            if let Some(second) = linked.insns.get_mut(i + 1) {
+            if let Some(second) = combined.insns.get_mut(i + 1) {
                 second.imm = offset as i32;
             }
         } else {
             patch_extern_ref(
-                &mut linked.insns,
+                &mut combined.insns,
                 i,
                 ext,
                 resolution,
@@ -226,7 +226,7 @@ pub(crate) fn apply_extern_references(
                 source: Box::new(source),
             })?;
         }
-        let after = linked.insns.get(i).copied().unwrap_or_default();
+        let after = combined.insns.get(i).copied().unwrap_or_default();
         observer.relocated(i, &reference.symbol, before, after);
     }
     Ok(())

@@ -1,5 +1,5 @@
 //! Fuzz target: any bytes through `Object::parse`, and for every program found, the
-//! whole relocation path with stand-in map fds (bpf-to-bpf linking, map and global
+//! whole relocation path with stand-in map fds (subprograms appended, map and global
 //! variable references) and the load plan (tail calls, initial values, maps-in-maps,
 //! func/line info records). Nothing may panic, loop without bound or allocate beyond
 //! what the input justifies.

@@ -1,10 +1,10 @@
-//! bpf-to-bpf calls: building the one instruction array the kernel loads from a
-//! program and the functions it calls.
+//! Subprograms (bpf-to-bpf calls): building the one instruction array the kernel
+//! loads from a program and the functions it calls.
 //!
 //! The kernel takes a program and all its subprograms as a single array, the called
 //! functions after the caller, each call's immediate being the distance (in
 //! instructions) from the call to the callee. In the object, the callees live
-//! elsewhere: in `.text`, or further along the same section. Linking copies the
+//! elsewhere: in `.text`, or further along the same section. Combining copies the
 //! program, then walks its instructions; each call (or function address, for
 //! callbacks) to a function not placed yet appends that function at the end, and the
 //! call is pointed at wherever the callee now starts. The appended functions are
@@ -29,22 +29,22 @@ use crate::observer::Observer;
 use crate::program::Program;
 use crate::reference::{Target, extern_unsupported, program_label, resolve};
 
-/// Most instructions a linked program may have (the kernel's `BPF_COMPLEXITY_LIMIT_INSNS`).
+/// Most instructions a program with its subprograms may have (the kernel's `BPF_COMPLEXITY_LIMIT_INSNS`).
 pub const MAX_INSNS: usize = 1_000_000;
 
-/// A function placed in a linked program.
+/// A function placed in a combined program.
 #[derive(Clone, Copy, Debug)]
 pub struct Placed<'o> {
     /// The function.
     pub function: &'o Program,
-    /// Index of its first instruction in the linked program.
+    /// Index of its first instruction in the combined program.
     pub start: usize,
 }
 
-/// A map or variable reference of a linked program, at its new position.
+/// A map or variable reference of a combined program, at its new position.
 #[derive(Clone, Debug)]
 pub struct MapRef {
-    /// Index of the `ld_imm64` in the linked program.
+    /// Index of the `ld_imm64` in the combined program.
     pub at: usize,
     /// The map (and offset) it refers to.
     pub target: Target,
@@ -52,7 +52,7 @@ pub struct MapRef {
     pub symbol: String,
 }
 
-/// An extern reference of a linked program, at its new position.
+/// An extern reference of a combined program, at its new position.
 #[derive(Clone, Debug)]
 pub struct ExternRef {
     /// Index of the instruction (a call, or the first half of an `ld_imm64`).
@@ -63,11 +63,11 @@ pub struct ExternRef {
     pub symbol: String,
 }
 
-/// What linking needs from outside the object: the kernel to resolve CO-RE
+/// What combining needs from outside the object: the kernel to resolve CO-RE
 /// relocations for, and how the object's externs resolve on it. Without them,
 /// CO-RE relocations and externs are refused.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct LinkEnv<'a> {
+pub struct CombineEnv<'a> {
     /// The target kernel.
     pub kernel: Option<&'a KernelInfo>,
     /// The object's externs resolved for that kernel.
@@ -76,7 +76,7 @@ pub struct LinkEnv<'a> {
 
 /// A program with the functions it calls appended and its calls pointed at them.
 #[derive(Clone, Debug)]
-pub struct Linked<'o> {
+pub struct Combined<'o> {
     /// The instructions, calls fixed, map references not yet rewritten.
     pub insns: Vec<Insn>,
     /// The functions in the order they were placed; the program itself first.
@@ -89,16 +89,16 @@ pub struct Linked<'o> {
     pub extern_refs: Vec<ExternRef>,
 }
 
-/// Links `program`: see the module documentation. Each function appended is reported
+/// Combines `program` with the functions it calls: see the module documentation. Each function appended is reported
 /// to `observer`.
-pub fn link<'o>(
+pub fn combine<'o>(
     object: &'o Object,
     program: &'o Program,
-    env: LinkEnv<'_>,
+    env: CombineEnv<'_>,
     observer: &dyn Observer,
-) -> Result<Linked<'o>, RelocError> {
+) -> Result<Combined<'o>, RelocError> {
     let kernel = env.kernel;
-    let mut linked = Linked {
+    let mut combined = Combined {
         insns: program.insns.clone(),
         placed: vec![Placed {
             function: program,
@@ -117,7 +117,7 @@ pub fn link<'o>(
     let mut stack: Vec<(&'o Program, usize, usize)> = Vec::new();
     let mut enter = |function: &'o Program,
                      start: usize,
-                     linked: &mut Linked<'o>,
+                     combined: &mut Combined<'o>,
                      stack: &mut Vec<(&'o Program, usize, usize)>|
      -> Result<(), RelocError> {
         let core = CoreStep {
@@ -127,20 +127,20 @@ pub fn link<'o>(
             start,
             kernel,
         };
-        core.apply(linked, &mut relocator, observer)
+        core.apply(combined, &mut relocator, observer)
             .map_err(|e| in_function(program, function, e))?;
         stack.push((function, start, 0));
         Ok(())
     };
-    enter(program, 0, &mut linked, &mut stack)?;
+    enter(program, 0, &mut combined, &mut stack)?;
     while let Some(&(function, start, from)) = stack.last() {
-        let step = link_function(
+        let step = walk_function(
             object,
             program,
             function,
             start,
             from,
-            &mut linked,
+            &mut combined,
             env,
             observer,
         )
@@ -150,14 +150,14 @@ pub fn link<'o>(
                 if let Some(top) = stack.last_mut() {
                     top.2 = resume;
                 }
-                enter(placed.function, placed.start, &mut linked, &mut stack)?;
+                enter(placed.function, placed.start, &mut combined, &mut stack)?;
             }
             None => {
                 stack.pop();
             }
         }
     }
-    Ok(linked)
+    Ok(combined)
 }
 
 /// An error inside `function` of `program`, naming the function when it is not the
@@ -178,14 +178,14 @@ fn in_function(program: &Program, function: &Program, error: RelocError) -> Relo
 /// `from` on. Stops after a call that placed a new function, returning where to
 /// resume and the function placed (to be walked first); `None` at the end.
 #[allow(clippy::too_many_arguments)]
-fn link_function<'o>(
+fn walk_function<'o>(
     object: &'o Object,
     program: &'o Program,
     function: &'o Program,
     start: usize,
     from: usize,
-    linked: &mut Linked<'o>,
-    env: LinkEnv<'_>,
+    combined: &mut Combined<'o>,
+    env: CombineEnv<'_>,
     observer: &dyn Observer,
 ) -> Result<Option<(usize, Placed<'o>)>, RelocError> {
     let mut relocations = function.relocations.iter().peekable();
@@ -209,7 +209,7 @@ fn link_function<'o>(
                             code: insn.code,
                         });
                     }
-                    linked.map_refs.push(MapRef {
+                    combined.map_refs.push(MapRef {
                         at,
                         target,
                         symbol: reloc.symbol.name.clone(),
@@ -224,7 +224,7 @@ fn link_function<'o>(
                     if !known {
                         return Err(extern_unsupported(function, i, insn, &reloc.symbol));
                     }
-                    linked.extern_refs.push(ExternRef {
+                    combined.extern_refs.push(ExternRef {
                         at,
                         symbol_index,
                         symbol: reloc.symbol.name.clone(),
@@ -293,19 +293,19 @@ fn link_function<'o>(
                 offset: i64::try_from(offset).unwrap_or(i64::MAX),
             }
         })?;
-        let placed_before = linked.placed.len();
-        let callee_start = place(linked, program, callee, observer)?;
-        let newly_placed = (linked.placed.len() > placed_before).then_some(Placed {
+        let placed_before = combined.placed.len();
+        let callee_start = place(combined, program, callee, observer)?;
+        let newly_placed = (combined.placed.len() > placed_before).then_some(Placed {
             function: callee,
             start: callee_start,
         });
         let distance = i32::try_from(callee_start as i64 - at as i64 - 1).map_err(|_| {
             RelocError::TooLong {
                 program: program_label(program),
-                count: linked.insns.len(),
+                count: combined.insns.len(),
             }
         })?;
-        if let Some(slot) = linked.insns.get_mut(at) {
+        if let Some(slot) = combined.insns.get_mut(at) {
             slot.imm = distance;
             slot.set_src_reg(if is_call {
                 BPF_PSEUDO_CALL
@@ -314,7 +314,7 @@ fn link_function<'o>(
             });
         }
         if !is_call {
-            if let Some(second) = linked.insns.get_mut(at + 1) {
+            if let Some(second) = combined.insns.get_mut(at + 1) {
                 second.imm = 0;
             }
         }
@@ -325,21 +325,21 @@ fn link_function<'o>(
     Ok(None)
 }
 
-/// Where `callee` starts in the linked program, appending it if it is not there yet.
+/// Where `callee` starts in the combined program, appending it if it is not there yet.
 fn place<'o>(
-    linked: &mut Linked<'o>,
+    combined: &mut Combined<'o>,
     program: &'o Program,
     callee: &'o Program,
     observer: &dyn Observer,
 ) -> Result<usize, RelocError> {
-    if let Some(placed) = linked
+    if let Some(placed) = combined
         .placed
         .iter()
         .find(|p| std::ptr::eq(p.function, callee))
     {
         return Ok(placed.start);
     }
-    let start = linked.insns.len();
+    let start = combined.insns.len();
     let count = start + callee.insns.len();
     if count > MAX_INSNS {
         return Err(RelocError::TooLong {
@@ -347,12 +347,12 @@ fn place<'o>(
             count,
         });
     }
-    linked.insns.extend_from_slice(&callee.insns);
-    linked.placed.push(Placed {
+    combined.insns.extend_from_slice(&callee.insns);
+    combined.placed.push(Placed {
         function: callee,
         start,
     });
-    observer.function_linked(&program_label(program), &program_label(callee), start);
+    observer.subprog_appended(&program_label(program), &program_label(callee), start);
     Ok(start)
 }
 
@@ -366,7 +366,7 @@ struct CoreStep<'a, 'o> {
     object: &'o Object,
     program: &'o Program,
     function: &'o Program,
-    /// Where the function starts in the linked program.
+    /// Where the function starts in the combined program.
     start: usize,
     kernel: Option<&'a KernelInfo>,
 }
@@ -391,11 +391,11 @@ impl<'a, 'o> CoreStep<'a, 'o> {
             .collect()
     }
 
-    /// Applies them to the linked program, creating the relocator (and reading the
-    /// kernel's BTF) on first need; each outcome goes to `observer` and `linked.core`.
+    /// Applies them to the combined program, creating the relocator (and reading the
+    /// kernel's BTF) on first need; each outcome goes to `observer` and `combined.core`.
     fn apply(
         &self,
-        linked: &mut Linked<'_>,
+        combined: &mut Combined<'_>,
         relocator: &mut Option<CoreRelocator<'a>>,
         observer: &dyn Observer,
     ) -> Result<(), RelocError>
@@ -429,13 +429,13 @@ impl<'a, 'o> CoreStep<'a, 'o> {
         };
         for (index, record) in records {
             let outcome = relocator
-                .apply(&record, &mut linked.insns, self.start + index)
+                .apply(&record, &mut combined.insns, self.start + index)
                 .map_err(|source| RelocError::Core {
                     program: program_label(self.function),
                     source: Box::new(source),
                 })?;
             observer.core_relocated(&program_label(self.program), &outcome);
-            linked.core.push(outcome);
+            combined.core.push(outcome);
         }
         Ok(())
     }
