@@ -8,14 +8,6 @@
 use std::os::fd::AsFd;
 use std::path::PathBuf;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = PathBuf::from(
         std::env::args()
@@ -36,7 +28,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             break;
         }
         if bpf_sys::map_lookup_elem(map.as_fd(), &next, &mut value)? {
-            println!("key: {}  value: {}", hex(&next), hex(&value));
+            println!(
+                "key: {}  value: {}",
+                bpf_sys::hex(&next),
+                bpf_sys::hex(&value)
+            );
         }
         key = Some(next.clone());
     }

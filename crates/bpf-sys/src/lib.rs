@@ -22,6 +22,7 @@ mod btf;
 pub mod consts;
 mod error;
 mod fd;
+mod hex;
 mod insn;
 mod link;
 mod map;
@@ -39,6 +40,7 @@ pub use attach::{
 pub use btf::{BtfInfo, btf_get_fd_by_id, btf_get_next_id, btf_info, btf_load};
 pub use error::Error;
 pub use fd::{BtfFd, LinkFd, MapFd, ProgFd};
+pub use hex::hex;
 pub use insn::Insn;
 pub use link::{
     LinkCreateAttr, LinkInfo, link_create, link_detach, link_get_fd_by_id, link_get_next_id,

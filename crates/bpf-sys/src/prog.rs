@@ -226,7 +226,7 @@ pub struct ProgInfo {
 impl ProgInfo {
     /// The tag as 16 lowercase hex digits, as tc and bpftool print it.
     pub fn tag_hex(&self) -> String {
-        self.tag.iter().map(|b| format!("{b:02x}")).collect()
+        crate::hex(&self.tag)
     }
 }
 

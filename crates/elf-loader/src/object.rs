@@ -33,7 +33,7 @@ pub const EM_BPF: u16 = 247;
 pub fn sha1_hex(bytes: &[u8]) -> String {
     use sha1::Digest;
     let digest: [u8; 20] = sha1::Sha1::digest(bytes).into();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    bpf_sys::hex(&digest)
 }
 
 /// Opcode of `call` (`BPF_JMP | BPF_CALL`).

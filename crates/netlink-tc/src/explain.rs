@@ -157,7 +157,9 @@ fn flag_names(kind: u16, flags: u16) -> String {
     )
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// The first 64 bytes in hex, then how many there were in all (netlink-tc has no
+/// bpf-sys to share `bpf_sys::hex` with, and this one clips).
+fn clipped_hex(bytes: &[u8]) -> String {
     const MAX: usize = 64;
     let mut text: String = bytes.iter().take(MAX).map(|b| format!("{b:02x}")).collect();
     if bytes.len() > MAX {
@@ -179,7 +181,7 @@ fn value(shape: Shape, payload: &[u8]) -> String {
         Shape::Str => Some(format!("{:?}", crate::attr::c_string(payload))),
         Shape::Bytes | Shape::Nest(_) => None,
     }
-    .unwrap_or_else(|| hex(payload))
+    .unwrap_or_else(|| clipped_hex(payload))
 }
 
 /// Appends one line per attribute in `data`, indented by `depth`.
@@ -216,7 +218,7 @@ fn attributes(out: &mut String, data: &[u8], table: &[Known], depth: usize, bpf_
                     out,
                     "{pad}attribute {}{nested} {}",
                     attr.kind,
-                    hex(attr.payload)
+                    clipped_hex(attr.payload)
                 );
             }
         }
@@ -225,7 +227,7 @@ fn attributes(out: &mut String, data: &[u8], table: &[Known], depth: usize, bpf_
 
 fn describe_tc(out: &mut String, payload: &[u8]) {
     let Ok(tcm) = TcMsg::decode(payload) else {
-        let _ = writeln!(out, "  tcmsg truncated: {}", hex(payload));
+        let _ = writeln!(out, "  tcmsg truncated: {}", clipped_hex(payload));
         return;
     };
     let _ = writeln!(
@@ -248,7 +250,7 @@ fn describe_tc(out: &mut String, payload: &[u8]) {
 
 fn describe_link(out: &mut String, payload: &[u8]) {
     let Ok(info) = IfInfoMsg::decode(payload) else {
-        let _ = writeln!(out, "  ifinfomsg truncated: {}", hex(payload));
+        let _ = writeln!(out, "  ifinfomsg truncated: {}", clipped_hex(payload));
         return;
     };
     let _ = writeln!(
@@ -333,7 +335,7 @@ pub fn describe(bytes: &[u8]) -> String {
             | RTM_GETTFILTER => describe_tc(&mut out, message.payload),
             RTM_NEWLINK | RTM_DELLINK | RTM_GETLINK => describe_link(&mut out, message.payload),
             _ => {
-                let _ = writeln!(out, "  {}", hex(message.payload));
+                let _ = writeln!(out, "  {}", clipped_hex(message.payload));
             }
         }
     }

@@ -25,13 +25,14 @@ use bpf_sys::consts::prog_type;
 use elf_loader::{LoadOptions, LoadedProgram, Object};
 
 use super::map_args::{error, is_prefix};
-use super::prog_ref::{OpenProg, ProgRef, every_prog, hex, open_progs};
+use super::prog_ref::{OpenProg, ProgRef, every_prog, open_progs};
 use super::sections::meaning;
 use crate::error::{CliError, CliResult};
 use crate::object::{ProgramRequest, load_program_with};
 use crate::session::Session;
 use crate::show::json::JsonWriter;
 use crate::words::Words;
+use bpf_sys::hex;
 
 /// The usage text.
 pub fn usage_text() -> &'static str {

@@ -6,7 +6,7 @@
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
 
-use bpf_sys::{ProgFd, ProgInfo};
+use bpf_sys::{ProgFd, ProgInfo, hex};
 
 use super::map_args::{error, is_prefix, parse_c_number};
 use crate::error::{CliError, CliResult};
@@ -104,8 +104,6 @@ impl ProgRef {
         }
     }
 }
-
-pub use crate::show::hex;
 
 /// 16 hex digits (bpftool also takes them space-separated in pairs; rtc takes one word).
 fn parse_tag(text: &str) -> Option<[u8; 8]> {

@@ -10,6 +10,7 @@
 //! of tc's other classifiers (u32, flower, ...) and cls_bpf's police and action
 //! parts are NOT rendered.
 
+use bpf_sys::hex;
 use netlink_tc::filter::{
     TCA_BPF_FLAG_ACT_DIRECT, TCA_CLS_FLAGS_IN_HW, TCA_CLS_FLAGS_NOT_IN_HW, TCA_CLS_FLAGS_SKIP_HW,
     TCA_CLS_FLAGS_SKIP_SW,
@@ -17,7 +18,7 @@ use netlink_tc::filter::{
 use netlink_tc::message::{NLM_F_CREATE, NLM_F_EXCL, RTM_DELTFILTER, RTM_NEWTFILTER};
 use netlink_tc::{BpfOptions, Filter, FilterOptions, handle};
 
-use super::format::{classid, hex, protocol_name};
+use super::format::{classid, protocol_name};
 use super::printer::{Printer, Value};
 use super::stats::print_stats;
 use super::{FilterSelection, Resolve, ShowOptions, print_dev};

@@ -1,5 +1,5 @@
 //! The small value formats tc uses in listings: protocol names, `major:minor`
-//! handles, byte sizes (`1Kb`) and rates (`8Kbit`), hex strings.
+//! handles, byte sizes (`1Kb`) and rates (`8Kbit`).
 
 /// The name tc prints for EtherType `protocol` (host order): "ip", "all", ..., or
 /// the number in brackets (`"[4660]"`) when tc has no name for it.
@@ -27,17 +27,6 @@ pub fn classid(handle: u32) -> String {
     } else {
         format!("{major:x}:{minor:x}")
     }
-}
-
-/// Bytes as lowercase hex digits.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(2 * bytes.len());
-    for &b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    out
 }
 
 /// A non-negative whole number the way C's `%g` prints it: plain up to six

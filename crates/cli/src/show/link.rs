@@ -16,7 +16,7 @@ use netlink_tc::xdp::{IFLA_XDP_ATTACHED, decode_link_xdp};
 use netlink_tc::{DecodeError, LinkXdp, XdpAttached};
 
 use super::ProgSummary;
-use super::json::JsonWriter;
+use super::printer::{Printer, Value};
 
 const IFLA_ADDRESS: u16 = 1;
 const IFLA_BROADCAST: u16 = 2;
@@ -430,29 +430,33 @@ pub fn render_links_detailed(
     (details, stats): (bool, u8),
     resolve: &mut dyn LinkResolve,
 ) -> String {
-    let mut out = Out::new(json, pretty);
-    out.details = details;
-    out.stats = stats;
+    let mut out = Printer::new(json, pretty);
     for link in links {
         if only_up && link.flags & IFF_UP == 0 {
             continue;
         }
         out.open_object(None);
-        print_link(&mut out, link, resolve);
+        print_link(&mut out, (details, stats), link, resolve);
         out.close_object();
     }
     out.finish()
 }
 
-/// One link, in `print_linkinfo`'s order.
-fn print_link(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve) {
+/// One link, in `print_linkinfo`'s order, with `-d`'s details and `-s`'s counters
+/// as asked.
+fn print_link(
+    out: &mut Printer,
+    (details, stats): (bool, u8),
+    link: &LinkEntry,
+    resolve: &mut dyn LinkResolve,
+) {
     if link.msg_type == RTM_DELLINK {
-        out.json_bool("deleted", true);
+        out.json_only("deleted", Value::Bool(true));
         out.text("Deleted ");
     }
-    out.uint(
+    out.field(
         "ifindex",
-        u64::from(link.ifindex),
+        Value::Uint(u64::from(link.ifindex)),
         &format!("{}: ", link.ifindex),
     );
     let name = link
@@ -462,45 +466,53 @@ fn print_link(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve) {
     let lower_down = print_name_and_link(out, &name, link, resolve);
     print_flags(out, link.flags, lower_down);
     if let Some(mtu) = link.mtu {
-        out.uint("mtu", u64::from(mtu), &format!("mtu {mtu} "));
+        out.field("mtu", Value::Uint(u64::from(mtu)), &format!("mtu {mtu} "));
     }
-    print_xdp_mode(out, link, resolve);
+    print_xdp_mode(out, details, link, resolve);
     if let Some(qdisc) = &link.qdisc {
-        out.string("qdisc", qdisc, &format!("qdisc {qdisc} "));
+        out.field("qdisc", Value::Str(qdisc), &format!("qdisc {qdisc} "));
     }
     if let Some(master) = link.master {
         let name = index_to_name(master, resolve);
-        out.string("master", &name, &format!("master {name} "));
+        out.field("master", Value::Str(&name), &format!("master {name} "));
     }
     if let Some(state) = link.operstate {
         match OPER_STATES.get(usize::from(state)) {
-            Some(name) => out.string("operstate", name, &format!("state {name} ")),
+            Some(name) => out.field("operstate", Value::Str(name), &format!("state {name} ")),
             None => {
-                out.json_uint("operstate_index", u64::from(state));
+                out.json_only("operstate_index", Value::Uint(u64::from(state)));
                 out.text(&format!("state {state:#x}"));
             }
         }
     }
     if let Some(mode) = link.linkmode {
         match LINK_MODES.get(usize::from(mode)) {
-            Some(name) => out.string("linkmode", name, &format!("mode {name} ")),
-            None => out.uint("linkmode_index", u64::from(mode), &format!("mode {mode} ")),
+            Some(name) => out.field("linkmode", Value::Str(name), &format!("mode {name} ")),
+            None => out.field(
+                "linkmode_index",
+                Value::Uint(u64::from(mode)),
+                &format!("mode {mode} "),
+            ),
         }
     }
     if let Some(group) = link.group {
         let name = resolve
             .group_name(group)
             .unwrap_or_else(|| (group as i32).to_string());
-        out.string("group", &name, &format!("group {name} "));
+        out.field("group", Value::Str(&name), &format!("group {name} "));
     }
     match link.txqlen {
-        Some(qlen) if qlen != 0 => out.uint("txqlen", u64::from(qlen), &format!("qlen {qlen}")),
+        Some(qlen) if qlen != 0 => out.field(
+            "txqlen",
+            Value::Uint(u64::from(qlen)),
+            &format!("qlen {qlen}"),
+        ),
         _ => {}
     }
     print_addresses(out, link);
     if let Some(id) = link.link_netnsid {
         if out.is_json() {
-            out.json_int("link_netnsid", i64::from(id));
+            out.json_only("link_netnsid", Value::Int(i64::from(id)));
         } else if id >= 0 {
             match resolve.netns_name(id) {
                 Some(name) => out.text(&format!(" link-netns {name}")),
@@ -520,21 +532,21 @@ fn print_link(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve) {
         out.text(&format!(" new-ifindex {index}"));
     }
     if link.proto_down.is_some_and(|down| down != 0) {
-        out.json_bool("proto_down", true);
+        out.json_only("proto_down", Value::Bool(true));
         out.text(" protodown on ");
     }
-    if out.details {
+    if details {
         print_details(out, link);
     }
     if let Some(alias) = &link.alias {
         out.text("\n    ");
-        out.string("ifalias", alias, &format!("alias {alias}"));
+        out.field("ifalias", Value::Str(alias), &format!("alias {alias}"));
     }
-    print_xdp_programs(out, link, resolve);
-    if out.stats > 0 {
+    print_xdp_programs(out, details, link, resolve);
+    if stats > 0 {
         out.text("\n");
         if let Some((counters, full)) = &link.stats64 {
-            print_stats(out, counters, *full, link.carrier_changes);
+            print_stats(out, counters, *full, stats > 1, link.carrier_changes);
         }
     }
     // The kernel sends IFLA_PROP_LIST only when there is an alternative name.
@@ -552,7 +564,7 @@ fn print_link(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve) {
 /// `name@link: ` (`print_name_and_link`); returns whether the lower device is
 /// down (ip's `M-DOWN`).
 fn print_name_and_link(
-    out: &mut Out,
+    out: &mut Printer,
     name: &str,
     link: &LinkEntry,
     resolve: &mut dyn LinkResolve,
@@ -562,31 +574,31 @@ fn print_name_and_link(
     match link.link {
         Some(0) => {
             if out.is_json() {
-                out.json_null("link");
+                out.json_only("link", Value::Null);
             } else {
                 shown = format!("{name}@NONE");
             }
         }
         Some(iflink) if link.link_netnsid.is_some() => {
-            out.json_int("link_index", i64::from(iflink as i32));
+            out.json_only("link_index", Value::Int(i64::from(iflink as i32)));
             shown = format!("{name}@if{iflink}");
         }
         Some(iflink) => {
             let (peer, flags) = resolve
                 .link(iflink)
                 .unwrap_or_else(|| (format!("if{iflink}"), 0));
-            out.json_string("link", &peer);
+            out.json_only("link", Value::Str(&peer));
             shown = format!("{name}@{peer}");
             lower_down = flags & IFF_UP == 0;
         }
         None => {}
     }
-    out.string("ifname", name, &format!("{shown}: "));
+    out.field("ifname", Value::Str(name), &format!("{shown}: "));
     lower_down
 }
 
 /// `<FLAG,FLAG,...> ` (`print_link_flags`).
-fn print_flags(out: &mut Out, flags: u32, lower_down: bool) {
+fn print_flags(out: &mut Printer, flags: u32, lower_down: bool) {
     out.open_array("flags");
     out.text("<");
     if flags & IFF_UP != 0 && flags & IFF_RUNNING == 0 {
@@ -618,7 +630,14 @@ fn print_flags(out: &mut Out, flags: u32, lower_down: bool) {
 /// `ip -s link show`'s counters (`print_stats64`): in JSON an object `stats64` with
 /// `rx` and `tx`; in text two header lines and two lines of numbers, the columns as
 /// wide as the widest of header and numbers (`-s -s` adds the error counters).
-fn print_stats(out: &mut Out, c: &[u64; STATS64_COUNTERS], full: bool, carrier: Option<u32>) {
+/// `more` (`-s -s`) adds the error counters.
+fn print_stats(
+    out: &mut Printer,
+    c: &[u64; STATS64_COUNTERS],
+    full: bool,
+    more: bool,
+    carrier: Option<u32>,
+) {
     // The order of `struct rtnl_link_stats64`.
     let [
         rx_packets,
@@ -647,7 +666,6 @@ fn print_stats(out: &mut Out, c: &[u64; STATS64_COUNTERS], full: bool, carrier: 
         rx_nohandler,
         rx_otherhost,
     ] = *c;
-    let more = out.stats > 1;
     if out.is_json() {
         out.open_object(Some(if full { "stats64" } else { "stats" }));
         out.open_object(Some("rx"));
@@ -678,7 +696,7 @@ fn print_stats(out: &mut Out, c: &[u64; STATS64_COUNTERS], full: bool, carrier: 
             }
         }
         for (key, value) in rx {
-            out.json_uint(key, value);
+            out.json_only(key, Value::Uint(value));
         }
         out.close_object();
         out.open_object(Some("tx"));
@@ -705,7 +723,7 @@ fn print_stats(out: &mut Out, c: &[u64; STATS64_COUNTERS], full: bool, carrier: 
             }
         }
         for (key, value) in tx {
-            out.json_uint(key, value);
+            out.json_only(key, Value::Uint(value));
         }
         out.close_object();
         out.close_object();
@@ -868,7 +886,7 @@ fn print_stats(out: &mut Out, c: &[u64; STATS64_COUNTERS], full: bool, carrier: 
 }
 
 /// What `ip -d` adds after the addresses (`print_linkinfo`'s `show_details` part).
-fn print_details(out: &mut Out, link: &LinkEntry) {
+fn print_details(out: &mut Printer, link: &LinkEntry) {
     let [promiscuity, allmulti, min_mtu, max_mtu] = link.details;
     for (value, key, text) in [
         (promiscuity, "promiscuity", " promiscuity "),
@@ -877,14 +895,18 @@ fn print_details(out: &mut Out, link: &LinkEntry) {
         (max_mtu, "max_mtu", "maxmtu "),
     ] {
         if let Some(value) = value {
-            out.uint(key, u64::from(value), &format!("{text}{value} "));
+            out.field(
+                key,
+                Value::Uint(u64::from(value)),
+                &format!("{text}{value} "),
+            );
         }
     }
     if link.has_linkinfo {
         out.open_object(Some("linkinfo"));
         if let Some(kind) = &link.info_kind {
             out.text("\n");
-            out.string("info_kind", kind, &format!("    {kind} "));
+            out.field("info_kind", Value::Str(kind), &format!("    {kind} "));
         }
         out.close_object();
     }
@@ -892,22 +914,31 @@ fn print_details(out: &mut Out, link: &LinkEntry) {
         let name = ADDR_GEN_MODES
             .get(usize::from(mode))
             .map_or_else(|| format!("{mode:#x}"), |n| (*n).to_string());
-        out.string(
+        out.field(
             "inet6_addr_gen_mode",
-            &name,
+            Value::Str(&name),
             &format!("addrgenmode {name} "),
         );
     }
     for (value, (key, word)) in link.queues.iter().zip(QUEUE_FIELDS) {
         if let Some(value) = value {
-            out.uint(key, u64::from(*value), &format!("{word} {value} "));
+            out.field(
+                key,
+                Value::Uint(u64::from(*value)),
+                &format!("{word} {value} "),
+            );
         }
     }
 }
 
 /// The mode word after the MTU (`xdp_dump` without details), or the `xdp` JSON
 /// object.
-fn print_xdp_mode(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve) {
+fn print_xdp_mode(
+    out: &mut Printer,
+    details: bool,
+    link: &LinkEntry,
+    resolve: &mut dyn LinkResolve,
+) {
     let xdp = &link.xdp;
     if !link.xdp_reported || xdp.attached == XdpAttached::None {
         return;
@@ -915,9 +946,9 @@ fn print_xdp_mode(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve
     if out.is_json() {
         let mode = attached_code(xdp.attached);
         out.open_object(Some("xdp"));
-        out.json_uint("mode", u64::from(mode));
+        out.json_only("mode", Value::Uint(u64::from(mode)));
         if let Some(id) = xdp.prog_id.filter(|&id| id != 0) {
-            print_prog(out, id, resolve);
+            print_prog(out, details, id, resolve);
         }
         out.open_array("attached");
         let per_mode = [
@@ -928,11 +959,11 @@ fn print_xdp_mode(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve
         if per_mode.iter().any(|(id, _)| id.is_some()) {
             for (id, mode) in per_mode {
                 if let Some(id) = id {
-                    print_attached_json(out, id, mode, resolve);
+                    print_attached_json(out, details, id, mode, resolve);
                 }
             }
         } else if let Some(id) = xdp.prog_id {
-            print_attached_json(out, id, mode, resolve);
+            print_attached_json(out, details, id, mode, resolve);
         }
         out.close_array();
         out.close_object();
@@ -950,23 +981,34 @@ fn print_xdp_mode(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve
 }
 
 /// One element of the JSON `attached` array.
-fn print_attached_json(out: &mut Out, id: u32, mode: u8, resolve: &mut dyn LinkResolve) {
+fn print_attached_json(
+    out: &mut Printer,
+    details: bool,
+    id: u32,
+    mode: u8,
+    resolve: &mut dyn LinkResolve,
+) {
     out.open_object(None);
-    out.json_uint("mode", u64::from(mode));
-    print_prog(out, id, resolve);
+    out.json_only("mode", Value::Uint(u64::from(mode)));
+    print_prog(out, details, id, resolve);
     out.close_object();
 }
 
 /// The `prog/xdp ...` lines (`xdp_dump` with details, text only).
-fn print_xdp_programs(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkResolve) {
+fn print_xdp_programs(
+    out: &mut Printer,
+    details: bool,
+    link: &LinkEntry,
+    resolve: &mut dyn LinkResolve,
+) {
     let xdp = &link.xdp;
     if out.is_json() || !link.xdp_reported || xdp.attached == XdpAttached::None {
         return;
     }
-    let mut line = |id: Option<u32>, suffix: &str, out: &mut Out| {
+    let mut line = |id: Option<u32>, suffix: &str, out: &mut Printer| {
         if let Some(id) = id.filter(|&id| id != 0) {
             out.text(&format!("\n    prog/xdp{suffix} "));
-            print_prog(out, id, resolve);
+            print_prog(out, details, id, resolve);
         }
     };
     line(xdp.prog_id, "", out);
@@ -978,34 +1020,38 @@ fn print_xdp_programs(out: &mut Out, link: &LinkEntry, resolve: &mut dyn LinkRes
 }
 
 /// `id N name X tag T jited ` / `"prog": {...}` (`bpf_dump_prog_info` without details).
-fn print_prog(out: &mut Out, id: u32, resolve: &mut dyn LinkResolve) {
+fn print_prog(out: &mut Printer, details: bool, id: u32, resolve: &mut dyn LinkResolve) {
     out.open_object(Some("prog"));
-    out.uint("id", u64::from(id), &format!("id {id} "));
+    out.field("id", Value::Uint(u64::from(id)), &format!("id {id} "));
     if let Some(prog) = resolve.prog(id) {
-        let tag: String = prog.tag.iter().map(|b| format!("{b:02x}")).collect();
-        out.string("name", &prog.name, &format!("name {} ", prog.name));
-        out.string("tag", &tag, &format!("tag {tag} "));
-        out.json_uint("jited", u64::from(prog.jited));
+        let tag = bpf_sys::hex(&prog.tag);
+        out.field(
+            "name",
+            Value::Str(&prog.name),
+            &format!("name {} ", prog.name),
+        );
+        out.field("tag", Value::Str(&tag), &format!("tag {tag} "));
+        out.json_only("jited", Value::Uint(u64::from(prog.jited)));
         if prog.jited {
             out.text("jited ");
         }
-        if out.details {
+        if details {
             if prog.load_time != 0 {
-                out.uint(
+                out.field(
                     "load_time",
-                    prog.load_time,
+                    Value::Uint(prog.load_time),
                     &format!("load_time {} ", prog.load_time),
                 );
-                out.uint(
+                out.field(
                     "created_by_uid",
-                    u64::from(prog.created_by_uid),
+                    Value::Uint(u64::from(prog.created_by_uid)),
                     &format!("created_by_uid {} ", prog.created_by_uid),
                 );
             }
             if prog.btf_id != 0 {
-                out.uint(
+                out.field(
                     "btf_id",
-                    u64::from(prog.btf_id),
+                    Value::Uint(u64::from(prog.btf_id)),
                     &format!("btf_id {} ", prog.btf_id),
                 );
             }
@@ -1027,29 +1073,29 @@ fn attached_code(attached: XdpAttached) -> u8 {
 }
 
 /// The second line: `    link/TYPE ADDR brd BRD [permaddr P]`.
-fn print_addresses(out: &mut Out, link: &LinkEntry) {
+fn print_addresses(out: &mut Printer, link: &LinkEntry) {
     out.text("\n");
     let kind = link_type_name(link.device_type);
-    out.string("link_type", &kind, &format!("    link/{kind} "));
+    out.field("link_type", Value::Str(&kind), &format!("    link/{kind} "));
     if let Some(address) = &link.address {
         let text = address_text(address, link.device_type);
-        out.string("address", &text, &text);
+        out.field("address", Value::Str(&text), &text);
     }
     if let Some(broadcast) = &link.broadcast {
         if link.flags & IFF_POINTOPOINT != 0 {
             out.text(" peer ");
-            out.json_bool("link_pointtopoint", true);
+            out.json_only("link_pointtopoint", Value::Bool(true));
         } else {
             out.text(" brd ");
         }
         let text = address_text(broadcast, link.device_type);
-        out.string("broadcast", &text, &text);
+        out.field("broadcast", Value::Str(&text), &text);
     }
     if let Some(perm) = &link.perm_address {
         if link.address.as_ref() != Some(perm) {
             out.text(" permaddr ");
             let text = address_text(perm, link.device_type);
-            out.string("permaddr", &text, &text);
+            out.field("permaddr", Value::Str(&text), &text);
         }
     }
 }
@@ -1089,139 +1135,6 @@ fn index_to_name(ifindex: u32, resolve: &mut dyn LinkResolve) -> String {
     resolve
         .link(ifindex)
         .map_or_else(|| format!("if{ifindex}"), |(name, _)| name)
-}
-
-/// Text or JSON output of a listing, with the few value kinds `ip link` uses.
-struct Out {
-    text: String,
-    json: Option<JsonWriter>,
-    /// `-d`: details.
-    details: bool,
-    /// `-s` given this many times.
-    stats: u8,
-}
-
-impl Out {
-    fn new(json: bool, pretty: bool) -> Self {
-        let json = json.then(|| {
-            let mut writer = JsonWriter::new(pretty);
-            writer.start_array();
-            writer
-        });
-        Out {
-            text: String::new(),
-            details: false,
-            stats: 0,
-            json,
-        }
-    }
-
-    fn is_json(&self) -> bool {
-        self.json.is_some()
-    }
-
-    fn text(&mut self, text: &str) {
-        if self.json.is_none() {
-            self.text.push_str(text);
-        }
-    }
-
-    fn string(&mut self, key: &str, value: &str, text: &str) {
-        self.json_string(key, value);
-        self.text(text);
-    }
-
-    fn uint(&mut self, key: &str, value: u64, text: &str) {
-        self.json_uint(key, value);
-        self.text(text);
-    }
-
-    fn json_string(&mut self, key: &str, value: &str) {
-        if let Some(json) = &mut self.json {
-            json.name(key);
-            json.string(value);
-        }
-    }
-
-    fn json_uint(&mut self, key: &str, value: u64) {
-        if let Some(json) = &mut self.json {
-            json.name(key);
-            json.uint(value);
-        }
-    }
-
-    fn json_bool(&mut self, key: &str, value: bool) {
-        if let Some(json) = &mut self.json {
-            json.name(key);
-            json.bool(value);
-        }
-    }
-
-    /// A signed number.
-    fn json_int(&mut self, key: &str, value: i64) {
-        self.json_literal(key, &value.to_string());
-    }
-
-    /// `"key": null`.
-    fn json_null(&mut self, key: &str) {
-        self.json_literal(key, "null");
-    }
-
-    /// `"key": literal`.
-    fn json_literal(&mut self, key: &str, literal: &str) {
-        if let Some(json) = &mut self.json {
-            json.name(key);
-            json.literal(literal);
-        }
-    }
-
-    /// A string element of the innermost JSON array, `text` in text mode.
-    fn element(&mut self, value: &str, text: &str) {
-        match &mut self.json {
-            Some(json) => json.string(value),
-            None => self.text.push_str(text),
-        }
-    }
-
-    fn open_object(&mut self, key: Option<&str>) {
-        if let Some(json) = &mut self.json {
-            if let Some(key) = key {
-                json.name(key);
-            }
-            json.start_object();
-        }
-    }
-
-    fn close_object(&mut self) {
-        if let Some(json) = &mut self.json {
-            json.end_object();
-        }
-    }
-
-    fn open_array(&mut self, key: &str) {
-        if let Some(json) = &mut self.json {
-            json.name(key);
-            json.start_array();
-        }
-    }
-
-    fn close_array(&mut self) {
-        if let Some(json) = &mut self.json {
-            json.end_array();
-        }
-    }
-
-    fn finish(self) -> String {
-        match self.json {
-            Some(mut json) => {
-                json.end_array();
-                let mut out = json.into_string();
-                out.push('\n');
-                out
-            }
-            None => self.text,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ pub struct MapDescription {
 
 /// bpftool's `fprint_hex`: bytes as `%02x` separated by `sep`, two spaces after
 /// every 8th byte and a newline after every 16th.
-pub fn hex(bytes: &[u8]) -> String {
+pub fn fprint_hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 3);
     for (i, byte) in bytes.iter().enumerate() {
         if i > 0 {
@@ -181,26 +181,26 @@ pub fn entry_plain(info: &MapInfo, key: &[u8], value: &[u8], cpus: usize) -> Str
         let single_line = key_size + value_size <= 24 && !break_names;
         let gap = if break_names { '\n' } else { ' ' };
         if key_size > 0 {
-            out.push_str(&format!("key:{gap}{}", hex(key)));
+            out.push_str(&format!("key:{gap}{}", fprint_hex(key)));
             out.push_str(if single_line { "  " } else { "\n" });
         }
         if value_size > 0 {
             out.push_str(&format!(
                 "value:{gap}{}",
-                hex(value.get(..value_size).unwrap_or(value))
+                fprint_hex(value.get(..value_size).unwrap_or(value))
             ));
         }
         out.push('\n');
     } else {
         if key_size > 0 {
-            out.push_str(&format!("key:\n{}\n", hex(key)));
+            out.push_str(&format!("key:\n{}\n", fprint_hex(key)));
         }
         if value_size > 0 {
             let gap = if value_size > 16 { '\n' } else { ' ' };
             for cpu in 0..cpus {
                 out.push_str(&format!(
                     "value (CPU {cpu:02}):{gap}{}\n",
-                    hex(cpu_value(info, value, cpu))
+                    fprint_hex(cpu_value(info, value, cpu))
                 ));
             }
         }
@@ -215,7 +215,7 @@ pub fn entry_error_plain(info: &MapInfo, key: &[u8], message: &str) -> String {
     let gap = if break_names { '\n' } else { ' ' };
     format!(
         "key:{gap}{}{}value:{gap}{message}\n",
-        hex(key),
+        fprint_hex(key),
         if single_line { "  " } else { "\n" }
     )
 }
@@ -258,16 +258,16 @@ pub fn entry_json(w: &mut JsonWriter, info: &MapInfo, key: &[u8], value: &[u8], 
 
 /// `map lookup` of a missing key, in text.
 pub fn not_found_plain(key: &[u8]) -> String {
-    format!("key:\n{}\n\nNot found\n", hex(key))
+    format!("key:\n{}\n\nNot found\n", fprint_hex(key))
 }
 
 /// `map getnext` in text: the key asked about (or `None`) and the next one.
 pub fn getnext_plain(key: Option<&[u8]>, next: &[u8]) -> String {
     let key = match key {
-        Some(key) => format!("key:\n{}\n", hex(key)),
+        Some(key) => format!("key:\n{}\n", fprint_hex(key)),
         None => "key: None\n".to_string(),
     };
-    format!("{key}next key:\n{}\n", hex(next))
+    format!("{key}next key:\n{}\n", fprint_hex(next))
 }
 
 /// `map getnext` in JSON.

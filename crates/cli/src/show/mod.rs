@@ -36,7 +36,7 @@ mod tests;
 
 use netlink_tc::{Filter, Qdisc};
 
-pub use format::{classid, hex};
+pub use format::classid;
 pub use printer::{Printer, Value};
 
 /// The global options that change a listing (`-s`, `-d`, `-j`, `-p`).

@@ -14,6 +14,10 @@ pub enum Value<'a> {
     Uint(u64),
     /// `true` / `false`.
     Bool(bool),
+    /// A signed number.
+    Int(i64),
+    /// `null`.
+    Null,
 }
 
 /// The text form of a field: a string, or `format_args!(...)` written straight
@@ -73,8 +77,23 @@ impl Printer {
                     Value::Str(s) => json.string(s),
                     Value::Uint(n) => json.uint(n),
                     Value::Bool(b) => json.bool(b),
+                    Value::Int(n) => json.literal(&n.to_string()),
+                    Value::Null => json.literal("null"),
                 }
             }
+            None => text.write_to(&mut self.text),
+        }
+    }
+
+    /// True when the output is JSON (`-j`).
+    pub fn is_json(&self) -> bool {
+        self.json.is_some()
+    }
+
+    /// A string element of the innermost JSON array; `text` in text mode.
+    pub fn element(&mut self, value: &str, text: impl FieldText) {
+        match &mut self.json {
+            Some(json) => json.string(value),
             None => text.write_to(&mut self.text),
         }
     }
