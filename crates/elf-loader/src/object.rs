@@ -544,19 +544,7 @@ impl<'data> Reader<'data> {
         symbols: &[SymbolRef],
         symtab_index: SectionIndex,
     ) -> Result<Vec<DataRelocation>, ParseError> {
-        let header = self.header(rel_section.index)?;
-        let Some((entries, link)) = header
-            .rel(self.endian, self.bytes)
-            .map_err(|e| malformed(format!("section \"{}\"", rel_section.name), e))?
-        else {
-            return Ok(Vec::new());
-        };
-        if link != symtab_index {
-            return Err(ParseError::RelocationSymbolTable {
-                section: rel_section.name.clone(),
-                link: header.sh_link(self.endian),
-            });
-        }
+        let entries = self.rel_entries(rel_section, symtab_index)?;
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
             let offset = entry.r_offset(self.endian);
@@ -583,6 +571,29 @@ impl<'data> Reader<'data> {
             });
         }
         Ok(out)
+    }
+
+    /// The entries of a REL section, after checking that its `sh_link` names the
+    /// symbol table (the one place both code and data relocations are read from).
+    fn rel_entries(
+        &self,
+        rel_section: &Section,
+        symtab_index: SectionIndex,
+    ) -> Result<&'data [<Elf as FileHeader>::Rel], ParseError> {
+        let header = self.header(rel_section.index)?;
+        let Some((entries, link)) = header
+            .rel(self.endian, self.bytes)
+            .map_err(|e| malformed(format!("section \"{}\"", rel_section.name), e))?
+        else {
+            return Ok(&[]);
+        };
+        if link != symtab_index {
+            return Err(ParseError::RelocationSymbolTable {
+                section: rel_section.name.clone(),
+                link: header.sh_link(self.endian),
+            });
+        }
+        Ok(entries)
     }
 
     fn header(
@@ -774,19 +785,7 @@ impl<'data> Reader<'data> {
         symbols: &[SymbolRef],
         symtab_index: SectionIndex,
     ) -> Result<Vec<(usize, Relocation)>, ParseError> {
-        let header = self.header(rel_section.index)?;
-        let Some((entries, link)) = header
-            .rel(self.endian, self.bytes)
-            .map_err(|e| malformed(format!("section \"{}\"", rel_section.name), e))?
-        else {
-            return Ok(Vec::new());
-        };
-        if link != symtab_index {
-            return Err(ParseError::RelocationSymbolTable {
-                section: rel_section.name.clone(),
-                link: header.sh_link(self.endian),
-            });
-        }
+        let entries = self.rel_entries(rel_section, symtab_index)?;
         let section_size = insns.len() as u64 * bpf_sys::Insn::SIZE as u64;
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {

@@ -11,9 +11,9 @@
 //! computes when it places functions (`plan`).
 
 use crate::btf::error::BtfError;
-use crate::btf::{BTF_MAGIC, Btf};
+use crate::btf::{Btf, read_preamble};
 use crate::bytes::ByteOrder;
-use crate::bytes::{read_u16, read_u32};
+use crate::bytes::read_u32;
 
 /// Smallest func_info record: `struct bpf_func_info` (insn_off, type_id).
 pub const FUNC_INFO_SIZE: u32 = 8;
@@ -85,25 +85,9 @@ impl BtfExt {
             section: ".BTF.ext",
             reason,
         };
-        let short = || header(format!("{} bytes, too short for a header", data.len()));
-        let magic = read_u16(data, 0, order).ok_or_else(short)?;
-        if magic != BTF_MAGIC {
-            return Err(header(format!(
-                "magic {magic:#06x} is not {BTF_MAGIC:#06x} in the object's byte order ({order})"
-            )));
-        }
-        let version = data.get(2).copied().unwrap_or(0);
-        if version != 1 {
-            return Err(header(format!("version {version}, only 1 is known")));
-        }
+        // func_info and line_info are in every header; core_relo came later.
+        let (_flags, hdr_len) = read_preamble(data, order, ".BTF.ext", 24)?;
         let field = |at: usize| read_u32(data, at, order).map(|v| v as usize);
-        let hdr_len = field(4).ok_or_else(short)?;
-        if hdr_len < 24 || hdr_len > data.len() {
-            return Err(header(format!(
-                "header length {hdr_len} is below 24 or beyond the section's {} bytes",
-                data.len()
-            )));
-        }
         let table = |off_at: usize, what: &'static str| -> Result<&[u8], BtfError> {
             if off_at + 8 > hdr_len {
                 return Ok(&[]);
@@ -240,6 +224,7 @@ fn read_table<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::btf::BTF_MAGIC;
     use crate::btf::tests::blob;
 
     fn ext(func: &[u32], line: &[u32]) -> Vec<u8> {

@@ -435,34 +435,14 @@ impl Layout {
             section: ".BTF",
             reason,
         };
-        let magic = read_u16(data, 0, order)
-            .ok_or_else(|| header(format!("{} bytes, too short for a header", data.len())))?;
-        if magic != BTF_MAGIC {
-            return Err(header(format!(
-                "magic {magic:#06x} is not {BTF_MAGIC:#06x} in the object's byte order ({order})"
-            )));
-        }
-        let version = data.get(2).copied().unwrap_or(0);
-        if version != 1 {
-            return Err(header(format!("version {version}, only 1 is known")));
-        }
-        let flags = data.get(3).copied().unwrap_or(0);
+        let (flags, hdr_len) = read_preamble(data, order, ".BTF", HEADER_SIZE)?;
         if flags != 0 {
             return Err(header(format!("flags {flags:#x}, none are known")));
         }
-        let field = |offset| {
-            read_u32(data, offset, order)
-                .map(|v| v as usize)
-                .ok_or_else(|| header(format!("{} bytes, too short for a header", data.len())))
-        };
-        let hdr_len = field(4)?;
-        let (type_off, type_len) = (field(8)?, field(12)?);
-        let (str_off, str_len) = (field(16)?, field(20)?);
-        if hdr_len < HEADER_SIZE {
-            return Err(header(format!(
-                "header length {hdr_len} is below {HEADER_SIZE}"
-            )));
-        }
+        // The preamble checked that `HEADER_SIZE` bytes are there.
+        let field = |offset| read_u32(data, offset, order).map_or(0, |v| v as usize);
+        let (type_off, type_len) = (field(8), field(12));
+        let (str_off, str_len) = (field(16), field(20));
         let region = |what: &str, off: usize, len: usize| {
             hdr_len
                 .checked_add(off)
@@ -499,6 +479,39 @@ impl Layout {
             strings_len: str_len,
         })
     }
+}
+
+/// Checks what `struct btf_header` (`.BTF`) and `struct btf_ext_header` (`.BTF.ext`)
+/// begin with: the magic in `order`, version 1, and a header length of at least
+/// `min_len` bytes that fits in `data`. Returns the flags byte and the header length;
+/// errors name `section`.
+pub(crate) fn read_preamble(
+    data: &[u8],
+    order: ByteOrder,
+    section: &'static str,
+    min_len: usize,
+) -> Result<(u8, usize), BtfError> {
+    let header = |reason: String| BtfError::Header { section, reason };
+    let short = || header(format!("{} bytes, too short for a header", data.len()));
+    let magic = read_u16(data, 0, order).ok_or_else(short)?;
+    if magic != BTF_MAGIC {
+        return Err(header(format!(
+            "magic {magic:#06x} is not {BTF_MAGIC:#06x} in the object's byte order ({order})"
+        )));
+    }
+    let version = data.get(2).copied().unwrap_or(0);
+    if version != 1 {
+        return Err(header(format!("version {version}, only 1 is known")));
+    }
+    let flags = data.get(3).copied().unwrap_or(0);
+    let hdr_len = read_u32(data, 4, order).ok_or_else(short)? as usize;
+    if hdr_len < min_len || hdr_len > data.len() {
+        return Err(header(format!(
+            "header length {hdr_len} is below {min_len} or beyond the section's {} bytes",
+            data.len()
+        )));
+    }
+    Ok((flags, hdr_len))
 }
 
 /// The NUL-terminated string at `offset` of a string table.
