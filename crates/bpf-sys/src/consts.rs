@@ -40,6 +40,8 @@ pub const BPF_F_MMAPABLE: u32 = 1 << 10;
 
 /// Program types (`enum bpf_prog_type`).
 pub mod prog_type {
+    /// No type: the kernel refuses it.
+    pub const UNSPEC: u32 = 0;
     /// Socket filter.
     pub const SOCKET_FILTER: u32 = 1;
     /// kprobe.
@@ -52,6 +54,44 @@ pub mod prog_type {
     pub const TRACEPOINT: u32 = 5;
     /// XDP: what `ip link set ... xdp` loads.
     pub const XDP: u32 = 6;
+    /// perf event.
+    pub const PERF_EVENT: u32 = 7;
+    /// cgroup socket buffer filter.
+    pub const CGROUP_SKB: u32 = 8;
+    /// cgroup socket creation.
+    pub const CGROUP_SOCK: u32 = 9;
+    /// Lightweight tunnel, input (`ip route ... encap bpf in`).
+    pub const LWT_IN: u32 = 10;
+    /// Lightweight tunnel, output.
+    pub const LWT_OUT: u32 = 11;
+    /// Lightweight tunnel, transmit.
+    pub const LWT_XMIT: u32 = 12;
+    /// Socket operations.
+    pub const SOCK_OPS: u32 = 13;
+    /// Socket-map skb verdicts.
+    pub const SK_SKB: u32 = 14;
+    /// cgroup device access.
+    pub const CGROUP_DEVICE: u32 = 15;
+    /// Socket-map message verdicts.
+    pub const SK_MSG: u32 = 16;
+    /// Raw tracepoint.
+    pub const RAW_TRACEPOINT: u32 = 17;
+    /// cgroup socket address hooks.
+    pub const CGROUP_SOCK_ADDR: u32 = 18;
+    /// Lightweight tunnel, SRv6 local action.
+    pub const LWT_SEG6LOCAL: u32 = 19;
+    /// Infrared decoder.
+    pub const LIRC_MODE2: u32 = 20;
+    /// `SO_REUSEPORT` socket selection.
+    pub const SK_REUSEPORT: u32 = 21;
+    /// Flow dissector.
+    pub const FLOW_DISSECTOR: u32 = 22;
+    /// cgroup sysctl access.
+    pub const CGROUP_SYSCTL: u32 = 23;
+    /// Writable raw tracepoint.
+    pub const RAW_TRACEPOINT_WRITABLE: u32 = 24;
+    /// cgroup socket options.
+    pub const CGROUP_SOCKOPT: u32 = 25;
     /// fentry/fexit/tp_btf programs (need an attach target).
     pub const TRACING: u32 = 26;
     /// struct_ops programs (need an attach target).
@@ -60,6 +100,10 @@ pub mod prog_type {
     pub const EXT: u32 = 28;
     /// LSM programs (need an attach target).
     pub const LSM: u32 = 29;
+    /// Socket lookup.
+    pub const SK_LOOKUP: u32 = 30;
+    /// Programs run by `BPF_PROG_TEST_RUN` that may call syscalls.
+    pub const SYSCALL: u32 = 31;
 
     /// Names as libbpf and bpftool spell them, indexed by `BPF_PROG_TYPE_*`.
     const NAMES: &[&str] = &[
@@ -105,6 +149,8 @@ pub mod prog_type {
 
 /// Map types (`enum bpf_map_type`).
 pub mod map_type {
+    /// No type: the kernel refuses it.
+    pub const UNSPEC: u32 = 0;
     /// Hash table.
     pub const HASH: u32 = 1;
     /// Array.
@@ -131,10 +177,46 @@ pub mod map_type {
     pub const ARRAY_OF_MAPS: u32 = 12;
     /// Hash of maps.
     pub const HASH_OF_MAPS: u32 = 13;
+    /// Devices, for XDP redirects.
+    pub const DEVMAP: u32 = 14;
+    /// Sockets, for redirects.
+    pub const SOCKMAP: u32 = 15;
+    /// CPUs, for XDP redirects.
+    pub const CPUMAP: u32 = 16;
+    /// AF_XDP sockets.
+    pub const XSKMAP: u32 = 17;
+    /// Sockets by key.
+    pub const SOCKHASH: u32 = 18;
+    /// cgroup storage (deprecated form).
+    pub const CGROUP_STORAGE: u32 = 19;
+    /// `SO_REUSEPORT` socket array.
+    pub const REUSEPORT_SOCKARRAY: u32 = 20;
     /// Per-CPU cgroup storage.
     pub const PERCPU_CGROUP_STORAGE: u32 = 21;
+    /// FIFO queue (no key).
+    pub const QUEUE: u32 = 22;
+    /// LIFO stack (no key).
+    pub const STACK: u32 = 23;
+    /// Socket-local storage.
+    pub const SK_STORAGE: u32 = 24;
+    /// Devices by key, for XDP redirects.
+    pub const DEVMAP_HASH: u32 = 25;
+    /// struct_ops.
+    pub const STRUCT_OPS: u32 = 26;
     /// Ring buffer.
     pub const RINGBUF: u32 = 27;
+    /// Inode-local storage.
+    pub const INODE_STORAGE: u32 = 28;
+    /// Task-local storage.
+    pub const TASK_STORAGE: u32 = 29;
+    /// Bloom filter.
+    pub const BLOOM_FILTER: u32 = 30;
+    /// User-space-producer ring buffer.
+    pub const USER_RINGBUF: u32 = 31;
+    /// cgroup-local storage.
+    pub const CGRP_STORAGE: u32 = 32;
+    /// Memory arena shared with user space.
+    pub const ARENA: u32 = 33;
 
     /// Names as libbpf and bpftool spell them, indexed by `BPF_MAP_TYPE_*`.
     const NAMES: &[&str] = &[
@@ -183,8 +265,14 @@ pub mod map_type {
     pub fn is_per_cpu(map_type: u32) -> bool {
         matches!(
             map_type,
-            PERCPU_HASH | PERCPU_ARRAY | LRU_PERCPU_HASH | 15 | 21
+            PERCPU_HASH | PERCPU_ARRAY | LRU_PERCPU_HASH | PERCPU_CGROUP_STORAGE
         )
+    }
+
+    /// True for the map types whose values are other maps (`ARRAY_OF_MAPS`,
+    /// `HASH_OF_MAPS`).
+    pub fn is_map_in_map(map_type: u32) -> bool {
+        matches!(map_type, ARRAY_OF_MAPS | HASH_OF_MAPS)
     }
 }
 
@@ -269,5 +357,62 @@ pub mod link_type {
     /// The name libbpf and bpftool use for a link type (`tcx`), if known.
     pub fn name(link_type: u32) -> Option<&'static str> {
         NAMES.get(link_type as usize).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{map_type, prog_type};
+
+    /// Each constant sits at its name in the (separately written) name table, so a
+    /// number off by one shows here.
+    #[test]
+    fn constants_agree_with_the_name_tables() {
+        for (value, name) in [
+            (prog_type::SOCKET_FILTER, "socket_filter"),
+            (prog_type::SCHED_CLS, "sched_cls"),
+            (prog_type::XDP, "xdp"),
+            (prog_type::LWT_IN, "lwt_in"),
+            (prog_type::LWT_XMIT, "lwt_xmit"),
+            (prog_type::CGROUP_SOCK_ADDR, "cgroup_sock_addr"),
+            (prog_type::LWT_SEG6LOCAL, "lwt_seg6local"),
+            (prog_type::TRACING, "tracing"),
+            (prog_type::LSM, "lsm"),
+            (prog_type::SYSCALL, "syscall"),
+        ] {
+            assert_eq!(prog_type::name(value), Some(name), "prog type {value}");
+        }
+        for (value, name) in [
+            (map_type::PROG_ARRAY, "prog_array"),
+            (map_type::HASH_OF_MAPS, "hash_of_maps"),
+            (map_type::SOCKMAP, "sockmap"),
+            (map_type::PERCPU_CGROUP_STORAGE, "percpu_cgroup_storage"),
+            (map_type::QUEUE, "queue"),
+            (map_type::DEVMAP_HASH, "devmap_hash"),
+            (map_type::STRUCT_OPS, "struct_ops"),
+            (map_type::ARENA, "arena"),
+        ] {
+            assert_eq!(map_type::name(value), Some(name), "map type {value}");
+        }
+    }
+
+    #[test]
+    fn per_cpu_maps_are_the_four_percpu_types() {
+        let per_cpu: Vec<u32> = (0..=map_type::ARENA)
+            .filter(|&t| map_type::is_per_cpu(t))
+            .collect();
+        assert_eq!(
+            per_cpu,
+            [
+                map_type::PERCPU_HASH,
+                map_type::PERCPU_ARRAY,
+                map_type::LRU_PERCPU_HASH,
+                map_type::PERCPU_CGROUP_STORAGE
+            ]
+        );
+        for t in 0..=map_type::ARENA {
+            let name = map_type::name(t).unwrap();
+            assert_eq!(map_type::is_per_cpu(t), name.contains("percpu"), "{name}");
+        }
     }
 }

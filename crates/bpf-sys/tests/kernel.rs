@@ -453,7 +453,7 @@ fn batch_lookup_refused_where_the_type_has_none() {
         return;
     }
     let fd = map_create(&MapCreateAttr {
-        map_type: 22, // BPF_MAP_TYPE_QUEUE
+        map_type: map_type::QUEUE,
         key_size: 0,
         value_size: 4,
         max_entries: 4,

@@ -16,16 +16,14 @@
 //! The struct is found through the `.maps` `DATASEC` of `.BTF`; the map's offset in
 //! the section through its ELF symbol, since clang leaves BTF offsets at 0.
 
+use bpf_sys::consts::map_type;
+
 use crate::btf::{Btf, BtfKind, TypeDetail};
 use crate::error::ParseError;
 use crate::maps::{InitialSlot, Map, MapDef, MapSource, SlotTarget};
 use crate::section::SectionRole;
 use crate::symbol::{SymbolKind, SymbolRef};
 
-/// `BPF_MAP_TYPE_PROG_ARRAY`.
-const PROG_ARRAY: u32 = 3;
-/// `BPF_MAP_TYPE_ARRAY_OF_MAPS` and `BPF_MAP_TYPE_HASH_OF_MAPS`.
-const MAP_IN_MAP: [u32; 2] = [12, 13];
 /// Size of one slot of `values`: a pointer.
 const SLOT_SIZE: u64 = 8;
 
@@ -246,7 +244,7 @@ fn read_definition(
     map.def.value_size = value_size.unwrap_or(0);
     match &values {
         Some((_, Values::Maps(inner))) => {
-            if !MAP_IN_MAP.contains(&map.def.map_type) {
+            if !map_type::is_map_in_map(map.def.map_type) {
                 return Err(fail(format!(
                     "values holds maps, but the map's type {} is not a map-in-map",
                     map.def.map_type
@@ -255,7 +253,7 @@ fn read_definition(
             map.inner = Some(inner.clone());
             map.value_type_id = 0;
         }
-        Some((_, Values::Programs)) if map.def.map_type != PROG_ARRAY => {
+        Some((_, Values::Programs)) if map.def.map_type != map_type::PROG_ARRAY => {
             return Err(fail(format!(
                 "values holds programs, but the map's type {} is not a program array",
                 map.def.map_type

@@ -12,6 +12,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use bpf_sys::consts::map_type::{self, is_map_in_map};
 use bpf_sys::consts::prog_type;
 use bpf_sys::{BtfFd, Insn, MapCreateAttr, MapFd, ProgFd, ProgLoadAttr};
 
@@ -27,7 +28,7 @@ use crate::maps::{Map, MapDef, object_name_of};
 use crate::object::Object;
 use crate::observer::Observer;
 use crate::pin::{Published, default_bpffs, open_pinned, pin_path, prepare_bpffs, publish};
-use crate::plan::{PlannedProgram, Store, is_map_in_map, plan};
+use crate::plan::{PlannedProgram, Store, plan};
 use crate::reference::program_label;
 use crate::reloc::{apply_extern_references, apply_map_references};
 
@@ -537,9 +538,24 @@ fn make_map(
 
 /// Map types that take no BTF key/value types (libbpf leaves them out as well).
 fn takes_btf_types(map_type: u32) -> bool {
+    use map_type::*;
     !matches!(
         map_type,
-        3 | 4 | 7 | 8 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 22 | 23 | 25 | 33
+        PROG_ARRAY
+            | PERF_EVENT_ARRAY
+            | STACK_TRACE
+            | CGROUP_ARRAY
+            | ARRAY_OF_MAPS
+            | HASH_OF_MAPS
+            | DEVMAP
+            | SOCKMAP
+            | CPUMAP
+            | XSKMAP
+            | SOCKHASH
+            | QUEUE
+            | STACK
+            | DEVMAP_HASH
+            | ARENA
     )
 }
 

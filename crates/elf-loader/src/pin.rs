@@ -44,6 +44,7 @@ use std::os::unix::fs::{DirBuilderExt, symlink};
 use std::path::{Path, PathBuf};
 
 use bpf_sys::MapFd;
+use bpf_sys::consts::prog_type;
 
 use crate::error::{FieldDifference, LoadError};
 use crate::maps::{MapDef, Pinning};
@@ -67,9 +68,10 @@ pub fn default_bpffs() -> PathBuf {
 /// The directory under the bpffs that iproute2 uses for a program type.
 pub fn subdir_for(prog_type: u32) -> &'static str {
     match prog_type {
-        bpf_sys::consts::prog_type::XDP => "xdp",
-        // LWT_IN, LWT_OUT, LWT_XMIT, LWT_SEG6LOCAL.
-        10..=12 | 18 => "ip",
+        prog_type::XDP => "xdp",
+        prog_type::LWT_IN | prog_type::LWT_OUT | prog_type::LWT_XMIT | prog_type::LWT_SEG6LOCAL => {
+            "ip"
+        }
         _ => "tc",
     }
 }
@@ -348,17 +350,29 @@ mod tests {
     fn paths_follow_iproute2() {
         let root = Path::new("/nonexistent-bpffs");
         assert_eq!(
-            pin_path(root, 3, Pinning::GlobalNs, "ab", "m").unwrap(),
+            pin_path(root, prog_type::SCHED_CLS, Pinning::GlobalNs, "ab", "m").unwrap(),
             Some(PathBuf::from("/nonexistent-bpffs/tc/globals/m"))
         );
         assert_eq!(
-            pin_path(root, 6, Pinning::GlobalNs, "ab", "m").unwrap(),
+            pin_path(root, prog_type::XDP, Pinning::GlobalNs, "ab", "m").unwrap(),
             Some(PathBuf::from("/nonexistent-bpffs/xdp/globals/m"))
         );
-        assert_eq!(pin_path(root, 3, Pinning::None, "ab", "m").unwrap(), None);
-        assert!(pin_path(root, 3, Pinning::GlobalNs, "ab", "../x").is_err());
-        assert!(pin_path(root, 3, Pinning::Custom(9), "ab", "m").is_err());
-        assert_eq!(subdir_for(11), "ip");
-        assert_eq!(subdir_for(4), "tc");
+        assert_eq!(
+            pin_path(root, prog_type::SCHED_CLS, Pinning::None, "ab", "m").unwrap(),
+            None
+        );
+        assert!(pin_path(root, prog_type::SCHED_CLS, Pinning::GlobalNs, "ab", "../x").is_err());
+        assert!(pin_path(root, prog_type::SCHED_CLS, Pinning::Custom(9), "ab", "m").is_err());
+        for lwt in [
+            prog_type::LWT_IN,
+            prog_type::LWT_OUT,
+            prog_type::LWT_XMIT,
+            prog_type::LWT_SEG6LOCAL,
+        ] {
+            assert_eq!(subdir_for(lwt), "ip");
+        }
+        assert_eq!(subdir_for(prog_type::SCHED_ACT), "tc");
+        // The number before LWT_SEG6LOCAL is not an lwt program.
+        assert_eq!(subdir_for(prog_type::CGROUP_SOCK_ADDR), "tc");
     }
 }

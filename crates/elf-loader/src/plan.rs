@@ -21,6 +21,8 @@
 
 use std::collections::BTreeSet;
 
+use bpf_sys::consts::map_type::{ARENA, PROG_ARRAY, STRUCT_OPS, is_map_in_map};
+
 use crate::btf_info::{ProgramBtfInfo, for_combined};
 use crate::error::Unsupported;
 use crate::error::{LoadError, RelocError};
@@ -33,18 +35,6 @@ use crate::program::Program;
 use crate::reference::{Target, program_label};
 use crate::section::SectionRole;
 use crate::subprog::{CombineEnv, Combined, combine};
-
-/// `BPF_MAP_TYPE_PROG_ARRAY`.
-const PROG_ARRAY: u32 = 3;
-/// `BPF_MAP_TYPE_STRUCT_OPS`.
-const STRUCT_OPS: u32 = 26;
-/// `BPF_MAP_TYPE_ARENA`.
-const ARENA: u32 = 33;
-
-/// True for `BPF_MAP_TYPE_ARRAY_OF_MAPS` and `BPF_MAP_TYPE_HASH_OF_MAPS`.
-pub(crate) fn is_map_in_map(map_type: u32) -> bool {
-    matches!(map_type, 12 | 13)
-}
 
 /// A program to load, combined with its subprograms, with its BTF records.
 pub(crate) struct PlannedProgram<'o> {

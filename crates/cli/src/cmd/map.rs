@@ -7,6 +7,7 @@
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
 
+use bpf_sys::consts::map_type::{PROG_ARRAY, is_map_in_map, is_per_cpu};
 use bpf_sys::{MapHandle, MapInfo};
 
 use super::map_args::{
@@ -17,12 +18,13 @@ use crate::session::Session;
 use crate::show::json::JsonWriter;
 use crate::show::map::{
     MapDescription, entry_error_json, entry_error_plain, entry_json, entry_plain, found_line,
-    getnext_json, getnext_plain, header_json, header_plain, is_per_cpu, not_found_plain, show_json,
-    show_plain,
+    getnext_json, getnext_plain, header_json, header_plain, not_found_plain, show_json, show_plain,
 };
 
 /// `BPF_MAP_TYPE_PROG_ARRAY`, `ARRAY_OF_MAPS`, `HASH_OF_MAPS`: values are fds.
-const FD_VALUE_TYPES: [u32; 3] = [3, 12, 13];
+fn holds_fds(map_type: u32) -> bool {
+    map_type == PROG_ARRAY || is_map_in_map(map_type)
+}
 /// `ENOENT`.
 const ENOENT: i32 = 2;
 
@@ -367,7 +369,7 @@ fn dump_one(out: &mut Output, map: &OpenMap, header: bool, cpus: usize) -> CliRe
         None => {}
     }
     let mut count = 0;
-    let batched = if FD_VALUE_TYPES.contains(&info.map_type) {
+    let batched = if holds_fds(info.map_type) {
         Ok(false)
     } else {
         dump_batched(out, map, cpus, &mut count)
@@ -490,7 +492,7 @@ fn dump_per_element(
                     None => out.text.push_str(&entry_plain(info, &key, &value, cpus)),
                 }
             }
-            Ok(false) if FD_VALUE_TYPES.contains(&info.map_type) => {}
+            Ok(false) if holds_fds(info.map_type) => {}
             lookup => {
                 let message = match lookup {
                     Ok(_) => "<no entry>".to_string(),
@@ -528,9 +530,6 @@ fn element(map: &OpenMap, words: &[String], value: bool) -> CliResult<Element> {
         },
     )
 }
-
-/// `BPF_MAP_TYPE_PROG_ARRAY`.
-const PROG_ARRAY: u32 = 3;
 
 /// `update` of a program array, as bpftool reads it: `value` names a loaded program
 /// (`id N`, `pinned PATH`, `tag T`, `name N`) and the slot gets its fd.
@@ -570,7 +569,7 @@ fn update(out: &mut Output, map: &OpenMap, words: &[String]) -> CliResult<()> {
     if map.info.map_type == PROG_ARRAY {
         return update_prog_array(out, map, words);
     }
-    if FD_VALUE_TYPES.contains(&map.info.map_type) {
+    if holds_fds(map.info.map_type) {
         return Err(error(
             "updating maps of maps (values that are map fds) is not supported by rtc",
         ));

@@ -8,16 +8,9 @@
 //! are printed the same way (bpftool would print their values formatted by type).
 
 use bpf_sys::MapInfo;
+use bpf_sys::consts::map_type::{PROG_ARRAY, is_per_cpu};
 
 use super::json::JsonWriter;
-
-/// `BPF_MAP_TYPE_PROG_ARRAY`.
-const PROG_ARRAY: u32 = 3;
-
-/// bpftool's `map_is_per_cpu`: maps with one value per possible CPU.
-pub fn is_per_cpu(map_type: u32) -> bool {
-    matches!(map_type, 5 | 6 | 10 | 21)
-}
 
 /// What `map show` prints about one map: its info plus what `/proc/self/fdinfo`
 /// says about the fd.
