@@ -281,9 +281,7 @@ fn hex_dump(bytes: &[u8]) -> String {
         let _ = write!(out, "\n{:04x}:", row * 16);
         for word in chunk.chunks(4) {
             out.push(' ');
-            for b in word {
-                let _ = write!(out, "{b:02x}");
-            }
+            out.push_str(&bpf_sys::hex(word));
         }
     }
     out

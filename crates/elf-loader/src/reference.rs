@@ -52,6 +52,25 @@ pub enum Target {
     },
 }
 
+impl Target {
+    /// The function starting at byte `offset` of code section `section_index`:
+    /// called ([`Target::Call`]) when `is_call`, else its address taken
+    /// ([`Target::FunctionAddress`]).
+    pub fn function(section_index: usize, offset: u64, is_call: bool) -> Target {
+        if is_call {
+            Target::Call {
+                section_index,
+                offset,
+            }
+        } else {
+            Target::FunctionAddress {
+                section_index,
+                offset,
+            }
+        }
+    }
+}
+
 /// Works out what one relocation of `program` refers to, or why it cannot be handled.
 pub fn resolve(
     object: &Object,
@@ -171,17 +190,7 @@ pub fn resolve(
             } else {
                 return Err(bad());
             };
-            Ok(if is_call {
-                Target::Call {
-                    section_index,
-                    offset,
-                }
-            } else {
-                Target::FunctionAddress {
-                    section_index,
-                    offset,
-                }
-            })
+            Ok(Target::function(section_index, offset, is_call))
         }
         other => Err(unsupported(Unsupported::Section(other.clone()))),
     }

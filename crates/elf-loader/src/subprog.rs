@@ -246,18 +246,7 @@ fn walk_function<'o>(
                         offset,
                     });
                 };
-                let section_index = function.section_index;
-                if insn.is_pseudo_call() {
-                    Target::Call {
-                        section_index,
-                        offset,
-                    }
-                } else {
-                    Target::FunctionAddress {
-                        section_index,
-                        offset,
-                    }
-                }
+                Target::function(function.section_index, offset, insn.is_pseudo_call())
             }
             None => continue,
         };
