@@ -76,14 +76,7 @@ impl Program {
             .map(|f| (f.pref(), f.handle))
             .collect();
         let code = BpfAttach::program(raw_fd(self), self.label().to_string());
-        let spec = FilterSpec::bpf(
-            device.ifindex(),
-            parent,
-            BpfAttach {
-                direct_action: true,
-                ..code
-            },
-        );
+        let spec = FilterSpec::bpf(device.ifindex(), parent, code.with_direct_action(true));
         netlink
             .filter(FilterOp::Add, &spec)
             .map_err(|source| device.netlink_error("add filter", source))?;
@@ -147,24 +140,15 @@ impl TcAttachment {
                 device: device.name().to_string(),
             });
         }
-        let mut spec = filter_at(device, parent);
-        spec.pref = self.pref;
-        spec.handle = self.handle;
+        let spec = FilterSpec::new(device.ifindex(), parent)
+            .with_protocol(ETH_P_ALL)
+            .with_kind("bpf")
+            .with_pref(self.pref)
+            .with_handle(self.handle);
         netlink
             .filter(FilterOp::Delete, &spec)
             .map(drop)
             .map_err(|source| device.netlink_error("delete filter", source))
-    }
-}
-
-/// A bpf filter request on `device` at `parent`, for every protocol, as tc sends it.
-fn filter_at(device: &Device, parent: u32) -> FilterSpec {
-    FilterSpec {
-        ifindex: device.ifindex(),
-        parent,
-        protocol: Some(ETH_P_ALL),
-        kind: Some("bpf".into()),
-        ..FilterSpec::default()
     }
 }
 
@@ -195,12 +179,7 @@ fn ours(
     prog_id: u32,
 ) -> Result<Vec<Filter>> {
     let dump = netlink
-        .filters(&FilterDumpSpec {
-            ifindex: device.ifindex(),
-            parent,
-            pref,
-            ..FilterDumpSpec::default()
-        })
+        .filters(&FilterDumpSpec::new(device.ifindex(), parent).with_pref(pref))
         .map_err(|source| device.netlink_error("list filters", source))?;
     Ok(dump
         .items
