@@ -52,6 +52,14 @@ pub mod prog_type {
     pub const TRACEPOINT: u32 = 5;
     /// XDP: what `ip link set ... xdp` loads.
     pub const XDP: u32 = 6;
+    /// Lightweight tunnel input (`ip route ... encap bpf in`).
+    pub const LWT_IN: u32 = 10;
+    /// Lightweight tunnel output.
+    pub const LWT_OUT: u32 = 11;
+    /// Lightweight tunnel transmit.
+    pub const LWT_XMIT: u32 = 12;
+    /// seg6local lightweight tunnel.
+    pub const LWT_SEG6LOCAL: u32 = 19;
     /// fentry/fexit/tp_btf programs (need an attach target).
     pub const TRACING: u32 = 26;
     /// struct_ops programs (need an attach target).
@@ -96,6 +104,9 @@ pub mod prog_type {
         "sk_lookup",
         "syscall",
     ];
+
+    /// The highest program type [`name`] knows.
+    pub const KNOWN: u32 = NAMES.len() as u32 - 1;
 
     /// The name libbpf and bpftool use for a program type (`sched_cls`), if known.
     pub fn name(prog_type: u32) -> Option<&'static str> {

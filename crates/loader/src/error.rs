@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::program::ProgramKind;
+use elf_loader::ProgType;
 
 /// Why a step of reading, loading, attaching or detaching failed.
 ///
@@ -46,9 +46,9 @@ pub enum Error {
     #[error("a {found} program cannot be attached as {expected}")]
     WrongKind {
         /// The kind the hook needs.
-        expected: ProgramKind,
+        expected: ProgType,
         /// The kind the program was loaded as.
-        found: ProgramKind,
+        found: ProgType,
     },
     /// The kernel did not tell the program's id.
     #[error("cannot read the loaded program's info")]

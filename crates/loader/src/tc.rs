@@ -12,7 +12,8 @@ use netlink_tc::{
 
 use crate::device::Device;
 use crate::error::{Error, Result};
-use crate::program::{Program, ProgramKind};
+use crate::program::Program;
+use elf_loader::ProgType;
 
 /// Which clsact hook of a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,16 +59,16 @@ impl Program {
     /// (`"drop-arp.o:[ingress]"`).
     ///
     /// ```no_run
-    /// use rtc_loader::{Device, Direction, Program, ProgramKind};
+    /// use rtc_loader::{Device, Direction, Program, ProgType};
     /// # fn main() -> Result<(), rtc_loader::Error> {
-    /// let program = Program::from_file("drop-arp.o", "ingress")?.load(ProgramKind::TcClassifier)?;
+    /// let program = Program::from_file("drop-arp.o", "ingress")?.load(ProgType::SCHED_CLS)?;
     /// let filter = program.attach_tc(&Device::named("eth0")?, Direction::Ingress)?;
     /// println!("pref {} handle {:#x}", filter.pref(), filter.handle());
     /// filter.detach()?;
     /// # Ok(()) }
     /// ```
     pub fn attach_tc(&self, device: &Device, direction: Direction) -> Result<TcAttachment> {
-        self.require(ProgramKind::TcClassifier)?;
+        self.require(ProgType::SCHED_CLS)?;
         let mut netlink = device.netlink()?;
         ensure_clsact(&mut netlink, device)?;
         let parent = direction.parent();

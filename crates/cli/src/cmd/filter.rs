@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::os::fd::{AsFd, AsRawFd};
 
-use bpf_sys::consts::prog_type;
 use netlink_tc::filter::{decode_filter, encode_filter_dump};
 use netlink_tc::message::{Message, RTM_DELTFILTER, RTM_GETTFILTER, RTM_NEWTFILTER};
 use netlink_tc::{BpfAttach, BpfCode, Filter, FilterDumpSpec, FilterOp, FilterSpec};
@@ -147,13 +146,13 @@ pub(crate) fn filter_code(
             file: &source.file,
             section: &load_section,
             function: source.program.as_deref(),
-            prog_type: prog_type::SCHED_CLS,
+            prog_type: elf_loader::ProgType::SCHED_CLS,
             verbose: source.verbose,
         };
         let program = match offload {
             Some(ifindex) => {
-                let mut options = elf_loader::LoadOptions::new(prog_type::SCHED_CLS);
-                options.prog_ifindex = ifindex;
+                let options = elf_loader::LoadOptions::new(elf_loader::ProgType::SCHED_CLS)
+                    .with_prog_ifindex(ifindex);
                 load_program_with(&object, &request, options, session.loader_observer())?
             }
             None => load_program(&object, &request, session.loader_observer())?,

@@ -13,7 +13,6 @@
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
-use bpf_sys::consts::prog_type;
 use netlink_tc::message::{IfInfoMsg, MessageBuilder, NLM_F_DUMP, NLM_F_REQUEST, RTM_GETLINK};
 use netlink_tc::xdp::{EXT_MASK_IP_LINK_SHOW, IFLA_EXT_MASK, encode_link_get};
 use netlink_tc::{LinkXdp, Netlink, XdpAttached, XdpMode, XdpSpec};
@@ -96,7 +95,7 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
                     file: &source.file,
                     section,
                     function: source.program.as_deref(),
-                    prog_type: prog_type::XDP,
+                    prog_type: elf_loader::ProgType::XDP,
                     verbose: source.verbose,
                 },
                 super::sections::xdp_load_options(section),
@@ -219,7 +218,7 @@ fn ip_exit(err: CliError) -> CliError {
 /// `$TC_BPF_MNT` if set, as for ip, else `/sys/fs/bpf`).
 fn open_pinned(path: &str) -> CliResult<OwnedFd> {
     let full = match path.strip_prefix("m:") {
-        Some(rest) if !rest.is_empty() => elf_loader::pin::default_bpffs()
+        Some(rest) if !rest.is_empty() => crate::object::tc_bpffs()
             .join(XDP_PIN_SUBDIR)
             .join(crate::args::to_path(rest)),
         _ => crate::args::to_path(path),

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use bpf_sys::consts::prog_type;
 use bpf_sys::{Anchor, Placement, ProgFd};
-use elf_loader::{LoadOptions, Object};
+use elf_loader::{LoadOptions, Object, ProgType};
 use netlink_tc::hook::{HookError, check_pin_path};
 use netlink_tc::tcx::{self, TcxDirection, TcxRequest};
 use netlink_tc::{FilterDumpSpec, LinkXdp, XdpAttached, XdpMode, XdpSpec, bpf_link, handle};
@@ -251,20 +251,20 @@ fn choose_program(session: &mut Session, args: &AttachArgs) -> CliResult<Chosen>
         )));
     }
     let wanted = match args.hook {
-        NetHook::Xdp(_) => prog_type::XDP,
-        NetHook::Tcx(_) => prog_type::SCHED_CLS,
+        NetHook::Xdp(_) => ProgType::XDP,
+        NetHook::Tcx(_) => ProgType::SCHED_CLS,
     };
-    if let Some(found) = m.prog_type.filter(|t| *t != wanted) {
+    if let Some(found) = m.prog_type.filter(|t| *t != wanted.raw()) {
         return Err(CliError::failed(format!(
             "Error: section {section} holds a {} program, but {} runs {} programs",
             prog_type::name(found).unwrap_or("?"),
             args.hook.name(),
-            prog_type::name(wanted).unwrap_or("?")
+            wanted
         )));
     }
-    let mut options = LoadOptions::new(wanted);
-    options.prog_flags = m.prog_flags;
-    options.expected_attach_type = m.expected_attach_type;
+    let options = LoadOptions::new(wanted)
+        .with_prog_flags(m.prog_flags)
+        .with_expected_attach_type(m.expected_attach_type);
     let loaded = load_program_with(
         &object,
         &ProgramRequest {
