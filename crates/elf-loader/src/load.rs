@@ -144,6 +144,7 @@ impl LoadOptions {
 
 /// A map created (or opened) for a loaded program.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct CreatedMap {
     /// The map's name in the object (its symbol, or for global data its section).
     pub name: String,
@@ -161,6 +162,7 @@ pub struct CreatedMap {
 
 /// A program loaded along with the chosen one, because a program array holds it.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ExtraProgram {
     /// Its function name.
     pub name: String,
@@ -174,6 +176,7 @@ pub struct ExtraProgram {
 
 /// A program accepted by the kernel, with what was created for it.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct LoadedProgram {
     /// The program's fd, to attach (tc filter, XDP) or pin.
     pub fd: ProgFd,
@@ -195,6 +198,7 @@ pub struct LoadedProgram {
 
 /// What [`load`] would create, worked out without any syscall.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoadPlan {
     /// The chosen program's name.
     pub program: String,
@@ -210,6 +214,7 @@ pub struct LoadPlan {
 
 /// A program that [`load`] would load to store in program arrays.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PlannedExtra {
     /// Its section.
     pub section: String,

@@ -549,6 +549,7 @@ impl ClassicInsn {
 
 /// The options of a cls_bpf filter, as a dump carries them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BpfOptions {
     /// `TCA_BPF_CLASSID`.
     pub classid: Option<u32>,
@@ -595,6 +596,7 @@ pub enum FilterOptions {
 /// A dump holds one entry per priority (the classifier instance, no options) and
 /// one per filter (with options), in the order the kernel sent them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Filter {
     /// `nlmsg_type` (`RTM_NEWTFILTER`, `RTM_DELTFILTER`).
     pub msg_type: u16,
