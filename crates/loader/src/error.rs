@@ -62,6 +62,15 @@ pub enum Error {
         #[source]
         source: nix::errno::Errno,
     },
+    /// No device has that interface index in the namespace.
+    #[error("no device with interface index {ifindex}")]
+    NoIndex {
+        /// The index looked up.
+        ifindex: u32,
+        /// What `if_indextoname` said.
+        #[source]
+        source: nix::errno::Errno,
+    },
     /// A network namespace could not be opened, entered or left.
     #[error("network namespace {what}: {path}")]
     Netns {

@@ -316,8 +316,9 @@ fn show(session: &mut Session, args: &ShowArgs) -> CliResult<()> {
     let netlink = session.netlink()?;
     let links = match &args.dev {
         Some(dev) => {
-            let ifindex = nix::net::if_::if_nametoindex(dev.as_str())
-                .map_err(|_| CliError::failed(format!("Device \"{dev}\" does not exist.")))?;
+            let ifindex = rtc_loader::Device::named(dev)
+                .map_err(|_| CliError::failed(format!("Device \"{dev}\" does not exist.")))?
+                .ifindex();
             let answer = netlink
                 .answered(encode_link_get(ifindex))
                 .map_err(|e| CliError::failed(tc_text(&e)))?;
