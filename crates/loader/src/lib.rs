@@ -43,3 +43,15 @@ pub use netlink_tc::XdpMode;
 pub use program::{LoadConfig, Program, ProgramSource};
 pub use tc::{Direction, TcAttachment};
 pub use xdp::XdpAttachment;
+
+// Handles move between threads (a loader may attach on one and detach on another):
+// this stops the build if a field ever makes one of them lose `Send`.
+const _: () = {
+    const fn assert_send<T: Send>() {}
+    assert_send::<Device>();
+    assert_send::<Netns>();
+    assert_send::<Program>();
+    assert_send::<TcAttachment>();
+    assert_send::<XdpAttachment>();
+    assert_send::<Error>();
+};
