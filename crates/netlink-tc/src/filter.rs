@@ -90,6 +90,7 @@ impl FilterOp {
 
 /// The code a cls_bpf filter runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BpfCode {
     /// A loaded eBPF program (`bpf obj F [sec S]`, `bpf pinned P`).
     Program {
