@@ -141,6 +141,9 @@ pub mod prog_type {
         "syscall",
     ];
 
+    /// The highest program type [`name`] knows.
+    pub const KNOWN: u32 = NAMES.len() as u32 - 1;
+
     /// The name libbpf and bpftool use for a program type (`sched_cls`), if known.
     pub fn name(prog_type: u32) -> Option<&'static str> {
         NAMES.get(prog_type as usize).copied()

@@ -30,6 +30,7 @@ mod map_handle;
 pub mod mapped;
 mod obj;
 mod prog;
+mod prog_type;
 mod syscall;
 pub mod sysinfo;
 mod test_run;
@@ -57,6 +58,7 @@ pub use obj::{obj_get, obj_pin};
 pub use prog::{
     LoadedProg, ProgInfo, ProgLoadAttr, prog_get_fd_by_id, prog_get_next_id, prog_info, prog_load,
 };
+pub use prog_type::ProgType;
 pub use sysinfo::{kernel_version_code, possible_cpus};
 pub use test_run::{TestRunAttr, TestRunOutput, prog_test_run};
 

@@ -1,11 +1,12 @@
-//! Device names to interface indexes, one lookup per name (tc dumps every link instead).
+//! Device names to interface indexes, one lookup per name (tc dumps every link instead),
+//! through rtc-loader's [`Device`]; this module adds tc's wording and a memory.
 //! As tc does within one process, a name found once is remembered: a batch that
 //! adds a thousand filters to a hundred devices asks the kernel a hundred times.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use nix::net::if_::{if_indextoname, if_nametoindex};
+use rtc_loader::Device;
 
 use crate::error::{CliError, CliResult};
 
@@ -19,8 +20,9 @@ pub fn ifindex(name: &str) -> CliResult<u32> {
     if let Some(index) = KNOWN.with(|known| known.borrow().get(name).copied()) {
         return Ok(index);
     }
-    let index = if_nametoindex(name)
-        .map_err(|_| CliError::failed(format!("Cannot find device \"{name}\"")))?;
+    let index = Device::named(name)
+        .map_err(|_| CliError::failed(format!("Cannot find device \"{name}\"")))?
+        .ifindex();
     KNOWN.with(|known| known.borrow_mut().insert(name.to_string(), index));
     Ok(index)
 }
@@ -32,7 +34,7 @@ pub fn optional_ifindex(name: Option<&str>) -> CliResult<u32> {
 
 /// The name of interface `ifindex`, if it exists (`if_indextoname`).
 pub fn name(ifindex: u32) -> Option<String> {
-    if_indextoname(ifindex)
+    Device::with_index(ifindex)
         .ok()
-        .map(|name| name.to_string_lossy().into_owned())
+        .map(|device| device.name().to_string())
 }

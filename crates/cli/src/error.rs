@@ -68,5 +68,16 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
+/// A netlink error in tc's and ip's words: a kernel refusal as iproute2 prints it
+/// (`Error: <extack message>.`, or `RTNETLINK answers: <strerror>`), anything else
+/// as the library words it. The library's own `Display` reads as part of an error
+/// chain instead; the tc-compatible framing is the CLI's business.
+pub fn tc_text(error: &netlink_tc::Error) -> String {
+    match error.kernel() {
+        Some(kernel) => kernel.iproute2_text(),
+        None => error.to_string(),
+    }
+}
+
 /// Result of a CLI step.
 pub type CliResult<T> = Result<T, CliError>;

@@ -6,25 +6,27 @@
 //! The libraries only report to observers; this module is the observer that renders.
 //! Without `--explain` no observer is installed and nothing here runs.
 
-use std::cell::Cell;
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use bpf_sys::{Insn, ProgLoadAttr};
 use elf_loader::btf::core::CoreOutcome;
 use elf_loader::{MapDef, Object, Program};
 
-/// Numbers the steps of one run; shared by the loader and netlink narrators.
+/// Numbers the steps of one run; shared by the loader and netlink narrators (an
+/// atomic counter, so the netlink socket holding one stays `Send`).
 #[derive(Debug, Default)]
 pub struct Narrator {
-    step: Cell<u32>,
+    step: AtomicU32,
 }
 
 impl Narrator {
     /// Starts the next numbered step with a title line.
     pub fn step(&self, title: &str) {
-        self.step.set(self.step.get() + 1);
-        crate::output::eprintln(&format!("\n[{}] {title}", self.step.get()));
+        let step = self.step.fetch_add(1, Ordering::Relaxed) + 1;
+        crate::output::eprintln(&format!("\n[{step}] {title}"));
     }
 
     /// A detail line under the current step.
@@ -245,12 +247,12 @@ impl elf_loader::Observer for Narrator {
 /// Narrates netlink traffic: each message decoded, then its bytes.
 #[derive(Debug, Default)]
 pub struct NetlinkNarrator {
-    steps: std::rc::Rc<Narrator>,
+    steps: Arc<Narrator>,
 }
 
 impl NetlinkNarrator {
     /// A netlink narrator numbering its steps with `steps`.
-    pub fn new(steps: std::rc::Rc<Narrator>) -> Self {
+    pub fn new(steps: Arc<Narrator>) -> Self {
         NetlinkNarrator { steps }
     }
 }

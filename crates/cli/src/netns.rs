@@ -1,35 +1,34 @@
-//! `-n NETNS`: move this process into a named network namespace before doing anything.
+//! `-n NETNS`: move this process into a named network namespace before doing anything,
+//! through rtc-loader's [`Netns`]; this module only words the failures as tc does.
 //! Only the network namespace changes (tc also unshares the mount namespace and
 //! remounts /sys, which hides maps pinned there; rtc does not).
 
-use std::fs::File;
-
-use nix::sched::{CloneFlags, setns};
+use rtc_loader::Netns;
 
 use crate::error::{CliError, CliResult};
 
-/// Where `ip netns add` creates its namespace files.
-const NETNS_RUN_DIR: &str = "/var/run/netns";
-
 /// Enters the network namespace `name` (a name under /var/run/netns, or a path).
 pub fn enter(name: &str) -> CliResult<()> {
-    let path = if name.contains('/') {
-        name.to_string()
-    } else {
-        format!("{NETNS_RUN_DIR}/{name}")
-    };
-    let file = File::open(crate::args::to_path(&path)).map_err(|e| {
+    let netns = Netns::open(crate::args::to_path(name)).map_err(|e| {
         CliError::usage(format!(
             "Cannot open network namespace \"{name}\": {}",
-            strerror(&e)
+            os_reason(&e)
         ))
     })?;
-    setns(&file, CloneFlags::CLONE_NEWNET).map_err(|e| {
+    netns.enter().map_err(|e| {
         CliError::usage(format!(
             "setting the network namespace \"{name}\" failed: {}",
-            e.desc()
+            os_reason(&e)
         ))
     })
+}
+
+/// The OS's reason behind a namespace error, as the C library words it.
+fn os_reason(error: &rtc_loader::Error) -> String {
+    match error {
+        rtc_loader::Error::Netns { source, .. } => strerror(source),
+        other => other.to_string(),
+    }
 }
 
 /// The C library's wording of an I/O error, without Rust's " (os error N)" suffix.

@@ -2,10 +2,12 @@
 //! chosen program through elf-loader, with tc's failure semantics (exit 1, nothing
 //! attached) and the verifier log on stderr.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use elf_loader::{KernelInfo, LoadError, LoadOptions, LoadedProgram, Object, Observer};
+use elf_loader::{
+    KernelInfo, LoadError, LoadOptions, LoadedProgram, Object, Observer, PinOptions, ProgType,
+};
 
 use crate::error::{CliError, CliResult};
 
@@ -29,8 +31,8 @@ pub struct ProgramRequest<'a> {
     pub section: &'a str,
     /// Optional function name within the section.
     pub function: Option<&'a str>,
-    /// `BPF_PROG_TYPE_*` to load as.
-    pub prog_type: u32,
+    /// The program type to load as.
+    pub prog_type: ProgType,
     /// `verbose`: ask for the verifier log and print it even on success.
     pub verbose: bool,
 }
@@ -119,6 +121,22 @@ pub fn parse_object(path: &str, file: OpenedFile) -> CliResult<Object> {
         .map_err(|e| CliError::failed(format!("{path}: {e}\nUnable to load program")))
 }
 
+/// The environment variable naming tc's bpffs (`TC_BPF_MNT`), read by the CLI only.
+pub const BPF_MNT_ENV: &str = "TC_BPF_MNT";
+
+/// The bpffs tc pins in: `$TC_BPF_MNT` if set and not empty, else `/sys/fs/bpf`.
+pub fn tc_bpffs() -> PathBuf {
+    match std::env::var_os(BPF_MNT_ENV) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(elf_loader::pin::DEFAULT_BPFFS),
+    }
+}
+
+/// How tc pins: in [`tc_bpffs`], mounting a bpffs there if it is not one.
+pub fn tc_pinning() -> PinOptions {
+    PinOptions::new(tc_bpffs()).with_mount_if_missing(true)
+}
+
 /// Loads the program `req` names from `object` (parsed from `req.file`); on success
 /// prints the verifier log if `verbose`. Every failure is exit 1 naming the file.
 pub fn load_program(
@@ -138,6 +156,8 @@ pub fn load_program_with(
     observer: &dyn Observer,
 ) -> CliResult<LoadedProgram> {
     options.prog_type = req.prog_type;
+    // tc's bpffs: `$TC_BPF_MNT` or /sys/fs/bpf, mounted if it is not one yet.
+    options.pinning = tc_pinning();
     // libbpf (and so tc) names global data maps after the object file.
     options.object_name = Some(req.file.to_string());
     options.kernel = TARGET_KERNEL.get().cloned();

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use elf_loader::Object;
 use netlink_tc::Netlink;
@@ -22,13 +23,13 @@ pub struct Session {
     /// in the meantime is read again.
     objects: HashMap<crate::object::FileKey, (String, Rc<Object>)>,
     /// The `--explain` narrator, when asked for.
-    narrator: Option<Rc<Narrator>>,
+    narrator: Option<Arc<Narrator>>,
 }
 
 impl Session {
     /// A session with these options and no socket yet.
     pub fn new(options: GlobalOptions) -> Self {
-        let narrator = options.explain.then(|| Rc::new(Narrator::default()));
+        let narrator = options.explain.then(|| Arc::new(Narrator::default()));
         Session {
             options,
             netlink: None,
@@ -50,10 +51,14 @@ impl Session {
     /// The rtnetlink socket, opened the first time it is needed.
     pub fn netlink(&mut self) -> CliResult<&mut Netlink> {
         if self.netlink.is_none() {
-            let mut nl = Netlink::open()
-                .map_err(|e| CliError::failed(format!("Cannot open netlink socket: {e}")))?;
+            let mut nl = Netlink::open().map_err(|e| {
+                CliError::failed(format!(
+                    "Cannot open netlink socket: {}",
+                    crate::error::tc_text(&e)
+                ))
+            })?;
             if let Some(narrator) = &self.narrator {
-                nl.set_observer(Box::new(NetlinkNarrator::new(Rc::clone(narrator))));
+                nl.set_observer(Box::new(NetlinkNarrator::new(Arc::clone(narrator))));
             }
             self.netlink = Some(nl);
         }

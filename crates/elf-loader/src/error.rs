@@ -477,13 +477,12 @@ pub enum LoadError {
     /// The program type needs an attach target (a kernel function or another
     /// program's BTF id), which this loader cannot give.
     #[error(
-        "program type {prog_type} ({name}) needs an attach target (attach_btf_id), which this loader does not set"
+        "program type {} ({prog_type}) needs an attach target (attach_btf_id), which this loader does not set",
+        prog_type.raw()
     )]
     NeedsAttachTarget {
-        /// `BPF_PROG_TYPE_*`.
-        prog_type: u32,
-        /// Its name.
-        name: &'static str,
+        /// The type.
+        prog_type: bpf_sys::ProgType,
     },
     /// A tail-call section's key does not fit in its program array.
     #[error(
@@ -518,12 +517,37 @@ pub enum LoadError {
         target: String,
     },
     /// The bpffs for pinning cannot be used (not mountable, hierarchy not creatable).
-    #[error("bpffs at {}: {reason}", path.display())]
+    #[error("bpffs at {}: {what}: {source}", path.display())]
     Bpffs {
         /// The directory.
         path: PathBuf,
-        /// What went wrong.
-        reason: String,
+        /// The step that failed ("cannot create tc/", "mounting one there failed").
+        what: String,
+        /// What the OS said (its errno is `source.raw_os_error()`).
+        #[source]
+        source: std::io::Error,
+    },
+    /// A map asks to be pinned, the directory given for pinning is not a bpffs, and
+    /// [`crate::PinOptions::mount_if_missing`] was off.
+    #[error(
+        "{} is not a bpffs, and a map asks to be pinned (mount one with `mount -t bpf bpf {}`, or let the loader mount it)",
+        path.display(),
+        path.display()
+    )]
+    NotBpffs {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// Concurrent loads kept pinning their own map at a path first.
+    #[error(
+        "{}: other loads pinned a different map there first, {attempts} times in a row",
+        path.display()
+    )]
+    PinRace {
+        /// The pin path.
+        path: PathBuf,
+        /// How many times this load started over.
+        attempts: usize,
     },
     /// Opening, reading or creating a pin failed.
     #[error("map \"{map}\": pin {}: {source}", path.display())]

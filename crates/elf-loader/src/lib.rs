@@ -51,6 +51,9 @@ mod symbol;
 #[cfg(test)]
 mod testutil;
 
+/// The program type [`LoadOptions::new`] takes, re-exported so that loading needs
+/// no direct dependency on bpf-sys.
+pub use bpf_sys::ProgType;
 pub use btf_info::ProgramBtfInfo;
 pub use disasm::{Listing, disassemble};
 pub use error::{BtfError, FieldDifference, LoadError, ParseError, RelocError, SelectError};
@@ -66,6 +69,7 @@ pub use maps::{
 };
 pub use object::{ByteOrder, EM_BPF, MAX_NAME_LEN, Object, sha1_hex};
 pub use observer::{NoObserver, Observer};
+pub use pin::PinOptions;
 pub use plan::parse_tail_call_section;
 pub use program::Program;
 pub use reloc::{Relocation, Unsupported};

@@ -13,8 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use bpf_sys::consts::map_type::{self, is_map_in_map};
-use bpf_sys::consts::prog_type;
-use bpf_sys::{BtfFd, Insn, MapCreateAttr, MapFd, ProgFd, ProgLoadAttr};
+use bpf_sys::{BtfFd, Insn, MapCreateAttr, MapFd, ProgFd, ProgLoadAttr, ProgType};
 
 use crate::btf::core::{CoreOutcome, POISON_HELPER};
 use crate::btf_info::ProgramBtfInfo;
@@ -27,17 +26,34 @@ use crate::maps::MapSource;
 use crate::maps::{Map, MapDef, object_name_of};
 use crate::object::Object;
 use crate::observer::Observer;
-use crate::pin::{Published, default_bpffs, open_pinned, pin_path, prepare_bpffs, publish};
+use crate::pin::{PinOptions, Published, open_pinned, pin_path, prepare_bpffs, publish};
 use crate::plan::{PlannedProgram, Store, plan};
 use crate::reference::program_label;
 use crate::reloc::{apply_extern_references, apply_map_references};
 
 /// How to load a program: what the caller decides rather than the object.
-#[derive(Clone, Debug, Default)]
+///
+/// Built with [`LoadOptions::new`], which takes the program type (there is no
+/// default type: `BPF_PROG_TYPE_UNSPEC` only earns a misleading verifier error),
+/// then the `with_*` methods or field by field (fields may be added, so it cannot be
+/// written as a struct literal outside this crate). Nothing is read from the
+/// environment.
+///
+/// ```
+/// use bpf_sys::ProgType;
+/// use elf_loader::{LoadOptions, PinOptions};
+/// let options = LoadOptions::new(ProgType::SCHED_CLS)
+///     .with_log_level(1)
+///     .with_pinning(PinOptions::new("/run/my-bpffs").with_mount_if_missing(true));
+/// assert_eq!(options.prog_type, ProgType::SCHED_CLS);
+/// assert_eq!(options.pinning.bpffs, std::path::Path::new("/run/my-bpffs"));
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct LoadOptions {
-    /// `BPF_PROG_TYPE_*`: `SCHED_CLS` for tc filters, `XDP` for `ip link set ... xdp`.
-    /// Tail-call programs are loaded with the same type.
-    pub prog_type: u32,
+    /// The program type: [`ProgType::SCHED_CLS`] for tc filters, [`ProgType::XDP`]
+    /// for `ip link set ... xdp`. Tail-call programs are loaded with the same type.
+    pub prog_type: ProgType,
     /// `expected_attach_type` (0 for tc and XDP).
     pub expected_attach_type: u32,
     /// Verifier log level: 0 gives a log only on failure; 1 (tc's `verbose`) or more
@@ -49,9 +65,9 @@ pub struct LoadOptions {
     pub prog_flags: u32,
     /// Interface index for offloaded programs; 0 otherwise.
     pub prog_ifindex: u32,
-    /// The bpffs to pin maps in; `None` means `$TC_BPF_MNT`, else `/sys/fs/bpf`.
-    /// Only touched (and mounted if needed) when a map asks to be pinned.
-    pub bpffs: Option<PathBuf>,
+    /// Where maps that ask to be pinned go, and whether a bpffs may be mounted for
+    /// them. Only used when a map asks to be pinned.
+    pub pinning: PinOptions,
     /// The object's file name (or path): libbpf names global data maps after it
     /// (`drop-arp.o` gives `drop_arp.rodata`). `None` names them by section alone.
     pub object_name: Option<String>,
@@ -61,17 +77,75 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
-    /// Options for a program of the given `BPF_PROG_TYPE_*`, everything else default.
-    pub fn new(prog_type: u32) -> LoadOptions {
+    /// Options for a program of type `prog_type`, everything else default: no
+    /// flags, log only on failure, this kernel, pins under `/sys/fs/bpf` (which must
+    /// be a bpffs already).
+    pub fn new(prog_type: ProgType) -> LoadOptions {
         LoadOptions {
             prog_type,
-            ..LoadOptions::default()
+            expected_attach_type: 0,
+            log_level: 0,
+            kern_version: None,
+            prog_flags: 0,
+            prog_ifindex: 0,
+            pinning: PinOptions::default(),
+            object_name: None,
+            kernel: None,
         }
+    }
+
+    /// Sets `expected_attach_type`.
+    pub fn with_expected_attach_type(mut self, attach_type: u32) -> Self {
+        self.expected_attach_type = attach_type;
+        self
+    }
+
+    /// Sets the verifier log level (1: keep the log on success too).
+    pub fn with_log_level(mut self, level: u32) -> Self {
+        self.log_level = level;
+        self
+    }
+
+    /// Sets the `kern_version` sent instead of this kernel's.
+    pub fn with_kern_version(mut self, version: u32) -> Self {
+        self.kern_version = Some(version);
+        self
+    }
+
+    /// Sets the `BPF_F_*` program flags.
+    pub fn with_prog_flags(mut self, flags: u32) -> Self {
+        self.prog_flags = flags;
+        self
+    }
+
+    /// Loads for offload to device `ifindex`.
+    pub fn with_prog_ifindex(mut self, ifindex: u32) -> Self {
+        self.prog_ifindex = ifindex;
+        self
+    }
+
+    /// Sets where maps are pinned.
+    pub fn with_pinning(mut self, pinning: PinOptions) -> Self {
+        self.pinning = pinning;
+        self
+    }
+
+    /// Sets the object's file name, after which global data maps are named.
+    pub fn with_object_name(mut self, name: impl Into<String>) -> Self {
+        self.object_name = Some(name.into());
+        self
+    }
+
+    /// Resolves CO-RE relocations and externs for `kernel` instead of this one.
+    pub fn with_kernel(mut self, kernel: Arc<KernelInfo>) -> Self {
+        self.kernel = Some(kernel);
+        self
     }
 }
 
 /// A map created (or opened) for a loaded program.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct CreatedMap {
     /// The map's name in the object (its symbol, or for global data its section).
     pub name: String,
@@ -89,6 +163,7 @@ pub struct CreatedMap {
 
 /// A program loaded along with the chosen one, because a program array holds it.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ExtraProgram {
     /// Its function name.
     pub name: String,
@@ -102,6 +177,7 @@ pub struct ExtraProgram {
 
 /// A program accepted by the kernel, with what was created for it.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct LoadedProgram {
     /// The program's fd, to attach (tc filter, XDP) or pin.
     pub fd: ProgFd,
@@ -123,6 +199,7 @@ pub struct LoadedProgram {
 
 /// What [`load`] would create, worked out without any syscall.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoadPlan {
     /// The chosen program's name.
     pub program: String,
@@ -138,6 +215,7 @@ pub struct LoadPlan {
 
 /// A program that [`load`] would load to store in program arrays.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PlannedExtra {
     /// Its section.
     pub section: String,
@@ -220,11 +298,9 @@ pub fn load(
             Attempt::PinTaken(path) => taken = Some(path),
         }
     }
-    Err(LoadError::Bpffs {
+    Err(LoadError::PinRace {
         path: taken.unwrap_or_default(),
-        reason: format!(
-            "other loads pinned a different map there first, {PIN_ATTEMPTS} times in a row"
-        ),
+        attempts: PIN_ATTEMPTS,
     })
 }
 
@@ -262,9 +338,9 @@ fn load_once(
 
     // From here on the kernel is involved.
     let btf = load_btf(object, observer);
-    let bpffs = options.bpffs.clone().unwrap_or_else(default_bpffs);
+    let bpffs = &options.pinning.bpffs;
     if plan.pins(object) {
-        prepare_bpffs(&bpffs, observer)?;
+        prepare_bpffs(&options.pinning, observer)?;
     }
     let object_name = options
         .object_name
@@ -283,7 +359,7 @@ fn load_once(
                 kernel_name: map.kernel_name(object_name),
                 btf: btf.as_ref(),
                 inner: inner_template.map(|m| m.fd.as_fd()),
-                bpffs: &bpffs,
+                bpffs,
                 prog_type: options.prog_type,
             },
             observer,
@@ -315,7 +391,7 @@ fn load_once(
                     kernel_name: map.kernel_name(object_name),
                     btf: btf.as_ref(),
                     inner: None,
-                    bpffs: &bpffs,
+                    bpffs,
                     prog_type: options.prog_type,
                 },
                 observer,
@@ -392,15 +468,12 @@ fn load_once(
 
 /// Refuses program types that cannot load without an attach target (fentry/fexit,
 /// freplace, LSM, struct_ops): the kernel would answer with a bare EPERM or ENOTSUPP.
-fn check_prog_type(prog_type: u32) -> Result<(), LoadError> {
-    let name = match prog_type {
-        prog_type::TRACING => "tracing",
-        prog_type::STRUCT_OPS => "struct_ops",
-        prog_type::EXT => "ext (freplace)",
-        prog_type::LSM => "lsm",
+fn check_prog_type(prog_type: ProgType) -> Result<(), LoadError> {
+    match prog_type {
+        ProgType::TRACING | ProgType::STRUCT_OPS | ProgType::EXT | ProgType::LSM => {}
         _ => return Ok(()),
     };
-    Err(LoadError::NeedsAttachTarget { prog_type, name })
+    Err(LoadError::NeedsAttachTarget { prog_type })
 }
 
 impl Object {
@@ -452,7 +525,7 @@ struct MapContext<'a> {
     btf: Option<&'a BtfFd>,
     inner: Option<BorrowedFd<'a>>,
     bpffs: &'a std::path::Path,
-    prog_type: u32,
+    prog_type: ProgType,
 }
 
 /// Creates (or opens the pinned) map, fills global data and freezes `.rodata`.
@@ -671,7 +744,7 @@ fn load_program(
         _ => &empty,
     };
     let attr = ProgLoadAttr {
-        prog_type: options.prog_type,
+        prog_type: options.prog_type.raw(),
         expected_attach_type: options.expected_attach_type,
         insns: &combined.insns,
         license: object.license().unwrap_or(""),

@@ -1,9 +1,12 @@
 //! Pinning maps in the bpffs the way iproute2 lays it out, so that objects loaded by
 //! `tc` and by rtc share their pinned maps.
 //!
-//! The bpffs is `$TC_BPF_MNT` if set, else `/sys/fs/bpf`. If that directory is not a
-//! bpffs (checked with statfs), one is mounted there (`mode=0700`); no other bpffs
-//! found elsewhere is ever used instead. Under it: `tc/` and `tc/globals/` (mode
+//! The bpffs is the one [`PinOptions`] names (default `/sys/fs/bpf`; nothing is read
+//! from the environment: tc's `$TC_BPF_MNT` is the CLI's business). If that directory
+//! is not a bpffs (checked with statfs), the load fails with
+//! [`LoadError::NotBpffs`], unless [`PinOptions::mount_if_missing`] asks, as tc does,
+//! for one to be mounted there (`mode=0700`); no other bpffs found elsewhere is ever
+//! used instead. Under it: `tc/` and `tc/globals/` (mode
 //! 0700), and `xdp` and `ip` as symlinks to `<bpffs>/tc/`, exactly what tc creates.
 //! A map asking for
 //!
@@ -43,8 +46,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::{DirBuilderExt, symlink};
 use std::path::{Path, PathBuf};
 
-use bpf_sys::MapFd;
-use bpf_sys::consts::prog_type;
+use bpf_sys::{MapFd, ProgType};
 
 use crate::error::{FieldDifference, LoadError};
 use crate::maps::{MapDef, Pinning};
@@ -52,47 +54,96 @@ use crate::observer::Observer;
 
 /// `BPF_FS_MAGIC`, the statfs type of a bpffs.
 pub const BPF_FS_MAGIC: i64 = 0xcafe_4a11;
-/// The environment variable naming the bpffs, as for tc.
-pub const BPF_MNT_ENV: &str = "TC_BPF_MNT";
-/// The bpffs used when `$TC_BPF_MNT` is not set.
+/// The bpffs used unless the caller names another.
 pub const DEFAULT_BPFFS: &str = "/sys/fs/bpf";
 
-/// The bpffs to pin in: `$TC_BPF_MNT` if set and not empty, else `/sys/fs/bpf`.
-pub fn default_bpffs() -> PathBuf {
-    match std::env::var_os(BPF_MNT_ENV) {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => PathBuf::from(DEFAULT_BPFFS),
+/// Where maps that ask to be pinned go, and whether the loader may mount a bpffs
+/// there. Nothing here comes from the environment.
+///
+/// ```
+/// use elf_loader::PinOptions;
+/// let default = PinOptions::default();
+/// assert_eq!(default.bpffs, std::path::Path::new("/sys/fs/bpf"));
+/// assert!(!default.mount_if_missing);
+/// let like_tc = PinOptions::new("/run/tc-bpffs").with_mount_if_missing(true);
+/// assert!(like_tc.mount_if_missing);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PinOptions {
+    /// The bpffs (iproute2's layout under it: `tc/globals/NAME`). Default
+    /// [`DEFAULT_BPFFS`].
+    pub bpffs: PathBuf,
+    /// When `bpffs` is not a bpffs: `true` mounts one there (as tc does, creating
+    /// the directory itself but never its parents); `false` (the default) fails
+    /// with [`LoadError::NotBpffs`] and changes nothing.
+    pub mount_if_missing: bool,
+}
+
+impl Default for PinOptions {
+    fn default() -> Self {
+        PinOptions::new(DEFAULT_BPFFS)
+    }
+}
+
+impl PinOptions {
+    /// Pins under `bpffs`, which must already be a bpffs.
+    pub fn new(bpffs: impl Into<PathBuf>) -> Self {
+        PinOptions {
+            bpffs: bpffs.into(),
+            mount_if_missing: false,
+        }
+    }
+
+    /// Lets the loader mount a bpffs at the directory when there is none (tc's way).
+    pub fn with_mount_if_missing(mut self, mount: bool) -> Self {
+        self.mount_if_missing = mount;
+        self
     }
 }
 
 /// The directory under the bpffs that iproute2 uses for a program type.
-pub fn subdir_for(prog_type: u32) -> &'static str {
+pub fn subdir_for(prog_type: ProgType) -> &'static str {
     match prog_type {
-        prog_type::XDP => "xdp",
-        prog_type::LWT_IN | prog_type::LWT_OUT | prog_type::LWT_XMIT | prog_type::LWT_SEG6LOCAL => {
-            "ip"
-        }
+        ProgType::XDP => "xdp",
+        ProgType::LWT_IN | ProgType::LWT_OUT | ProgType::LWT_XMIT | ProgType::LWT_SEG6LOCAL => "ip",
         _ => "tc",
     }
 }
 
-/// Makes sure `root` is a bpffs with iproute2's hierarchy in it.
-pub fn prepare_bpffs(root: &Path, observer: &dyn Observer) -> Result<(), LoadError> {
-    let fail = |what: &str, error: &dyn std::fmt::Display| LoadError::Bpffs {
-        path: root.to_path_buf(),
-        reason: format!("{what}: {error}"),
-    };
+/// A [`LoadError::Bpffs`] about `path`.
+fn bpffs_error(path: &Path, what: impl Into<String>, source: io::Error) -> LoadError {
+    LoadError::Bpffs {
+        path: path.to_path_buf(),
+        what: what.into(),
+        source,
+    }
+}
+
+/// Makes sure `pinning.bpffs` is a bpffs (mounting one only if
+/// [`PinOptions::mount_if_missing`] allows) with iproute2's hierarchy in it.
+pub fn prepare_bpffs(pinning: &PinOptions, observer: &dyn Observer) -> Result<(), LoadError> {
+    let root = pinning.bpffs.as_path();
     if !is_bpffs(root) {
+        if !pinning.mount_if_missing {
+            return Err(LoadError::NotBpffs {
+                path: root.to_path_buf(),
+            });
+        }
         mount_bpffs(root, observer)?;
     }
     let tc = root.join("tc");
-    make_dir(&tc).map_err(|e| fail("cannot create tc/", &e))?;
-    make_dir(&tc.join("globals")).map_err(|e| fail("cannot create tc/globals/", &e))?;
+    make_dir(&tc).map_err(|e| bpffs_error(root, "cannot create tc/", e))?;
+    make_dir(&tc.join("globals")).map_err(|e| bpffs_error(root, "cannot create tc/globals/", e))?;
     let target = format!("{}/", tc.display());
     for link in ["xdp", "ip"] {
         match symlink(&target, root.join(link)) {
             Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
-                return Err(fail(&format!("cannot create the {link} symlink"), &e));
+                return Err(bpffs_error(
+                    root,
+                    format!("cannot create the {link} symlink"),
+                    e,
+                ));
             }
             _ => {}
         }
@@ -105,33 +156,30 @@ pub fn prepare_bpffs(root: &Path, observer: &dyn Observer) -> Result<(), LoadErr
 /// directory and look again once they hold it: the first mounts, the others find
 /// the bpffs it mounted (one mount, not one per load).
 fn mount_bpffs(root: &Path, observer: &dyn Observer) -> Result<(), LoadError> {
-    let fail = |what: &str, error: &dyn std::fmt::Display| LoadError::Bpffs {
-        path: root.to_path_buf(),
-        reason: format!("{what}: {error}"),
-    };
+    let fail = |what: &str, source: io::Error| bpffs_error(root, what, source);
     let parent = match root.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     let dir = std::fs::File::open(parent)
-        .map_err(|e| fail("not a bpffs, and its parent directory cannot be opened", &e))?;
+        .map_err(|e| fail("not a bpffs, and its parent directory cannot be opened", e))?;
     // Released when `_lock` drops, at the end of this function.
     let _lock = nix::fcntl::Flock::lock(dir, nix::fcntl::FlockArg::LockExclusive)
-        .map_err(|(_, e)| fail("cannot lock its parent directory", &e))?;
+        .map_err(|(_, e)| fail("cannot lock its parent directory", e.into()))?;
     if is_bpffs(root) {
         return Ok(());
     }
     match std::fs::DirBuilder::new().mode(0o700).create(root) {
         Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
-            return Err(fail("not a bpffs, and it cannot be created", &e));
+            return Err(fail("not a bpffs, and it cannot be created", e));
         }
         _ => {}
     }
     let is_dir = std::fs::symlink_metadata(root).is_ok_and(|m| m.is_dir());
     if !is_dir {
         return Err(fail(
-            "not a bpffs",
-            &"it is not a directory (a symlink is not followed to mount on)",
+            "not a bpffs, and not a directory to mount one on (a symlink is not followed)",
+            nix::errno::Errno::ENOTDIR.into(),
         ));
     }
     nix::mount::mount(
@@ -141,7 +189,7 @@ fn mount_bpffs(root: &Path, observer: &dyn Observer) -> Result<(), LoadError> {
         nix::mount::MsFlags::empty(),
         Some("mode=0700"),
     )
-    .map_err(|e| fail("not a bpffs, and mounting one there failed", &e))?;
+    .map_err(|e| fail("not a bpffs, and mounting one there failed", e.into()))?;
     observer.bpffs_mounted(root);
     Ok(())
 }
@@ -183,7 +231,7 @@ fn make_dir(path: &Path) -> io::Result<()> {
 /// directory for `PIN_OBJECT_NS`. `None` for maps that are not pinned.
 pub fn pin_path(
     root: &Path,
-    prog_type: u32,
+    prog_type: ProgType,
     pinning: Pinning,
     object_sha1: &str,
     name: &str,
@@ -200,10 +248,8 @@ pub fn pin_path(
         Pinning::GlobalNs => dir.join("globals"),
         Pinning::ObjectNs => {
             let dir = dir.join(object_sha1);
-            make_dir(&dir).map_err(|e| LoadError::Bpffs {
-                path: dir.clone(),
-                reason: format!("cannot create the object's pin directory: {e}"),
-            })?;
+            make_dir(&dir)
+                .map_err(|e| bpffs_error(&dir, "cannot create the object's pin directory", e))?;
             dir
         }
         Pinning::Custom(id) => {
@@ -350,29 +396,20 @@ mod tests {
     fn paths_follow_iproute2() {
         let root = Path::new("/nonexistent-bpffs");
         assert_eq!(
-            pin_path(root, prog_type::SCHED_CLS, Pinning::GlobalNs, "ab", "m").unwrap(),
+            pin_path(root, ProgType::SCHED_CLS, Pinning::GlobalNs, "ab", "m").unwrap(),
             Some(PathBuf::from("/nonexistent-bpffs/tc/globals/m"))
         );
         assert_eq!(
-            pin_path(root, prog_type::XDP, Pinning::GlobalNs, "ab", "m").unwrap(),
+            pin_path(root, ProgType::XDP, Pinning::GlobalNs, "ab", "m").unwrap(),
             Some(PathBuf::from("/nonexistent-bpffs/xdp/globals/m"))
         );
-        assert_eq!(
-            pin_path(root, prog_type::SCHED_CLS, Pinning::None, "ab", "m").unwrap(),
-            None
-        );
-        assert!(pin_path(root, prog_type::SCHED_CLS, Pinning::GlobalNs, "ab", "../x").is_err());
-        assert!(pin_path(root, prog_type::SCHED_CLS, Pinning::Custom(9), "ab", "m").is_err());
-        for lwt in [
-            prog_type::LWT_IN,
-            prog_type::LWT_OUT,
-            prog_type::LWT_XMIT,
-            prog_type::LWT_SEG6LOCAL,
-        ] {
-            assert_eq!(subdir_for(lwt), "ip");
-        }
-        assert_eq!(subdir_for(prog_type::SCHED_ACT), "tc");
-        // The number before LWT_SEG6LOCAL is not an lwt program.
-        assert_eq!(subdir_for(prog_type::CGROUP_SOCK_ADDR), "tc");
+        let cls = ProgType::SCHED_CLS;
+        assert_eq!(pin_path(root, cls, Pinning::None, "ab", "m").unwrap(), None);
+        assert!(pin_path(root, cls, Pinning::GlobalNs, "ab", "../x").is_err());
+        assert!(pin_path(root, cls, Pinning::Custom(9), "ab", "m").is_err());
+        assert_eq!(subdir_for(ProgType::LWT_OUT), "ip");
+        assert_eq!(subdir_for(ProgType::LWT_SEG6LOCAL), "ip");
+        assert_eq!(subdir_for(ProgType::CGROUP_SOCK_ADDR), "tc");
+        assert_eq!(subdir_for(ProgType::SCHED_ACT), "tc");
     }
 }

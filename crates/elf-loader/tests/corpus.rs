@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use bpf_sys::consts::prog_type;
 use common::{check_against_llvm, llvm_available, maps_without_data, privileged};
 use elf_loader::reloc::relocate;
-use elf_loader::{ByteOrder, LoadError, LoadOptions, NoObserver, Object, SectionRole};
+use elf_loader::{
+    ByteOrder, LoadError, LoadOptions, NoObserver, Object, PinOptions, ProgType, SectionRole,
+};
 use rtc_tests::{Bpffs, corpus_dir, corpus_name, corpus_objects as corpus_files};
 
 /// What the object holds besides programs and legacy maps.
@@ -243,12 +245,13 @@ fn corpus_programs_load_into_the_kernel_or_say_why_not() {
         }
         for program in object.programs() {
             let (prog_type, attach, type_name) = prog_type_for(&program.section);
-            let options = LoadOptions {
-                expected_attach_type: attach,
-                bpffs: Some(bpffs.path().to_path_buf()),
-                object_name: Some(name.clone()),
-                ..LoadOptions::new(prog_type)
+            let Some(prog_type) = ProgType::from_raw(prog_type) else {
+                panic!("{name} [{}]: no program type", program.section);
             };
+            let options = LoadOptions::new(prog_type)
+                .with_expected_attach_type(attach)
+                .with_pinning(PinOptions::new(bpffs.path()))
+                .with_object_name(name.clone());
             let what = format!("{name} [{}] {}", program.section, program.name);
             match object.load(&program.section, Some(&program.name), &options, &NoObserver) {
                 Ok(done) => {

@@ -600,9 +600,9 @@ fn bpftool_dumps_the_translated_bpf_src_programs_as_we_do() {
         }
         for program in object.programs() {
             let prog_type = if program.section.starts_with("xdp") || file.starts_with("xdp") {
-                bpf_sys::consts::prog_type::XDP
+                elf_loader::ProgType::XDP
             } else {
-                bpf_sys::consts::prog_type::SCHED_CLS
+                elf_loader::ProgType::SCHED_CLS
             };
             let loaded = match elf_loader::load(
                 &object,

@@ -16,7 +16,10 @@ use std::process::Command;
 use bpf_sys::consts::{BPF_PSEUDO_MAP_FD, prog_type};
 use bpf_sys::{Insn, ProgLoadAttr};
 use common::{Target, build, privileged};
-use elf_loader::{LoadError, LoadOptions, LoadedProgram, MapDef, NoObserver, Object, Observer};
+use elf_loader::{
+    LoadError, LoadOptions, LoadedProgram, MapDef, NoObserver, Object, Observer, PinOptions,
+    ProgType,
+};
 use rtc_tests::{Bpffs, TempDir, sha1sum};
 
 fn load(
@@ -79,10 +82,7 @@ fn sched_cls_program_with_legacy_maps() {
     if !privileged() {
         return;
     }
-    let options = LoadOptions {
-        log_level: 1,
-        ..LoadOptions::new(prog_type::SCHED_CLS)
-    };
+    let options = LoadOptions::new(ProgType::SCHED_CLS).with_log_level(1);
     let Some(result) = load("two-maps.c", "ingress", &options) else {
         return;
     };
@@ -147,10 +147,7 @@ fn iproute2_layout_and_short_layout_and_static_maps_load() {
     // elf-map.c also has a map pinned in the global namespace: a private bpffs keeps
     // it out of the machine's /sys/fs/bpf.
     let bpffs = Bpffs::new();
-    let options = LoadOptions {
-        bpffs: Some(bpffs.path().to_path_buf()),
-        ..LoadOptions::new(prog_type::SCHED_CLS)
-    };
+    let options = LoadOptions::new(ProgType::SCHED_CLS).with_pinning(PinOptions::new(bpffs.path()));
     for (file, section, map, expected) in [
         ("elf-map.c", "classifier", "plain", (2, 4, 8, 2, 0)),
         ("short-map.c", "ingress", "tiny", (2, 4, 4, 1, 0)),
@@ -180,7 +177,7 @@ fn verifier_rejection_returns_the_log() {
     let Some(result) = load(
         "reject.c",
         "ingress",
-        &LoadOptions::new(prog_type::SCHED_CLS),
+        &LoadOptions::new(ProgType::SCHED_CLS),
     ) else {
         return;
     };
@@ -240,7 +237,7 @@ fn observer_sees_each_step_in_order() {
         .load(
             "ingress",
             None,
-            &LoadOptions::new(prog_type::SCHED_CLS),
+            &LoadOptions::new(ProgType::SCHED_CLS),
             &recorder,
         )
         .unwrap();
@@ -286,10 +283,7 @@ fn global_data_is_filled_named_like_libbpf_and_rodata_frozen() {
         return;
     };
     let object = Object::parse(&bytes).unwrap();
-    let options = LoadOptions {
-        object_name: Some("/some/dir/globals.o".to_string()),
-        ..LoadOptions::new(prog_type::SCHED_CLS)
-    };
+    let options = LoadOptions::new(ProgType::SCHED_CLS).with_object_name("/some/dir/globals.o");
     let loaded = object
         .load("ingress", None, &options, &NoObserver)
         .unwrap_or_else(|e| panic!("{e}\n{}", e.verifier_log().unwrap_or("")));
@@ -358,7 +352,7 @@ fn iproute2_map_in_map_stores_the_inner_map_at_its_index() {
     let Some(result) = load(
         "map-in-map.c",
         "ingress",
-        &LoadOptions::new(prog_type::SCHED_CLS),
+        &LoadOptions::new(ProgType::SCHED_CLS),
     ) else {
         return;
     };
@@ -387,7 +381,7 @@ fn btf_initial_values_fill_program_arrays_and_maps_in_maps() {
     let object = Object::parse(&bytes).unwrap();
     // Both functions are programs of section "tc": tc would pick the first, "tail".
     assert_eq!(object.find_program("tc", None).unwrap().name, "tail");
-    let options = LoadOptions::new(prog_type::SCHED_CLS);
+    let options = LoadOptions::new(ProgType::SCHED_CLS);
     let loaded = object
         .load("tc", Some("entry"), &options, &NoObserver)
         .unwrap_or_else(|e| panic!("{e}\n{}", e.verifier_log().unwrap_or("")));
@@ -422,10 +416,7 @@ fn object_pins_use_the_files_sha1_are_reused_and_removed_on_failure() {
     };
     let object = Object::parse(&bytes).unwrap();
     let bpffs = Bpffs::new();
-    let options = LoadOptions {
-        bpffs: Some(bpffs.path().to_path_buf()),
-        ..LoadOptions::new(prog_type::SCHED_CLS)
-    };
+    let options = LoadOptions::new(ProgType::SCHED_CLS).with_pinning(PinOptions::new(bpffs.path()));
     // The oracle for the directory name: coreutils' sha1sum of the same bytes.
     let dir = TempDir::new("object-pin");
     let file = dir.join("object-pin.o");
@@ -449,10 +440,8 @@ fn object_pins_use_the_files_sha1_are_reused_and_removed_on_failure() {
     let id = |m: &elf_loader::CreatedMap| bpf_sys::map_info(m.fd.as_fd()).unwrap().id;
     assert_eq!(id(&first.maps[0]), id(&second.maps[0]));
     // An XDP load finds the same pins through the xdp symlink.
-    let xdp = LoadOptions {
-        prog_type: prog_type::XDP,
-        ..options.clone()
-    };
+    let mut xdp = options.clone();
+    xdp.prog_type = ProgType::XDP;
     let third = object.load("good", None, &xdp, &NoObserver).unwrap();
     assert_eq!(
         third.maps[0].pin.as_deref(),
@@ -480,10 +469,8 @@ fn loads_racing_for_a_new_pin_share_one_map() {
     let object = Object::parse(&bytes).unwrap();
     for round in 0..20 {
         let bpffs = Bpffs::new();
-        let options = LoadOptions {
-            bpffs: Some(bpffs.path().to_path_buf()),
-            ..LoadOptions::new(prog_type::SCHED_CLS)
-        };
+        let options =
+            LoadOptions::new(ProgType::SCHED_CLS).with_pinning(PinOptions::new(bpffs.path()));
         let barrier = std::sync::Barrier::new(2);
         let ids: Vec<u32> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..2)
@@ -509,10 +496,7 @@ fn func_and_line_info_reach_the_kernel_for_subprograms() {
     if !privileged() {
         return;
     }
-    let options = LoadOptions {
-        log_level: 2,
-        ..LoadOptions::new(prog_type::SCHED_CLS)
-    };
+    let options = LoadOptions::new(ProgType::SCHED_CLS).with_log_level(2);
     let Some(result) = load("subprog.c", "ingress", &options) else {
         return;
     };
@@ -559,5 +543,49 @@ fn fixed_up_btf_is_accepted_by_the_kernel_even_with_externs() {
         if let Err(e) = bpf_sys::btf_load(fixed, 1) {
             panic!("{file}: {e}\n{}", e.verifier_log().unwrap_or(""));
         }
+    }
+}
+
+#[test]
+fn pinning_into_a_plain_directory_fails_unless_mounting_is_allowed() {
+    if !privileged() {
+        return;
+    }
+    // elf-map.c pins a map in the global namespace; the directory is no bpffs.
+    let dir = TempDir::new("not-bpffs");
+    let plain = dir.join("pins");
+    std::fs::create_dir(&plain).unwrap();
+    let options = LoadOptions::new(ProgType::SCHED_CLS).with_pinning(PinOptions::new(&plain));
+    let Some(result) = load("elf-map.c", "classifier", &options) else {
+        return;
+    };
+    match result {
+        Err(LoadError::NotBpffs { path }) => assert_eq!(path, plain),
+        other => panic!("expected NotBpffs, got {other:?}"),
+    }
+    // Nothing was mounted or created there (the oracle: the directory is empty and
+    // /proc/self/mountinfo does not list it).
+    assert_eq!(std::fs::read_dir(&plain).unwrap().count(), 0);
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!mounts.contains(&plain.display().to_string()), "{mounts}");
+
+    // A bpffs path whose parent does not exist: mounting is allowed but cannot work,
+    // and the error keeps the errno.
+    let missing = dir.join("no/such/dir");
+    let options = LoadOptions::new(ProgType::SCHED_CLS)
+        .with_pinning(PinOptions::new(&missing).with_mount_if_missing(true));
+    let err = load("elf-map.c", "classifier", &options)
+        .unwrap()
+        .expect_err("no bpffs can be mounted under a missing parent");
+    match &err {
+        LoadError::Bpffs { path, source, .. } => {
+            assert_eq!(path, &missing);
+            assert_eq!(
+                source.raw_os_error(),
+                Some(nix::errno::Errno::ENOENT as i32),
+                "{err}"
+            );
+        }
+        other => panic!("expected Bpffs, got {other:?}"),
     }
 }

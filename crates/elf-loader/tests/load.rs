@@ -6,14 +6,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use bpf_sys::consts::prog_type;
 use bpf_sys::{Insn, ProgLoadAttr};
 use common::{Target, build};
 use elf_loader::{
-    KernelInfo, LoadError, LoadOptions, MapDef, Object, Observer, RelocError, Unsupported,
+    KernelInfo, LoadError, LoadOptions, MapDef, Object, Observer, PinOptions, ProgType, RelocError,
+    Unsupported,
 };
 
 /// Panics on every step that would involve the kernel.
@@ -48,10 +48,8 @@ fn load_error(
 ) -> Option<LoadError> {
     let bytes = build(file, target)?;
     let object = Object::parse(&bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let options = LoadOptions {
-        bpffs: Some(PathBuf::from("/nonexistent/rtc-test-bpffs")),
-        ..LoadOptions::new(prog_type::SCHED_CLS)
-    };
+    let options = LoadOptions::new(ProgType::SCHED_CLS)
+        .with_pinning(PinOptions::new("/nonexistent/rtc-test-bpffs"));
     match object.load(section, function, &options, &NoKernel) {
         Ok(loaded) => panic!("{file} [{section}] loaded as {}", loaded.name),
         Err(e) => Some(e),
@@ -120,13 +118,11 @@ fn core_relocations_without_kernel_btf_are_refused_before_any_syscall() {
         return;
     };
     let object = Object::parse(&bytes).unwrap();
-    let options = LoadOptions {
-        bpffs: Some(PathBuf::from("/nonexistent/rtc-test-bpffs")),
-        kernel: Some(Arc::new(KernelInfo::with_btf_file(Path::new(
+    let options = LoadOptions::new(ProgType::SCHED_CLS)
+        .with_pinning(PinOptions::new("/nonexistent/rtc-test-bpffs"))
+        .with_kernel(Arc::new(KernelInfo::with_btf_file(Path::new(
             "/nonexistent/vmlinux",
-        )))),
-        ..LoadOptions::new(prog_type::SCHED_CLS)
-    };
+        ))));
     let err = object
         .load("ingress", None, &options, &NoKernel)
         .expect_err("no kernel BTF");

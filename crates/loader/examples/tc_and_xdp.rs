@@ -18,7 +18,7 @@ use std::error::Error;
 use std::path::Path;
 
 use rtc_loader::{
-    Device, Direction, Netns, Program, ProgramKind, TcAttachment, XdpAttachment, XdpMode,
+    Device, Direction, Netns, ProgType, Program, TcAttachment, XdpAttachment, XdpMode,
 };
 
 /// The library calls: a device in a namespace, two programs loaded and attached.
@@ -28,10 +28,10 @@ pub fn attach(
     objects: &Path,
 ) -> Result<(TcAttachment, XdpAttachment), Box<dyn Error>> {
     let veth = Device::in_netns(&Netns::open(netns)?, dev)?;
-    let drop_arp = Program::from_file(objects.join("drop-arp.o"), "ingress")?
-        .load(ProgramKind::TcClassifier)?;
+    let drop_arp =
+        Program::from_file(objects.join("drop-arp.o"), "ingress")?.load(ProgType::SCHED_CLS)?;
     let filter = drop_arp.attach_tc(&veth, Direction::Ingress)?;
-    let pass = Program::from_file(objects.join("xdp-pass.o"), "prog")?.load(ProgramKind::Xdp)?;
+    let pass = Program::from_file(objects.join("xdp-pass.o"), "prog")?.load(ProgType::XDP)?;
     let xdp = pass.attach_xdp(&veth, XdpMode::Any)?;
     Ok((filter, xdp))
 }

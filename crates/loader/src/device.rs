@@ -9,13 +9,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use netlink_tc::Netlink;
-use nix::net::if_::if_nametoindex;
+use nix::net::if_::{if_indextoname, if_nametoindex};
 use nix::sched::{CloneFlags, setns};
 
 use crate::error::{Error, Result};
 
-/// Where `ip netns add NAME` creates the namespace file.
-pub const NETNS_RUN_DIR: &str = "/run/netns";
+/// Where `ip netns add NAME` creates the namespace file (iproute2's spelling;
+/// `/var/run` is `/run` on current systems).
+pub const NETNS_RUN_DIR: &str = "/var/run/netns";
 /// The calling thread's own network namespace.
 const THREAD_NETNS: &str = "/proc/thread-self/ns/net";
 
@@ -30,9 +31,11 @@ pub struct Netns {
 impl Netns {
     /// Opens the namespace `ip netns add NAME` created (a name without `/`), or the
     /// namespace file at a path.
-    pub fn open(name_or_path: &str) -> Result<Netns> {
-        let path = if name_or_path.contains('/') {
-            PathBuf::from(name_or_path)
+    pub fn open(name_or_path: impl AsRef<Path>) -> Result<Netns> {
+        let name_or_path = name_or_path.as_ref();
+        let is_path = name_or_path.as_os_str().as_encoded_bytes().contains(&b'/');
+        let path = if is_path {
+            name_or_path.to_path_buf()
         } else {
             Path::new(NETNS_RUN_DIR).join(name_or_path)
         };
@@ -50,6 +53,17 @@ impl Netns {
     /// The file this namespace was opened from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Moves the calling thread into this namespace for good, as `ip -n NAME` does
+    /// for a whole command: sockets opened and devices looked up afterwards on this
+    /// thread are the namespace's. For a visit, use [`Netns::run`].
+    pub fn enter(&self) -> Result<()> {
+        setns(&*self.file, CloneFlags::CLONE_NEWNET).map_err(|errno| Error::Netns {
+            what: "enter",
+            path: self.path.clone(),
+            source: errno.into(),
+        })
     }
 
     /// Runs `f` with the calling thread inside this namespace, then moves the thread
@@ -124,6 +138,17 @@ impl Device {
             name: name.to_string(),
             ifindex,
             netns: Some(netns.clone()),
+        })
+    }
+
+    /// The device with interface index `ifindex` in the caller's network namespace
+    /// (`if_indextoname`).
+    pub fn with_index(ifindex: u32) -> Result<Device> {
+        let name = if_indextoname(ifindex).map_err(|source| Error::NoIndex { ifindex, source })?;
+        Ok(Device {
+            name: name.to_string_lossy().into_owned(),
+            ifindex,
+            netns: None,
         })
     }
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::program::ProgramKind;
+use elf_loader::ProgType;
 
 /// Why a step of reading, loading, attaching or detaching failed.
 ///
@@ -46,9 +46,9 @@ pub enum Error {
     #[error("a {found} program cannot be attached as {expected}")]
     WrongKind {
         /// The kind the hook needs.
-        expected: ProgramKind,
+        expected: ProgType,
         /// The kind the program was loaded as.
-        found: ProgramKind,
+        found: ProgType,
     },
     /// The kernel did not tell the program's id.
     #[error("cannot read the loaded program's info")]
@@ -59,6 +59,15 @@ pub enum Error {
         /// The name looked up.
         name: String,
         /// What `if_nametoindex` said.
+        #[source]
+        source: nix::errno::Errno,
+    },
+    /// No device has that interface index in the namespace.
+    #[error("no device with interface index {ifindex}")]
+    NoIndex {
+        /// The index looked up.
+        ifindex: u32,
+        /// What `if_indextoname` said.
         #[source]
         source: nix::errno::Errno,
     },

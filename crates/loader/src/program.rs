@@ -1,68 +1,25 @@
 //! Reading an object file and loading one of its programs as a typed kind.
 
-use std::fmt;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
-use bpf_sys::consts::prog_type;
-use elf_loader::{CreatedMap, LoadOptions, LoadedProgram, NoObserver, Object, Observer};
+use elf_loader::{
+    CreatedMap, LoadOptions, LoadedProgram, NoObserver, Object, Observer, PinOptions, ProgType,
+};
 
 use crate::error::{Error, Result};
 
-/// What a program is loaded as, which decides where it can be attached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ProgramKind {
-    /// A tc classifier (`BPF_PROG_TYPE_SCHED_CLS`), for a clsact hook.
-    TcClassifier,
-    /// An XDP program (`BPF_PROG_TYPE_XDP`), for a device's XDP hook.
-    Xdp,
-}
-
-impl ProgramKind {
-    /// The `BPF_PROG_TYPE_*` number the kernel is given.
-    ///
-    /// ```
-    /// use rtc_loader::ProgramKind;
-    /// assert_eq!(ProgramKind::TcClassifier.prog_type(), 3); // BPF_PROG_TYPE_SCHED_CLS
-    /// assert_eq!(ProgramKind::Xdp.prog_type(), 6); // BPF_PROG_TYPE_XDP
-    /// ```
-    pub fn prog_type(self) -> u32 {
-        match self {
-            ProgramKind::TcClassifier => prog_type::SCHED_CLS,
-            ProgramKind::Xdp => prog_type::XDP,
-        }
-    }
-}
-
-impl fmt::Display for ProgramKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ProgramKind::TcClassifier => "tc classifier",
-            ProgramKind::Xdp => "XDP",
-        })
-    }
-}
-
 /// Where maps that ask to be pinned go, and how the load is logged. Nothing here is
 /// read from the environment: the defaults are fixed, the caller sets the rest.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LoadConfig {
-    /// The bpffs for pinned maps (iproute2's layout under it: `tc/globals/NAME`).
-    /// Default `/sys/fs/bpf`. Only used when a map asks to be pinned.
-    pub bpffs: PathBuf,
+    /// Where maps that ask to be pinned go (iproute2's layout under the bpffs:
+    /// `tc/globals/NAME`): default `/sys/fs/bpf`, which must already be a bpffs
+    /// (nothing is mounted unless [`PinOptions::mount_if_missing`] says so).
+    pub pinning: PinOptions,
     /// Verifier log level: 0 keeps a log only on failure, 1 or more also on success.
     pub log_level: u32,
-}
-
-impl Default for LoadConfig {
-    fn default() -> Self {
-        LoadConfig {
-            bpffs: PathBuf::from("/sys/fs/bpf"),
-            log_level: 0,
-        }
-    }
 }
 
 impl LoadConfig {
@@ -70,12 +27,20 @@ impl LoadConfig {
     ///
     /// ```
     /// use rtc_loader::LoadConfig;
-    /// assert_eq!(LoadConfig::default().bpffs, std::path::Path::new("/sys/fs/bpf"));
+    /// let default = LoadConfig::default();
+    /// assert_eq!(default.pinning.bpffs, std::path::Path::new("/sys/fs/bpf"));
     /// let config = LoadConfig::default().with_bpffs("/run/my-bpffs").with_log_level(1);
-    /// assert_eq!(config.bpffs, std::path::Path::new("/run/my-bpffs"));
+    /// assert_eq!(config.pinning.bpffs, std::path::Path::new("/run/my-bpffs"));
+    /// assert!(!config.pinning.mount_if_missing);
     /// ```
     pub fn with_bpffs(mut self, bpffs: impl Into<PathBuf>) -> Self {
-        self.bpffs = bpffs.into();
+        self.pinning.bpffs = bpffs.into();
+        self
+    }
+
+    /// Sets where maps are pinned and whether a bpffs may be mounted for them.
+    pub fn with_pinning(mut self, pinning: PinOptions) -> Self {
+        self.pinning = pinning;
         self
     }
 
@@ -109,12 +74,12 @@ impl ProgramSource {
     }
 
     /// Creates the program's maps and loads it as `kind`, with [`LoadConfig::default`].
-    pub fn load(&self, kind: ProgramKind) -> Result<Program> {
+    pub fn load(&self, kind: ProgType) -> Result<Program> {
         self.load_with(kind, &LoadConfig::default())
     }
 
     /// Creates the program's maps and loads it as `kind`.
-    pub fn load_with(&self, kind: ProgramKind, config: &LoadConfig) -> Result<Program> {
+    pub fn load_with(&self, kind: ProgType, config: &LoadConfig) -> Result<Program> {
         self.load_observed(kind, config, &NoObserver)
     }
 
@@ -122,14 +87,14 @@ impl ProgramSource {
     /// relocations, bpf(2) calls) to `observer`.
     pub fn load_observed(
         &self,
-        kind: ProgramKind,
+        kind: ProgType,
         config: &LoadConfig,
         observer: &dyn Observer,
     ) -> Result<Program> {
-        let mut options = LoadOptions::new(kind.prog_type());
-        options.bpffs = Some(config.bpffs.clone());
-        options.log_level = config.log_level;
-        options.object_name = Some(self.path.to_string_lossy().into_owned());
+        let options = LoadOptions::new(kind)
+            .with_pinning(config.pinning.clone())
+            .with_log_level(config.log_level)
+            .with_object_name(self.path.to_string_lossy());
         let loaded = elf_loader::load(
             &self.object,
             &self.section,
@@ -160,7 +125,7 @@ impl ProgramSource {
 #[derive(Debug)]
 pub struct Program {
     loaded: LoadedProgram,
-    kind: ProgramKind,
+    kind: ProgType,
     id: u32,
     label: String,
 }
@@ -170,9 +135,9 @@ impl Program {
     /// `section`; [`ProgramSource::load`] then loads it.
     ///
     /// ```no_run
-    /// use rtc_loader::{Program, ProgramKind};
+    /// use rtc_loader::{Program, ProgType};
     /// # fn main() -> Result<(), rtc_loader::Error> {
-    /// let program = Program::from_file("drop-arp.o", "ingress")?.load(ProgramKind::TcClassifier)?;
+    /// let program = Program::from_file("drop-arp.o", "ingress")?.load(ProgType::SCHED_CLS)?;
     /// println!("loaded {} as id {}", program.name(), program.id());
     /// # Ok(()) }
     /// ```
@@ -195,7 +160,7 @@ impl Program {
     }
 
     /// The kind it was loaded as.
-    pub fn kind(&self) -> ProgramKind {
+    pub fn kind(&self) -> ProgType {
         self.kind
     }
 
@@ -235,7 +200,7 @@ impl Program {
     }
 
     /// Fails unless the program was loaded as `expected`.
-    pub(crate) fn require(&self, expected: ProgramKind) -> Result<()> {
+    pub(crate) fn require(&self, expected: ProgType) -> Result<()> {
         if self.kind == expected {
             Ok(())
         } else {

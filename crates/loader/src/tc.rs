@@ -12,7 +12,8 @@ use netlink_tc::{
 
 use crate::device::Device;
 use crate::error::{Error, Result};
-use crate::program::{Program, ProgramKind};
+use crate::program::Program;
+use elf_loader::ProgType;
 
 /// Which clsact hook of a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,16 +59,16 @@ impl Program {
     /// (`"drop-arp.o:[ingress]"`).
     ///
     /// ```no_run
-    /// use rtc_loader::{Device, Direction, Program, ProgramKind};
+    /// use rtc_loader::{Device, Direction, Program, ProgType};
     /// # fn main() -> Result<(), rtc_loader::Error> {
-    /// let program = Program::from_file("drop-arp.o", "ingress")?.load(ProgramKind::TcClassifier)?;
+    /// let program = Program::from_file("drop-arp.o", "ingress")?.load(ProgType::SCHED_CLS)?;
     /// let filter = program.attach_tc(&Device::named("eth0")?, Direction::Ingress)?;
     /// println!("pref {} handle {:#x}", filter.pref(), filter.handle());
     /// filter.detach()?;
     /// # Ok(()) }
     /// ```
     pub fn attach_tc(&self, device: &Device, direction: Direction) -> Result<TcAttachment> {
-        self.require(ProgramKind::TcClassifier)?;
+        self.require(ProgType::SCHED_CLS)?;
         let mut netlink = device.netlink()?;
         ensure_clsact(&mut netlink, device)?;
         let parent = direction.parent();
@@ -76,14 +77,7 @@ impl Program {
             .map(|f| (f.pref(), f.handle))
             .collect();
         let code = BpfAttach::program(raw_fd(self), self.label().to_string());
-        let spec = FilterSpec::bpf(
-            device.ifindex(),
-            parent,
-            BpfAttach {
-                direct_action: true,
-                ..code
-            },
-        );
+        let spec = FilterSpec::bpf(device.ifindex(), parent, code.with_direct_action(true));
         netlink
             .filter(FilterOp::Add, &spec)
             .map_err(|source| device.netlink_error("add filter", source))?;
@@ -147,24 +141,15 @@ impl TcAttachment {
                 device: device.name().to_string(),
             });
         }
-        let mut spec = filter_at(device, parent);
-        spec.pref = self.pref;
-        spec.handle = self.handle;
+        let spec = FilterSpec::new(device.ifindex(), parent)
+            .with_protocol(ETH_P_ALL)
+            .with_kind("bpf")
+            .with_pref(self.pref)
+            .with_handle(self.handle);
         netlink
             .filter(FilterOp::Delete, &spec)
             .map(drop)
             .map_err(|source| device.netlink_error("delete filter", source))
-    }
-}
-
-/// A bpf filter request on `device` at `parent`, for every protocol, as tc sends it.
-fn filter_at(device: &Device, parent: u32) -> FilterSpec {
-    FilterSpec {
-        ifindex: device.ifindex(),
-        parent,
-        protocol: Some(ETH_P_ALL),
-        kind: Some("bpf".into()),
-        ..FilterSpec::default()
     }
 }
 
@@ -195,12 +180,7 @@ fn ours(
     prog_id: u32,
 ) -> Result<Vec<Filter>> {
     let dump = netlink
-        .filters(&FilterDumpSpec {
-            ifindex: device.ifindex(),
-            parent,
-            pref,
-            ..FilterDumpSpec::default()
-        })
+        .filters(&FilterDumpSpec::new(device.ifindex(), parent).with_pref(pref))
         .map_err(|source| device.netlink_error("list filters", source))?;
     Ok(dump
         .items

@@ -7,7 +7,8 @@ use netlink_tc::{XdpMode, XdpSpec};
 
 use crate::device::Device;
 use crate::error::{Error, Result};
-use crate::program::{Program, ProgramKind};
+use crate::program::Program;
+use elf_loader::ProgType;
 
 /// An XDP program this crate attached. Dropping it leaves the program attached (as
 /// `ip link set ... xdp` does when it exits); [`XdpAttachment::detach`] removes it.
@@ -26,15 +27,15 @@ impl Program {
     /// an XDP program is already attached there (`XDP_FLAGS_UPDATE_IF_NOEXIST`).
     ///
     /// ```no_run
-    /// use rtc_loader::{Device, Program, ProgramKind, XdpMode};
+    /// use rtc_loader::{Device, Program, ProgType, XdpMode};
     /// # fn main() -> Result<(), rtc_loader::Error> {
-    /// let program = Program::from_file("xdp-pass.o", "prog")?.load(ProgramKind::Xdp)?;
+    /// let program = Program::from_file("xdp-pass.o", "prog")?.load(ProgType::XDP)?;
     /// let xdp = program.attach_xdp(&Device::named("eth0")?, XdpMode::Generic)?;
     /// xdp.detach()?;
     /// # Ok(()) }
     /// ```
     pub fn attach_xdp(&self, device: &Device, mode: XdpMode) -> Result<XdpAttachment> {
-        self.require(ProgramKind::Xdp)?;
+        self.require(ProgType::XDP)?;
         let program = self.fd().try_clone_to_owned().map_err(|source| {
             device.netlink_error("attach XDP", netlink_tc::Error::Io { op: "dup", source })
         })?;

@@ -13,7 +13,7 @@ mod example;
 
 use std::path::PathBuf;
 
-use rtc_loader::{Device, Direction, Error, Netns, Program, ProgramKind, XdpMode};
+use rtc_loader::{Device, Direction, Error, Netns, ProgType, Program, XdpMode};
 use rtc_tests::{VethPair, arping_ok, bpf_obj, ping_ok, require_privileged, tc_filters};
 
 /// The directory of the objects built from bpf-src/.
@@ -103,7 +103,7 @@ fn detach_removes_only_its_own_filter() {
     let dev = Device::in_netns(&netns, &pair.dev_a).expect("device");
     let program = Program::from_file(objects().join("drop-arp.o"), "ingress")
         .expect("parse")
-        .load(ProgramKind::TcClassifier)
+        .load(ProgType::SCHED_CLS)
         .expect("load");
     let first = program.attach_tc(&dev, Direction::Ingress).expect("attach");
     let second = program
@@ -150,7 +150,7 @@ fn xdp_detach_leaves_a_program_attached_by_someone_else() {
         Device::in_netns(&Netns::open(pair.a.name()).expect("netns"), &pair.dev_a).expect("device");
     let program = Program::from_file(objects().join("xdp-pass.o"), "prog")
         .expect("parse")
-        .load(ProgramKind::Xdp)
+        .load(ProgType::XDP)
         .expect("load");
     let ours = program.attach_xdp(&dev, XdpMode::Generic).expect("attach");
     let obj = objects().join("xdp-pass.o");
@@ -184,14 +184,14 @@ fn a_program_attaches_only_to_its_own_kind_of_hook() {
         Device::in_netns(&Netns::open(pair.a.name()).expect("netns"), &pair.dev_a).expect("device");
     let tc = Program::from_file(objects().join("drop-arp.o"), "ingress")
         .expect("parse")
-        .load(ProgramKind::TcClassifier)
+        .load(ProgType::SCHED_CLS)
         .expect("load");
     let refused = tc.attach_xdp(&dev, XdpMode::Generic);
     assert!(matches!(
         refused,
         Err(Error::WrongKind {
-            expected: ProgramKind::Xdp,
-            found: ProgramKind::TcClassifier
+            expected: ProgType::XDP,
+            found: ProgType::SCHED_CLS
         })
     ));
     assert_eq!(ip_xdp_prog_id(&pair), None);
@@ -211,7 +211,7 @@ fn egress_attach_drops_the_devices_own_arp_replies() {
         Device::in_netns(&Netns::open(pair.a.name()).expect("netns"), &pair.dev_a).expect("device");
     let program = Program::from_file(objects().join("drop-arp.o"), "ingress")
         .expect("parse")
-        .load(ProgramKind::TcClassifier)
+        .load(ProgType::SCHED_CLS)
         .expect("load");
     let filter = program.attach_tc(&dev, Direction::Egress).expect("attach");
     // a's ARP replies leave through egress: b asks and hears nothing.

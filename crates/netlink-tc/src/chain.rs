@@ -72,7 +72,7 @@ fn encode(
         b.attr_u32(TCA_CHAIN, chain);
     }
     if template {
-        if let Some(kind) = &spec.kind {
+        if let Some(kind) = spec.kind_to_send() {
             b.attr_str(TCA_KIND, kind);
         }
         if let Some(bpf) = &spec.bpf {

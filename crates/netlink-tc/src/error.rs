@@ -6,9 +6,13 @@ use std::time::Duration;
 
 /// The kernel answered a request with a negative errno.
 ///
-/// `Display` prints it the way iproute2 does: `Error: <extack message>.` when the
-/// kernel explained itself, `RTNETLINK answers: <strerror>` otherwise.
+/// `Display` reads as one link of an error chain: `kernel refused the request:
+/// <extack message> (EEXIST: File exists)`, or without an extack message `kernel
+/// refused the request (ENOENT: No such file or directory)`. iproute2's own wording
+/// (`Error: <message>.` / `RTNETLINK answers: <strerror>`) is
+/// [`KernelError::iproute2_text`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KernelError {
     /// The errno, positive (`libc::ENOENT`, ...).
     pub errno: i32,
@@ -20,9 +24,50 @@ pub struct KernelError {
 }
 
 impl KernelError {
+    /// A refusal with `errno` (positive) and the kernel's extended-ack text, if any.
+    pub fn new(errno: i32, message: Option<String>) -> Self {
+        KernelError {
+            errno,
+            message,
+            offset: None,
+        }
+    }
+
     /// The C library's text for `errno`, without Rust's " (os error N)" suffix.
     pub fn strerror(&self) -> String {
         strerror(self.errno)
+    }
+
+    /// The errno's symbolic name (`"EEXIST"`), or `"errno N"` for a number this
+    /// platform does not name.
+    pub fn errno_name(&self) -> String {
+        match nix::errno::Errno::from_raw(self.errno) {
+            nix::errno::Errno::UnknownErrno => format!("errno {}", self.errno),
+            known => format!("{known:?}"),
+        }
+    }
+
+    /// The extended-ack message, if the kernel sent a non-empty one.
+    pub fn extack(&self) -> Option<&str> {
+        self.message.as_deref().filter(|m| !m.is_empty())
+    }
+
+    /// The refusal as iproute2 prints it: `Error: <extack message>.` when the kernel
+    /// explained itself, `RTNETLINK answers: <strerror>` otherwise.
+    ///
+    /// ```
+    /// use netlink_tc::KernelError;
+    /// let refusal = KernelError::new(17, None);
+    /// assert_eq!(refusal.iproute2_text(), "RTNETLINK answers: File exists");
+    /// assert_eq!(refusal.to_string(), "kernel refused the request (EEXIST: File exists)");
+    /// let explained = KernelError::new(17, Some("Exclusivity flag on, cannot modify".into()));
+    /// assert_eq!(explained.iproute2_text(), "Error: Exclusivity flag on, cannot modify.");
+    /// ```
+    pub fn iproute2_text(&self) -> String {
+        match self.extack() {
+            Some(message) => format!("Error: {}", with_full_stop(message)),
+            None => format!("RTNETLINK answers: {}", self.strerror()),
+        }
     }
 }
 
@@ -46,12 +91,11 @@ pub fn with_full_stop(message: &str) -> String {
 
 impl fmt::Display for KernelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.message.as_deref() {
-            Some(message) if !message.is_empty() => {
-                write!(f, "Error: {}", with_full_stop(message))
-            }
-            _ => write!(f, "RTNETLINK answers: {}", self.strerror()),
+        f.write_str("kernel refused the request")?;
+        if let Some(message) = self.extack() {
+            write!(f, ": {}", message.trim_end_matches('.'))?;
         }
+        write!(f, " ({}: {})", self.errno_name(), self.strerror())
     }
 }
 
@@ -200,14 +244,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn displays_like_iproute2() {
+    fn displays_for_an_error_chain() {
+        let with_text = KernelError {
+            errno: 17,
+            message: Some("Exclusivity flag on, cannot modify.".into()),
+            offset: None,
+        };
+        assert_eq!(
+            with_text.to_string(),
+            "kernel refused the request: Exclusivity flag on, cannot modify (EEXIST: File exists)"
+        );
+        let bare = KernelError {
+            errno: 2,
+            message: Some(String::new()),
+            offset: None,
+        };
+        assert_eq!(
+            Error::Kernel(bare).to_string(),
+            "kernel refused the request (ENOENT: No such file or directory)"
+        );
+        let odd = KernelError {
+            errno: 4000,
+            message: None,
+            offset: None,
+        };
+        assert!(odd.to_string().contains("(errno 4000: "), "{odd}");
+    }
+
+    #[test]
+    fn iproute2_wording() {
         let with_text = KernelError {
             errno: 17,
             message: Some("Exclusivity flag on, cannot modify".into()),
             offset: None,
         };
         assert_eq!(
-            with_text.to_string(),
+            with_text.iproute2_text(),
             "Error: Exclusivity flag on, cannot modify."
         );
         let dotted = KernelError {
@@ -215,14 +287,14 @@ mod tests {
             message: Some("Already ends.".into()),
             offset: None,
         };
-        assert_eq!(dotted.to_string(), "Error: Already ends.");
+        assert_eq!(dotted.iproute2_text(), "Error: Already ends.");
         let bare = KernelError {
             errno: 2,
             message: None,
             offset: None,
         };
         assert_eq!(
-            bare.to_string(),
+            bare.iproute2_text(),
             "RTNETLINK answers: No such file or directory"
         );
         assert_eq!(Error::Kernel(bare).errno(), Some(2));

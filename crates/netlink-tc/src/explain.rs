@@ -351,16 +351,11 @@ mod tests {
     fn names_a_filter_request() {
         let request = encode_filter(
             FilterOp::Add,
-            &FilterSpec {
-                ifindex: 2,
-                parent: crate::handle::INGRESS,
-                kind: Some("bpf".into()),
-                bpf: Some(BpfAttach {
-                    direct_action: true,
-                    ..BpfAttach::program(7, "x.o:[classifier]".into())
-                }),
-                ..FilterSpec::default()
-            },
+            &FilterSpec::bpf(
+                2,
+                crate::handle::INGRESS,
+                BpfAttach::program(7, "x.o:[classifier]".into()).with_direct_action(true),
+            ),
         )
         .unwrap();
         let text = describe(&request);

@@ -90,6 +90,7 @@ impl FilterOp {
 
 /// The code a cls_bpf filter runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BpfCode {
     /// A loaded eBPF program (`bpf obj F [sec S]`, `bpf pinned P`).
     Program {
@@ -104,15 +105,28 @@ pub enum BpfCode {
 }
 
 /// The program a cls_bpf filter runs and how (`bpf [da] obj F [sec S] ...`).
+///
+/// Built with [`BpfAttach::program`] or [`BpfAttach::classic`], then the `with_*`
+/// methods (fields may be added, so it cannot be written as a struct literal outside
+/// this crate):
+///
+/// ```
+/// use netlink_tc::BpfAttach;
+/// let label = BpfAttach::object_name("drop-arp.o", "ingress");
+/// let bpf = BpfAttach::program(7, label).with_direct_action(true).with_classid(0x1_0001);
+/// assert_eq!((bpf.flags(), bpf.classid), (1, Some(0x1_0001)));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BpfAttach {
     /// The code: an eBPF program fd or classic instructions.
     pub code: BpfCode,
-    /// `classid`/`flowid` (`TCA_BPF_CLASSID`).
+    /// `classid`/`flowid` (`TCA_BPF_CLASSID`); set it with [`BpfAttach::with_classid`]
+    /// or [`BpfAttach::with_classid_first`], which also decide where it is sent.
     pub classid: Option<u32>,
     /// tc emits options in the order of the command line: `true` when `classid` came
     /// after the program, so `TCA_BPF_CLASSID` follows the code attributes.
-    pub classid_after_code: bool,
+    classid_after_code: bool,
     /// `skip_hw`.
     pub skip_hw: bool,
     /// `skip_sw`.
@@ -124,15 +138,16 @@ pub struct BpfAttach {
 impl BpfAttach {
     /// An eBPF program with no classid and no flags.
     pub fn program(fd: u32, name: String) -> Self {
-        BpfAttach::with_code(BpfCode::Program { fd, name })
+        BpfAttach::new(BpfCode::Program { fd, name })
     }
 
     /// Classic BPF instructions with no classid and no flags.
     pub fn classic(insns: Vec<ClassicInsn>) -> Self {
-        BpfAttach::with_code(BpfCode::Classic(insns))
+        BpfAttach::new(BpfCode::Classic(insns))
     }
 
-    fn with_code(code: BpfCode) -> Self {
+    /// `code` with no classid and no flags.
+    pub fn new(code: BpfCode) -> Self {
         BpfAttach {
             code,
             classid: None,
@@ -141,6 +156,40 @@ impl BpfAttach {
             skip_sw: false,
             direct_action: false,
         }
+    }
+
+    /// Sets `da` / `direct-action`: the program's return value is the verdict.
+    pub fn with_direct_action(mut self, on: bool) -> Self {
+        self.direct_action = on;
+        self
+    }
+
+    /// Sets `skip_hw` (never offload).
+    pub fn with_skip_hw(mut self, on: bool) -> Self {
+        self.skip_hw = on;
+        self
+    }
+
+    /// Sets `skip_sw` (offload only).
+    pub fn with_skip_sw(mut self, on: bool) -> Self {
+        self.skip_sw = on;
+        self
+    }
+
+    /// Sets `classid` (`flowid`), sent after the code attributes, as tc sends
+    /// `bpf obj F classid C`.
+    pub fn with_classid(mut self, classid: u32) -> Self {
+        self.classid = Some(classid);
+        self.classid_after_code = true;
+        self
+    }
+
+    /// Sets `classid`, sent before the code attributes, as tc sends
+    /// `bpf classid C obj F` (tc keeps the order of the command line).
+    pub fn with_classid_first(mut self, classid: u32) -> Self {
+        self.classid = Some(classid);
+        self.classid_after_code = false;
+        self
     }
 
     /// The label tc gives a program loaded from an object file: the file's base name
@@ -192,7 +241,12 @@ fn truncate_label(mut label: String) -> String {
 }
 
 /// The filter a request is about: the words of a `tc filter` command line.
+///
+/// Built with [`FilterSpec::bpf`] (a cls_bpf filter, kind set) or [`FilterSpec::new`]
+/// (for delete, get and chains), then the `with_*` methods or field by field (fields
+/// may be added, so it cannot be written as a struct literal outside this crate).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FilterSpec {
     /// Device index.
     pub ifindex: u32,
@@ -208,13 +262,67 @@ pub struct FilterSpec {
     pub protocol: Option<u16>,
     /// Chain index (`chain N`), sent as `TCA_CHAIN` only when given.
     pub chain: Option<u32>,
-    /// Classifier kind (`TCA_KIND`), e.g. "bpf"; omitted when `None`.
+    /// Classifier kind (`TCA_KIND`), e.g. "bpf"; omitted when `None`, unless `bpf`
+    /// is set, which always sends "bpf".
     pub kind: Option<String>,
     /// cls_bpf options (`TCA_OPTIONS`); omitted when `None`.
     pub bpf: Option<BpfAttach>,
 }
 
 impl FilterSpec {
+    /// A request about the filters at `parent` of device `ifindex` with nothing else
+    /// set: no kind, options, priority, handle, protocol or chain.
+    ///
+    /// ```
+    /// use netlink_tc::{FilterSpec, handle};
+    /// let spec = FilterSpec::new(2, handle::INGRESS).with_pref(1).with_handle(1).with_kind("bpf");
+    /// assert_eq!((spec.pref, spec.handle, spec.kind.as_deref()), (1, 1, Some("bpf")));
+    /// ```
+    pub fn new(ifindex: u32, parent: u32) -> Self {
+        FilterSpec {
+            ifindex,
+            parent,
+            ..FilterSpec::default()
+        }
+    }
+
+    /// Sets the filter handle (`handle N`).
+    pub fn with_handle(mut self, handle: u32) -> Self {
+        self.handle = handle;
+        self
+    }
+
+    /// Sets the priority (`pref N`).
+    pub fn with_pref(mut self, pref: u16) -> Self {
+        self.pref = pref;
+        self
+    }
+
+    /// Sets the EtherType, host order (`protocol ip` is 0x0800).
+    pub fn with_protocol(mut self, protocol: u16) -> Self {
+        self.protocol = Some(protocol);
+        self
+    }
+
+    /// Sets the chain (`chain N`).
+    pub fn with_chain(mut self, chain: u32) -> Self {
+        self.chain = Some(chain);
+        self
+    }
+
+    /// Sets the classifier kind (`TCA_KIND`).
+    pub fn with_kind(mut self, kind: impl Into<String>) -> Self {
+        self.kind = Some(kind.into());
+        self
+    }
+
+    /// Sets the cls_bpf options, and the kind to "bpf" (the kernel needs both).
+    pub fn with_bpf(mut self, bpf: BpfAttach) -> Self {
+        self.kind = Some("bpf".into());
+        self.bpf = Some(bpf);
+        self
+    }
+
     /// A cls_bpf filter on `parent` of device `ifindex` running `bpf`, with the kind
     /// ("bpf") set, which the kernel requires, and priority, handle and protocol left
     /// to tc's defaults (the kernel picks the first two; `ETH_P_ALL` for add/replace).
@@ -227,12 +335,16 @@ impl FilterSpec {
     /// assert_eq!((spec.pref, spec.handle, spec.protocol), (0, 0, None));
     /// ```
     pub fn bpf(ifindex: u32, parent: u32, bpf: BpfAttach) -> Self {
-        FilterSpec {
-            ifindex,
-            parent,
-            kind: Some("bpf".into()),
-            bpf: Some(bpf),
-            ..FilterSpec::default()
+        FilterSpec::new(ifindex, parent).with_bpf(bpf)
+    }
+
+    /// The kind sent as `TCA_KIND`: the one set, or "bpf" when cls_bpf options are
+    /// set without one (the kernel refuses options without a kind).
+    pub(crate) fn kind_to_send(&self) -> Option<&str> {
+        match (&self.kind, &self.bpf) {
+            (Some(kind), _) => Some(kind),
+            (None, Some(_)) => Some("bpf"),
+            (None, None) => None,
         }
     }
 }
@@ -292,7 +404,7 @@ pub(crate) fn push_bpf_options(b: &mut MessageBuilder, bpf: &BpfAttach) {
 /// use netlink_tc::{BpfAttach, FilterOp, FilterSpec, handle};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let program = BpfAttach::program(7, "drop-arp.o:[ingress]".into());
-/// let bpf = BpfAttach { direct_action: true, ..program };
+/// let bpf = program.with_direct_action(true);
 /// let bytes = encode_filter(FilterOp::Add, &FilterSpec::bpf(2, handle::INGRESS, bpf))?;
 /// let message = Message::parse(&bytes)?;
 /// assert_eq!(message.header.kind, RTM_NEWTFILTER);
@@ -314,7 +426,7 @@ pub fn encode_filter(op: FilterOp, spec: &FilterSpec) -> Result<Vec<u8>, EncodeE
     if let Some(chain) = spec.chain {
         b.attr_u32(TCA_CHAIN, chain);
     }
-    if let Some(kind) = &spec.kind {
+    if let Some(kind) = spec.kind_to_send() {
         b.attr_str(TCA_KIND, kind);
     }
     if let Some(bpf) = &spec.bpf {
@@ -338,8 +450,10 @@ pub fn encode_filter_get(spec: &FilterSpec) -> Result<Vec<u8>, EncodeError> {
     b.finish()
 }
 
-/// What `tc filter show` asks the kernel for.
+/// What `tc filter show` asks the kernel for. Built with [`FilterDumpSpec::new`] and
+/// the `with_*` methods, or field by field (fields may be added).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FilterDumpSpec {
     /// Device index.
     pub ifindex: u32,
@@ -351,6 +465,41 @@ pub struct FilterDumpSpec {
     pub protocol: u16,
     /// Only this chain (`TCA_CHAIN`); `None`: all chains.
     pub chain: Option<u32>,
+}
+
+impl FilterDumpSpec {
+    /// All filters at `parent` of device `ifindex`, every priority, protocol and chain.
+    ///
+    /// ```
+    /// use netlink_tc::{FilterDumpSpec, handle};
+    /// let spec = FilterDumpSpec::new(2, handle::INGRESS).with_pref(49152).with_chain(0);
+    /// assert_eq!((spec.pref, spec.protocol, spec.chain), (49152, 0, Some(0)));
+    /// ```
+    pub fn new(ifindex: u32, parent: u32) -> Self {
+        FilterDumpSpec {
+            ifindex,
+            parent,
+            ..FilterDumpSpec::default()
+        }
+    }
+
+    /// Only this priority.
+    pub fn with_pref(mut self, pref: u16) -> Self {
+        self.pref = pref;
+        self
+    }
+
+    /// Only this EtherType, host order.
+    pub fn with_protocol(mut self, protocol: u16) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// Only this chain.
+    pub fn with_chain(mut self, chain: u32) -> Self {
+        self.chain = Some(chain);
+        self
+    }
 }
 
 /// Encodes the dump request of `tc filter show`: `RTM_GETTFILTER` with
@@ -401,6 +550,7 @@ impl ClassicInsn {
 
 /// The options of a cls_bpf filter, as a dump carries them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BpfOptions {
     /// `TCA_BPF_CLASSID`.
     pub classid: Option<u32>,
@@ -447,6 +597,7 @@ pub enum FilterOptions {
 /// A dump holds one entry per priority (the classifier instance, no options) and
 /// one per filter (with options), in the order the kernel sent them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Filter {
     /// `nlmsg_type` (`RTM_NEWTFILTER`, `RTM_DELTFILTER`).
     pub msg_type: u16,

@@ -22,16 +22,9 @@
 //! # let (ifindex, prog_fd) = (2, 7);
 //! let mut nl = Netlink::open()?;
 //! nl.qdisc(QdiscOp::Add, &QdiscSpec::clsact(ifindex))?;
-//! nl.filter(FilterOp::Add, &FilterSpec {
-//!     ifindex,
-//!     parent: handle::INGRESS,
-//!     kind: Some("bpf".into()),
-//!     bpf: Some(BpfAttach {
-//!         direct_action: true,
-//!         ..BpfAttach::program(prog_fd, BpfAttach::object_name("drop-arp.o", "ingress"))
-//!     }),
-//!     ..FilterSpec::default()
-//! })?;
+//! let label = BpfAttach::object_name("drop-arp.o", "ingress");
+//! let bpf = BpfAttach::program(prog_fd, label).with_direct_action(true);
+//! nl.filter(FilterOp::Add, &FilterSpec::bpf(ifindex, handle::INGRESS, bpf))?;
 //! # Ok(()) }
 //! ```
 //!

@@ -148,6 +148,7 @@ pub fn encode_qdisc_dump(ifindex: u32) -> Vec<u8> {
 
 /// One qdisc from a dump (or a qdisc notification).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Qdisc {
     /// `nlmsg_type` (`RTM_NEWQDISC`, or `RTM_DELQDISC` in notifications).
     pub msg_type: u16,

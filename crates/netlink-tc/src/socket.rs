@@ -92,19 +92,27 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often an interrupted `recv` is retried before giving up.
 const EINTR_RETRIES: usize = 100;
 
-/// An open `NETLINK_ROUTE` socket.
+/// An open `NETLINK_ROUTE` socket. It is `Send`: open it on one thread, use it on
+/// another (one thread at a time: its methods take `&mut self`).
 pub struct Netlink {
     socket: Socket,
     port: u32,
     seq: u32,
     timeout: Duration,
     reply_limit: usize,
-    observer: Box<dyn Observer>,
+    observer: Box<dyn Observer + Send>,
     /// Where datagrams are received, reused for every one.
     buffer: Vec<u8>,
     /// The last request asked for links: peek at each answer's size before reading.
     peek_sizes: bool,
 }
+
+// A socket that cannot move to another thread is a trap for async and thread-pool
+// users: this stops the build if a field ever makes `Netlink` lose `Send`.
+const _: () = {
+    const fn assert_send<T: Send>() {}
+    assert_send::<Netlink>();
+};
 
 impl std::fmt::Debug for Netlink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -148,8 +156,9 @@ impl Netlink {
         Ok(netlink)
     }
 
-    /// Replaces the observer that sees every message.
-    pub fn set_observer(&mut self, observer: Box<dyn Observer>) {
+    /// Replaces the observer that sees every message. It must be `Send`, so that a
+    /// `Netlink` can move to another thread with its observer.
+    pub fn set_observer(&mut self, observer: Box<dyn Observer + Send>) {
         self.observer = observer;
     }
 

@@ -82,8 +82,10 @@ impl TcxDirection {
     }
 }
 
-/// A program to put into a device's tcx chain, and where.
+/// A program to put into a device's tcx chain, and where. Built with
+/// [`TcxRequest::new`] and the `with_*` methods (fields may be added).
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct TcxRequest<'a> {
     /// The device's interface index.
     pub ifindex: u32,
@@ -125,6 +127,28 @@ impl<'a> TcxRequest<'a> {
     pub fn last(self) -> Self {
         TcxRequest {
             placement: Placement::Last,
+            ..self
+        }
+    }
+
+    /// The same request, placing the program at `placement`.
+    pub fn with_placement(self, placement: Placement<'a>) -> Self {
+        TcxRequest { placement, ..self }
+    }
+
+    /// The same request, changing the chain only while it is at `revision` (0: any).
+    pub fn with_expected_revision(self, revision: u64) -> Self {
+        TcxRequest {
+            expected_revision: revision,
+            ..self
+        }
+    }
+
+    /// The same request, putting the program in the place of `replaced` in one step
+    /// ([`attach`] only).
+    pub fn with_replace(self, replaced: Option<BorrowedFd<'a>>) -> Self {
+        TcxRequest {
+            replace: replaced,
             ..self
         }
     }

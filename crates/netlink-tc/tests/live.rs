@@ -84,8 +84,8 @@ fn clsact_filter_and_xdp_on_loopback() {
         let again = nl.qdisc(QdiscOp::Add, &QdiscSpec::clsact(LO)).unwrap_err();
         assert_eq!(again.errno(), Some(libc::EEXIST));
         assert_eq!(
-            again.to_string(),
-            "Error: Exclusivity flag on, cannot modify."
+            again.kernel().map(|k| k.iproute2_text()).as_deref(),
+            Some("Error: Exclusivity flag on, cannot modify.")
         );
         let qdiscs = nl.qdiscs(LO).unwrap();
         assert!(
@@ -97,27 +97,13 @@ fn clsact_filter_and_xdp_on_loopback() {
 
         let prog = tiny_prog(prog_type::SCHED_CLS, 0, "live_cls");
         let info = prog_info(std::os::fd::AsFd::as_fd(&prog)).unwrap();
-        let spec = FilterSpec {
-            ifindex: LO,
-            parent: handle::INGRESS,
-            kind: Some("bpf".into()),
-            bpf: Some(BpfAttach {
-                direct_action: true,
-                ..BpfAttach::program(
-                    prog.as_raw_fd() as u32,
-                    BpfAttach::object_name("/some/dir/live.o", "ingress"),
-                )
-            }),
-            ..FilterSpec::default()
-        };
+        let label = BpfAttach::object_name("/some/dir/live.o", "ingress");
+        let code = BpfAttach::program(prog.as_raw_fd() as u32, label).with_direct_action(true);
+        let spec = FilterSpec::bpf(LO, handle::INGRESS, code);
         nl.filter(FilterOp::Add, &spec).unwrap();
 
         let dump = nl
-            .filters(&FilterDumpSpec {
-                ifindex: LO,
-                parent: handle::INGRESS,
-                ..FilterDumpSpec::default()
-            })
+            .filters(&FilterDumpSpec::new(LO, handle::INGRESS))
             .unwrap();
         assert_eq!(dump.items.len(), 2, "{dump:?}");
         let filter = &dump.items[1];
@@ -131,13 +117,13 @@ fn clsact_filter_and_xdp_on_loopback() {
         assert!(bpf.direct_action());
 
         let got = nl
-            .get_filter(&FilterSpec {
-                pref: 49152,
-                handle: 1,
-                protocol: Some(3),
-                bpf: None,
-                ..spec.clone()
-            })
+            .get_filter(
+                &FilterSpec::new(LO, handle::INGRESS)
+                    .with_pref(49152)
+                    .with_handle(1)
+                    .with_protocol(3)
+                    .with_kind("bpf"),
+            )
             .unwrap();
         assert_eq!(got.bpf().unwrap().id, Some(info.id));
 
@@ -151,15 +137,8 @@ fn clsact_filter_and_xdp_on_loopback() {
             "{shown}"
         );
 
-        nl.filter(
-            FilterOp::Delete,
-            &FilterSpec {
-                ifindex: LO,
-                parent: handle::INGRESS,
-                ..FilterSpec::default()
-            },
-        )
-        .unwrap();
+        nl.filter(FilterOp::Delete, &FilterSpec::new(LO, handle::INGRESS))
+            .unwrap();
         assert!(
             run("tc", &["filter", "show", "dev", "lo", "ingress"]).is_empty(),
             "flush left filters behind"
@@ -168,7 +147,10 @@ fn clsact_filter_and_xdp_on_loopback() {
         let gone = nl
             .qdisc(QdiscOp::Delete, &QdiscSpec::clsact(LO))
             .unwrap_err();
-        assert_eq!(gone.to_string(), "Error: Invalid handle.");
+        assert_eq!(
+            gone.to_string(),
+            "kernel refused the request: Invalid handle (EINVAL: Invalid argument)"
+        );
 
         // XDP, generic mode on loopback.
         assert_eq!(nl.link_xdp(LO).unwrap().attached, XdpAttached::None);

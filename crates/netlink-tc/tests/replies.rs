@@ -49,7 +49,7 @@ fn refusals_read_as_tc_printed_them() {
                 continue;
             }
             let first_line = block.err.lines().next().unwrap_or("");
-            assert_eq!(refusal.to_string(), first_line, "{}", block.name);
+            assert_eq!(refusal.iproute2_text(), first_line, "{}", block.name);
             assert_eq!(block.exit, 2, "{}", block.name);
             seen += 1;
         }

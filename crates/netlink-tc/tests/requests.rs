@@ -133,160 +133,143 @@ fn qdisc_dump_requests_match_tc() {
 }
 
 /// `bpf [da] obj tiny.o [sec SECTION]` with the fd the tool used.
-fn bpf(block: &Block, section: &str, da: bool) -> Option<BpfAttach> {
-    Some(BpfAttach {
-        direct_action: da,
-        ..BpfAttach::program(block.prog_fd(), BpfAttach::object_name("tiny.o", section))
-    })
+fn bpf(block: &Block, section: &str, da: bool) -> BpfAttach {
+    BpfAttach::program(block.prog_fd(), BpfAttach::object_name("tiny.o", section))
+        .with_direct_action(da)
 }
 
 #[test]
 fn filter_requests_match_tc() {
     let c = captures::load();
     let dev = sv0(&c);
-    let base = FilterSpec {
-        ifindex: dev,
-        parent: handle::INGRESS,
-        kind: Some("bpf".into()),
-        ..FilterSpec::default()
-    };
-    let egress = FilterSpec {
-        parent: handle::EGRESS,
-        ..base.clone()
-    };
+    let ingress = FilterSpec::new(dev, handle::INGRESS);
+    let egress = FilterSpec::new(dev, handle::EGRESS);
     type Case = (&'static str, FilterOp, Box<dyn Fn(&Block) -> FilterSpec>);
+    let on = |spec: &FilterSpec, f: fn(FilterSpec, &Block) -> FilterSpec| {
+        let spec = spec.clone();
+        Box::new(move |b: &Block| f(spec.clone(), b)) as Box<dyn Fn(&Block) -> FilterSpec>
+    };
     let cases: Vec<Case> = vec![
-        ("filter-add-da", FilterOp::Add, {
-            let base = base.clone();
-            Box::new(move |b| FilterSpec {
-                bpf: bpf(b, "classifier", true),
-                ..base.clone()
-            })
-        }),
-        ("filter-add-da-second", FilterOp::Add, {
-            let base = base.clone();
-            Box::new(move |b| FilterSpec {
-                bpf: bpf(b, "ingress", true),
-                ..base.clone()
-            })
-        }),
-        ("filter-add-classid", FilterOp::Add, {
-            let base = base.clone();
-            Box::new(move |b| FilterSpec {
-                pref: 10,
-                handle: 3,
-                protocol: Some(ETH_P_IP),
-                bpf: bpf(b, "classifier", false).map(|a| BpfAttach {
-                    classid: Some(0x0001_0001),
-                    ..a
-                }),
-                ..base.clone()
-            })
-        }),
-        ("filter-add-same-pref", FilterOp::Add, {
-            let base = base.clone();
-            Box::new(move |b| FilterSpec {
-                pref: 10,
-                handle: 5,
-                protocol: Some(ETH_P_IP),
-                bpf: bpf(b, "ingress", true).map(|a| BpfAttach { skip_hw: true, ..a }),
-                ..base.clone()
-            })
-        }),
-        ("filter-add-proto-mismatch", FilterOp::Add, {
-            let base = base.clone();
-            Box::new(move |b| FilterSpec {
-                pref: 10,
-                protocol: Some(ETH_P_IPV6),
-                bpf: bpf(b, "classifier", true),
-                ..base.clone()
-            })
-        }),
-        ("filter-add-chain", FilterOp::Add, {
-            let base = base.clone();
-            Box::new(move |b| FilterSpec {
-                chain: Some(2),
-                pref: 20,
-                protocol: Some(ETH_P_ARP),
-                bpf: bpf(b, "classifier", true),
-                ..base.clone()
-            })
-        }),
-        ("filter-add-egress", FilterOp::Add, {
-            let egress = egress.clone();
-            Box::new(move |b| FilterSpec {
-                pref: 7,
-                handle: 3,
-                protocol: Some(ETH_P_IPV6),
-                bpf: bpf(b, "classifier", true),
-                ..egress.clone()
-            })
-        }),
-        ("filter-add-exists", FilterOp::Add, {
-            let egress = egress.clone();
-            Box::new(move |b| FilterSpec {
-                pref: 7,
-                handle: 3,
-                protocol: Some(ETH_P_IPV6),
-                bpf: bpf(b, "classifier", true),
-                ..egress.clone()
-            })
-        }),
-        ("filter-add-parent", FilterOp::Add, {
-            let base = base.clone();
-            Box::new(move |b| FilterSpec {
-                parent: 0xffff_fff3,
-                pref: 8,
-                bpf: bpf(b, "classifier", true),
-                ..base.clone()
-            })
-        }),
-        ("filter-add-handle-hex", FilterOp::Add, {
-            let egress = egress.clone();
-            Box::new(move |b| FilterSpec {
-                pref: 9,
-                handle: 0x10,
-                protocol: Some(ETH_P_ALL),
-                bpf: bpf(b, "ingress", true),
-                ..egress.clone()
-            })
-        }),
-        ("filter-replace", FilterOp::Replace, {
-            let egress = egress.clone();
-            Box::new(move |b| FilterSpec {
-                pref: 7,
-                handle: 3,
-                protocol: Some(ETH_P_IPV6),
-                bpf: bpf(b, "ingress", true),
-                ..egress.clone()
-            })
-        }),
-        ("filter-change", FilterOp::Change, {
-            let egress = egress.clone();
-            Box::new(move |b| FilterSpec {
-                pref: 7,
-                handle: 3,
-                protocol: Some(ETH_P_IPV6),
-                bpf: bpf(b, "classifier", false),
-                ..egress.clone()
-            })
-        }),
-        ("filter-replace-new", FilterOp::Replace, {
-            let egress = egress.clone();
-            Box::new(move |b| FilterSpec {
-                pref: 6,
-                protocol: Some(ETH_P_IP),
-                bpf: bpf(b, "classifier", true),
-                ..egress.clone()
-            })
-        }),
-        ("filter-add-noqdisc", FilterOp::Add, {
-            let base = base.clone();
-            Box::new(move |b| FilterSpec {
-                bpf: bpf(b, "classifier", true),
-                ..base.clone()
-            })
-        }),
+        (
+            "filter-add-da",
+            FilterOp::Add,
+            on(&ingress, |s, b| s.with_bpf(bpf(b, "classifier", true))),
+        ),
+        (
+            "filter-add-da-second",
+            FilterOp::Add,
+            on(&ingress, |s, b| s.with_bpf(bpf(b, "ingress", true))),
+        ),
+        (
+            "filter-add-classid",
+            FilterOp::Add,
+            on(&ingress, |s, b| {
+                s.with_pref(10)
+                    .with_handle(3)
+                    .with_protocol(ETH_P_IP)
+                    .with_bpf(bpf(b, "classifier", false).with_classid_first(0x0001_0001))
+            }),
+        ),
+        (
+            "filter-add-same-pref",
+            FilterOp::Add,
+            on(&ingress, |s, b| {
+                s.with_pref(10)
+                    .with_handle(5)
+                    .with_protocol(ETH_P_IP)
+                    .with_bpf(bpf(b, "ingress", true).with_skip_hw(true))
+            }),
+        ),
+        (
+            "filter-add-proto-mismatch",
+            FilterOp::Add,
+            on(&ingress, |s, b| {
+                s.with_pref(10)
+                    .with_protocol(ETH_P_IPV6)
+                    .with_bpf(bpf(b, "classifier", true))
+            }),
+        ),
+        (
+            "filter-add-chain",
+            FilterOp::Add,
+            on(&ingress, |s, b| {
+                s.with_chain(2)
+                    .with_pref(20)
+                    .with_protocol(ETH_P_ARP)
+                    .with_bpf(bpf(b, "classifier", true))
+            }),
+        ),
+        (
+            "filter-add-egress",
+            FilterOp::Add,
+            on(&egress, |s, b| {
+                s.with_pref(7)
+                    .with_handle(3)
+                    .with_protocol(ETH_P_IPV6)
+                    .with_bpf(bpf(b, "classifier", true))
+            }),
+        ),
+        (
+            "filter-add-exists",
+            FilterOp::Add,
+            on(&egress, |s, b| {
+                s.with_pref(7)
+                    .with_handle(3)
+                    .with_protocol(ETH_P_IPV6)
+                    .with_bpf(bpf(b, "classifier", true))
+            }),
+        ),
+        (
+            "filter-add-parent",
+            FilterOp::Add,
+            on(&egress, |s, b| {
+                s.with_pref(8).with_bpf(bpf(b, "classifier", true))
+            }),
+        ),
+        (
+            "filter-add-handle-hex",
+            FilterOp::Add,
+            on(&egress, |s, b| {
+                s.with_pref(9)
+                    .with_handle(0x10)
+                    .with_protocol(ETH_P_ALL)
+                    .with_bpf(bpf(b, "ingress", true))
+            }),
+        ),
+        (
+            "filter-replace",
+            FilterOp::Replace,
+            on(&egress, |s, b| {
+                s.with_pref(7)
+                    .with_handle(3)
+                    .with_protocol(ETH_P_IPV6)
+                    .with_bpf(bpf(b, "ingress", true))
+            }),
+        ),
+        (
+            "filter-change",
+            FilterOp::Change,
+            on(&egress, |s, b| {
+                s.with_pref(7)
+                    .with_handle(3)
+                    .with_protocol(ETH_P_IPV6)
+                    .with_bpf(bpf(b, "classifier", false))
+            }),
+        ),
+        (
+            "filter-replace-new",
+            FilterOp::Replace,
+            on(&egress, |s, b| {
+                s.with_pref(6)
+                    .with_protocol(ETH_P_IP)
+                    .with_bpf(bpf(b, "classifier", true))
+            }),
+        ),
+        (
+            "filter-add-noqdisc",
+            FilterOp::Add,
+            on(&ingress, |s, b| s.with_bpf(bpf(b, "classifier", true))),
+        ),
     ];
     for (name, op, spec) in cases {
         let block = c.block(name);
@@ -296,67 +279,46 @@ fn filter_requests_match_tc() {
     }
 }
 
+/// cls_bpf options without a kind still go out as tc sends them: the kind is "bpf".
+#[test]
+fn bpf_options_always_carry_their_kind() {
+    let c = captures::load();
+    let block = c.block("filter-add-da");
+    let mut spec = FilterSpec::new(sv0(&c), handle::INGRESS);
+    spec.bpf = Some(bpf(block, "classifier", true));
+    assert_same(
+        block,
+        encode_filter(FilterOp::Add, &spec).unwrap(),
+        block.sent(RTM_NEWTFILTER),
+    );
+}
+
 #[test]
 fn filter_delete_requests_match_tc() {
     let c = captures::load();
-    let ingress = FilterSpec {
-        ifindex: sv0(&c),
-        parent: handle::INGRESS,
-        ..FilterSpec::default()
-    };
-    let egress = FilterSpec {
-        parent: handle::EGRESS,
-        ..ingress.clone()
-    };
-    let bpf_kind = Some("bpf".to_string());
+    let ingress = FilterSpec::new(sv0(&c), handle::INGRESS);
+    let egress = FilterSpec::new(sv0(&c), handle::EGRESS);
     let cases = [
         (
             "filter-del-handle",
-            FilterSpec {
-                pref: 10,
-                handle: 5,
-                protocol: Some(ETH_P_IP),
-                kind: bpf_kind.clone(),
-                ..ingress.clone()
-            },
+            ingress
+                .clone()
+                .with_pref(10)
+                .with_handle(5)
+                .with_protocol(ETH_P_IP)
+                .with_kind("bpf"),
         ),
-        (
-            "filter-del-pref",
-            FilterSpec {
-                pref: 10,
-                ..ingress.clone()
-            },
-        ),
+        ("filter-del-pref", ingress.clone().with_pref(10)),
         (
             "filter-del-pref-kind",
-            FilterSpec {
-                pref: 49151,
-                kind: bpf_kind.clone(),
-                ..ingress.clone()
-            },
+            ingress.clone().with_pref(49151).with_kind("bpf"),
         ),
         (
             "filter-del-proto",
-            FilterSpec {
-                pref: 7,
-                protocol: Some(ETH_P_IPV6),
-                ..egress.clone()
-            },
+            egress.clone().with_pref(7).with_protocol(ETH_P_IPV6),
         ),
-        (
-            "filter-del-missing",
-            FilterSpec {
-                pref: 99,
-                ..egress.clone()
-            },
-        ),
-        (
-            "filter-del-chain",
-            FilterSpec {
-                chain: Some(2),
-                ..ingress.clone()
-            },
-        ),
+        ("filter-del-missing", egress.clone().with_pref(99)),
+        ("filter-del-chain", ingress.clone().with_chain(2)),
         ("filter-del-all", ingress.clone()),
         ("filter-del-all-egress", egress.clone()),
         ("filter-del-noqdisc", ingress.clone()),
@@ -374,15 +336,11 @@ fn filter_delete_requests_match_tc() {
 #[test]
 fn filter_get_requests_match_tc() {
     let c = captures::load();
-    let get = FilterSpec {
-        ifindex: sv0(&c),
-        parent: handle::INGRESS,
-        pref: 10,
-        handle: 3,
-        protocol: Some(ETH_P_IP),
-        kind: Some("bpf".into()),
-        ..FilterSpec::default()
-    };
+    let get = FilterSpec::new(sv0(&c), handle::INGRESS)
+        .with_pref(10)
+        .with_handle(3)
+        .with_protocol(ETH_P_IP)
+        .with_kind("bpf");
     for name in [
         "filter-get",
         "filter-get-j",
@@ -397,23 +355,18 @@ fn filter_get_requests_match_tc() {
         );
     }
     let block = c.block("filter-get-missing");
-    let missing = FilterSpec {
-        handle: 9,
-        ..get.clone()
-    };
+    let missing = get.clone().with_handle(9);
     assert_same(
         block,
         encode_filter_get(&missing).unwrap(),
         block.sent(RTM_GETTFILTER),
     );
     let block = c.block("filter-get-chain");
-    let chained = FilterSpec {
-        chain: Some(2),
-        protocol: Some(ETH_P_ARP),
-        pref: 20,
-        handle: 1,
-        ..get
-    };
+    let chained = get
+        .with_chain(2)
+        .with_protocol(ETH_P_ARP)
+        .with_pref(20)
+        .with_handle(1);
     assert_same(
         block,
         encode_filter_get(&chained).unwrap(),
@@ -424,73 +377,22 @@ fn filter_get_requests_match_tc() {
 #[test]
 fn filter_dump_requests_match_tc() {
     let c = captures::load();
-    let ingress = FilterDumpSpec {
-        ifindex: sv0(&c),
-        parent: handle::INGRESS,
-        ..FilterDumpSpec::default()
-    };
+    let ingress = FilterDumpSpec::new(sv0(&c), handle::INGRESS);
+    let at = |parent: u32| FilterDumpSpec::new(sv0(&c), parent);
     let cases = [
         ("filter-show-ingress", ingress),
         ("filter-show-ingress-s-d", ingress),
         ("filter-show-ingress-j-p", ingress),
         ("filter-show-empty", ingress),
         ("filter-show-noqdisc", ingress),
-        (
-            "filter-show-egress",
-            FilterDumpSpec {
-                parent: handle::EGRESS,
-                ..ingress
-            },
-        ),
-        (
-            "filter-show-noparent",
-            FilterDumpSpec {
-                parent: 0,
-                ..ingress
-            },
-        ),
-        (
-            "filter-show-parent-ffff",
-            FilterDumpSpec {
-                parent: 0xffff_0000,
-                ..ingress
-            },
-        ),
-        (
-            "filter-show-parent-fff2",
-            FilterDumpSpec {
-                parent: 0xffff_fff2,
-                ..ingress
-            },
-        ),
-        (
-            "filter-show-pref",
-            FilterDumpSpec {
-                pref: 10,
-                ..ingress
-            },
-        ),
-        (
-            "filter-show-protocol",
-            FilterDumpSpec {
-                protocol: ETH_P_IP,
-                ..ingress
-            },
-        ),
-        (
-            "filter-show-chain2",
-            FilterDumpSpec {
-                chain: Some(2),
-                ..ingress
-            },
-        ),
-        (
-            "filter-show-chain0",
-            FilterDumpSpec {
-                chain: Some(0),
-                ..ingress
-            },
-        ),
+        ("filter-show-egress", at(handle::EGRESS)),
+        ("filter-show-noparent", at(0)),
+        ("filter-show-parent-ffff", at(0xffff_0000)),
+        ("filter-show-parent-fff2", at(0xffff_fff2)),
+        ("filter-show-pref", ingress.with_pref(10)),
+        ("filter-show-protocol", ingress.with_protocol(ETH_P_IP)),
+        ("filter-show-chain2", ingress.with_chain(2)),
+        ("filter-show-chain0", ingress.with_chain(0)),
     ];
     for (name, spec) in cases {
         let block = c.block(name);

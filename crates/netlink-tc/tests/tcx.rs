@@ -60,11 +60,9 @@ fn attach_order_revision_and_detach() {
         assert_eq!(first.prog_id(), id(&a));
         let rev = tcx::query(LO, TcxDirection::Ingress).unwrap().revision;
         let second = tcx::attach(
-            &TcxRequest {
-                placement: Placement::Before(Anchor::ProgId(id(&a))),
-                expected_revision: rev,
-                ..TcxRequest::new(LO, TcxDirection::Ingress, b.as_fd())
-            },
+            &TcxRequest::new(LO, TcxDirection::Ingress, b.as_fd())
+                .with_placement(Placement::Before(Anchor::ProgId(id(&a))))
+                .with_expected_revision(rev),
             &NoBpfObserver,
         )
         .unwrap();
@@ -72,10 +70,7 @@ fn attach_order_revision_and_detach() {
 
         let c = program(prog_type::SCHED_CLS, "c");
         let stale = tcx::attach(
-            &TcxRequest {
-                expected_revision: rev,
-                ..TcxRequest::new(LO, TcxDirection::Ingress, c.as_fd())
-            },
+            &TcxRequest::new(LO, TcxDirection::Ingress, c.as_fd()).with_expected_revision(rev),
             &NoBpfObserver,
         )
         .unwrap_err();

@@ -7,7 +7,7 @@ use netlink_tc::handle::IFINDEX_MAGIC_BLOCK;
 
 use super::filter::{base_spec, filter_code, kernel_error, require_block, target};
 use super::filter_args::{FilterArgs, FilterVerb};
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, tc_text};
 use crate::session::Session;
 use crate::show::{Printer, Value};
 use crate::words::matches;
@@ -80,7 +80,7 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
             let dump = session
                 .netlink()?
                 .chains(&spec)
-                .map_err(|e| CliError::failed(format!("{e}\nDump terminated")))?;
+                .map_err(|e| CliError::failed(format!("{}\nDump terminated", tc_text(&e))))?;
             crate::output::report_interrupted_dump(dump.interrupted);
             print(session, &args, args.chain, &dump.items)
         }

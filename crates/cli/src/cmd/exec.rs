@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 
-use bpf_sys::consts::prog_type;
+use bpf_sys::ProgType;
 
 use super::filter_args::ObjectSource;
 use crate::error::{CliError, CliResult, EXIT_USAGE};
@@ -78,7 +78,7 @@ struct GraftArgs {
     map: String,
     key: Option<u32>,
     source: ObjectSource,
-    prog_type: u32,
+    prog_type: ProgType,
 }
 
 fn parse_graft(w: &mut Words<'_>) -> CliResult<GraftArgs> {
@@ -103,14 +103,14 @@ fn parse_graft(w: &mut Words<'_>) -> CliResult<GraftArgs> {
         verbose: false,
         pinned,
     };
-    let mut prog_type = prog_type::SCHED_CLS;
+    let mut prog_type = ProgType::SCHED_CLS;
     if w.peek().is_some_and(|x| matches(x, "type")) {
         w.next_word();
         let name = w.value()?;
         prog_type = match name {
-            "cls" => prog_type::SCHED_CLS,
-            "act" => prog_type::SCHED_ACT,
-            "xdp" => prog_type::XDP,
+            "cls" => ProgType::SCHED_CLS,
+            "act" => ProgType::SCHED_ACT,
+            "xdp" => ProgType::XDP,
             other => {
                 return Err(CliError::usage(format!("What type is \"{other}\"?")));
             }
@@ -141,10 +141,10 @@ fn key_from_section(section: &str) -> Option<u32> {
 }
 
 /// tc's default section for a program type.
-fn default_section(prog_type: u32) -> &'static str {
+fn default_section(prog_type: ProgType) -> &'static str {
     match prog_type {
-        prog_type::SCHED_ACT => "action",
-        prog_type::XDP => "prog",
+        ProgType::SCHED_ACT => "action",
+        ProgType::XDP => "prog",
         _ => "classifier",
     }
 }

@@ -8,13 +8,12 @@ use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::os::fd::{AsFd, AsRawFd};
 
-use bpf_sys::consts::prog_type;
 use netlink_tc::filter::{decode_filter, encode_filter_dump};
 use netlink_tc::message::{Message, RTM_DELTFILTER, RTM_GETTFILTER, RTM_NEWTFILTER};
 use netlink_tc::{BpfAttach, BpfCode, Filter, FilterDumpSpec, FilterOp, FilterSpec};
 
 use super::filter_args::{BpfArgs, BytecodeSource, FilterArgs, FilterVerb};
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, tc_text};
 use crate::object::{ProgramRequest, load_program, load_program_with};
 use crate::session::Session;
 use crate::show::{FilterRenderer, FilterSelection, ProgSummary};
@@ -70,16 +69,13 @@ pub(crate) fn base_spec(
             .map_err(|_| CliError::failed(format!("Unparsable filter ID \"{text}\"")))?,
         (None, _) => 0,
     };
-    Ok(FilterSpec {
-        ifindex,
-        parent: parent.unwrap_or(0),
-        handle,
-        pref: args.pref.unwrap_or(0),
-        protocol: args.protocol,
-        chain: args.chain,
-        kind: args.kind.clone(),
-        bpf: None,
-    })
+    let mut spec = FilterSpec::new(ifindex, parent.unwrap_or(0))
+        .with_handle(handle)
+        .with_pref(args.pref.unwrap_or(0));
+    spec.protocol = args.protocol;
+    spec.chain = args.chain;
+    spec.kind = args.kind.clone();
+    Ok(spec)
 }
 
 /// The device index and parent of a request: a shared block travels as the magic
@@ -150,13 +146,13 @@ pub(crate) fn filter_code(
             file: &source.file,
             section: &load_section,
             function: source.program.as_deref(),
-            prog_type: prog_type::SCHED_CLS,
+            prog_type: elf_loader::ProgType::SCHED_CLS,
             verbose: source.verbose,
         };
         let program = match offload {
             Some(ifindex) => {
-                let mut options = elf_loader::LoadOptions::new(prog_type::SCHED_CLS);
-                options.prog_ifindex = ifindex;
+                let options = elf_loader::LoadOptions::new(elf_loader::ProgType::SCHED_CLS)
+                    .with_prog_ifindex(ifindex);
                 load_program_with(&object, &request, options, session.loader_observer())?
             }
             None => load_program(&object, &request, session.loader_observer())?,
@@ -175,13 +171,15 @@ pub(crate) fn filter_code(
     } else {
         return Ok(None);
     };
-    let attach = BpfAttach {
-        code,
-        classid: bpf.classid,
-        classid_after_code: !bpf.classid_first,
-        skip_hw: bpf.skip_hw,
-        skip_sw: bpf.skip_sw,
-        direct_action: bpf.direct_action,
+    let attach = BpfAttach::new(code)
+        .with_skip_hw(bpf.skip_hw)
+        .with_skip_sw(bpf.skip_sw)
+        .with_direct_action(bpf.direct_action);
+    // tc sends the options in the order of its command line.
+    let attach = match bpf.classid {
+        Some(classid) if bpf.classid_first => attach.with_classid_first(classid),
+        Some(classid) => attach.with_classid(classid),
+        None => attach,
     };
     Ok(Some((attach, program)))
 }
@@ -204,7 +202,7 @@ pub(crate) fn require_block(session: &mut Session, block: Option<u32>) -> CliRes
     let qdiscs = session
         .netlink()?
         .qdiscs(0)
-        .map_err(|e| CliError::failed(format!("Dump terminated: {e}")))?;
+        .map_err(|e| CliError::failed(format!("Dump terminated: {}", tc_text(&e))))?;
     let used = qdiscs
         .items
         .iter()
@@ -242,7 +240,7 @@ fn open_pinned(path: &str) -> CliResult<std::os::fd::OwnedFd> {
 
 /// A kernel refusal of a filter request, worded as tc words it (exit 2).
 pub(crate) fn kernel_error(e: netlink_tc::Error) -> CliError {
-    CliError::kernel(format!("{e}\n{KERNEL_ERROR_TRAILER}"))
+    CliError::kernel(format!("{}\n{KERNEL_ERROR_TRAILER}", tc_text(&e)))
 }
 
 fn get(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
@@ -276,13 +274,10 @@ fn get(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
 fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
     let (ifindex, parent) = target(args)?;
     require_block(session, args.block)?;
-    let spec = FilterDumpSpec {
-        ifindex,
-        parent: parent.unwrap_or(0),
-        pref: args.pref.unwrap_or(0),
-        protocol: args.protocol.unwrap_or(0),
-        chain: args.chain,
-    };
+    let mut spec = FilterDumpSpec::new(ifindex, parent.unwrap_or(0))
+        .with_pref(args.pref.unwrap_or(0))
+        .with_protocol(args.protocol.unwrap_or(0));
+    spec.chain = args.chain;
     let selection = FilterSelection {
         ifindex: (ifindex != 0 && args.block.is_none()).then_some(ifindex),
         parent: if args.block.is_some() {
@@ -330,7 +325,10 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
         Ok(dump) => dump,
         Err(e) => {
             let _ = out.flush();
-            return Err(CliError::failed(format!("{e}\nDump terminated")));
+            return Err(CliError::failed(format!(
+                "{}\nDump terminated",
+                tc_text(&e)
+            )));
         }
     };
     if out

@@ -13,7 +13,6 @@
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
-use bpf_sys::consts::prog_type;
 use netlink_tc::message::{IfInfoMsg, MessageBuilder, NLM_F_DUMP, NLM_F_REQUEST, RTM_GETLINK};
 use netlink_tc::xdp::{EXT_MASK_IP_LINK_SHOW, IFLA_EXT_MASK, encode_link_get};
 use netlink_tc::{LinkXdp, Netlink, XdpAttached, XdpMode, XdpSpec};
@@ -21,7 +20,7 @@ use netlink_tc::{LinkXdp, Netlink, XdpAttached, XdpMode, XdpSpec};
 use super::link_args::{LinkCommand, SetArgs, ShowArgs, XdpAction};
 use super::link_lookup::SystemLookup;
 use crate::device;
-use crate::error::{CliError, CliResult, EXIT_USAGE};
+use crate::error::{CliError, CliResult, EXIT_USAGE, tc_text};
 use crate::object::{ProgramRequest, load_program_with};
 use crate::session::Session;
 use crate::show::link::{LinkEntry, decode_link, render_links_detailed};
@@ -96,7 +95,7 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
                     file: &source.file,
                     section,
                     function: source.program.as_deref(),
-                    prog_type: prog_type::XDP,
+                    prog_type: elf_loader::ProgType::XDP,
                     verbose: source.verbose,
                 },
                 super::sections::xdp_load_options(section),
@@ -139,7 +138,7 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
     };
     let Some(expected) = expected.filter(|_| is_mismatch(&error)) else {
         return Err(super::bpflink::with_xdp_owner(
-            CliError::kernel(error.to_string()),
+            CliError::kernel(tc_text(&error)),
             ifindex,
             &args.dev,
         ));
@@ -166,7 +165,7 @@ fn set(session: &mut Session, args: &SetArgs) -> CliResult<()> {
                     XdpMode::Driver,
                 ))
             }
-            Err(error) => Err(CliError::kernel(error.to_string())),
+            Err(error) => Err(CliError::kernel(tc_text(&error))),
         };
     }
     Err(changed_meanwhile(
@@ -198,8 +197,9 @@ fn changed_meanwhile(
     let describe = |id: Option<u32>| id.map_or("none".to_string(), |id| format!("id {id}"));
     let now_id = now.and_then(|link| attached_at(link, mode));
     CliError::kernel(format!(
-        "{error}\nThe XDP program on \"{dev}\" changed while rtc was replacing it \
+        "{}\nThe XDP program on \"{dev}\" changed while rtc was replacing it \
          (expected {}, attached now: {}); nothing was replaced.",
+        tc_text(error),
         describe(expected),
         describe(now_id)
     ))
@@ -218,7 +218,7 @@ fn ip_exit(err: CliError) -> CliError {
 /// `$TC_BPF_MNT` if set, as for ip, else `/sys/fs/bpf`).
 fn open_pinned(path: &str) -> CliResult<OwnedFd> {
     let full = match path.strip_prefix("m:") {
-        Some(rest) if !rest.is_empty() => elf_loader::pin::default_bpffs()
+        Some(rest) if !rest.is_empty() => crate::object::tc_bpffs()
             .join(XDP_PIN_SUBDIR)
             .join(crate::args::to_path(rest)),
         _ => crate::args::to_path(path),
@@ -250,7 +250,7 @@ impl Expected {
     fn read(netlink: &mut Netlink, ifindex: u32, mode: XdpMode) -> CliResult<Expected> {
         let before = netlink
             .link_xdp(ifindex)
-            .map_err(|e| CliError::kernel(e.to_string()))?;
+            .map_err(|e| CliError::kernel(tc_text(&e)))?;
         let overridden = std::env::var_os(EXPECTED_ID_ENV).is_some();
         let id = match std::env::var(EXPECTED_ID_ENV) {
             Ok(text) => {
@@ -316,17 +316,18 @@ fn show(session: &mut Session, args: &ShowArgs) -> CliResult<()> {
     let netlink = session.netlink()?;
     let links = match &args.dev {
         Some(dev) => {
-            let ifindex = nix::net::if_::if_nametoindex(dev.as_str())
-                .map_err(|_| CliError::failed(format!("Device \"{dev}\" does not exist.")))?;
+            let ifindex = rtc_loader::Device::named(dev)
+                .map_err(|_| CliError::failed(format!("Device \"{dev}\" does not exist.")))?
+                .ifindex();
             let answer = netlink
                 .answered(encode_link_get(ifindex))
-                .map_err(|e| CliError::failed(e.to_string()))?;
+                .map_err(|e| CliError::failed(tc_text(&e)))?;
             vec![decode(&answer)?]
         }
         None => {
             let dump = netlink
                 .dump(encode_link_dump())
-                .map_err(|e| CliError::failed(format!("{e}\nDump terminated")))?;
+                .map_err(|e| CliError::failed(format!("{}\nDump terminated", tc_text(&e))))?;
             crate::output::report_interrupted_dump(dump.interrupted);
             let mut links = Vec::new();
             for item in &dump.items {

@@ -9,12 +9,10 @@ use netlink_tc::Netlink;
 use netlink_tc::attr::AttrTable;
 use netlink_tc::message::{MessageBuilder, NLM_F_REQUEST};
 use netlink_tc::xdp::encode_link_get;
+use rtc_loader::NETNS_RUN_DIR;
 
 use crate::show::ProgSummary;
 use crate::show::link::{LinkResolve, decode_link};
-
-/// Where `ip netns add` creates its namespace files.
-const NETNS_RUN_DIR: &str = "/var/run/netns";
 /// iproute2's device group names.
 const GROUP_FILE: &str = "/etc/iproute2/group";
 /// `RTM_GETNSID`: ask for the id this namespace gives another one.

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use bpf_sys::consts::prog_type;
 use bpf_sys::{Anchor, Placement, ProgFd};
-use elf_loader::{LoadOptions, Object};
+use elf_loader::{LoadOptions, Object, ProgType};
 use netlink_tc::hook::{HookError, check_pin_path};
 use netlink_tc::tcx::{self, TcxDirection, TcxRequest};
 use netlink_tc::{FilterDumpSpec, LinkXdp, XdpAttached, XdpMode, XdpSpec, bpf_link, handle};
@@ -26,7 +26,7 @@ use super::net_args::{AttachArgs, DetachArgs, NetCommand, NetHook, Position, usa
 use super::prog_ref::{ObjectProg, ProgRef, object_kind, open_one, open_pin};
 use super::sections::{kernel_has_netkit, meaning};
 use crate::device;
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, tc_text};
 use crate::object::{ProgramRequest, load_program_with};
 use crate::session::Session;
 use crate::show::json::JsonWriter;
@@ -129,14 +129,10 @@ fn attach_tcx(
         Some(p) => Some(open_one(p)?),
         None => None,
     };
-    let req = TcxRequest {
-        ifindex: index,
-        direction,
-        prog,
-        placement,
-        expected_revision: args.expected_revision.unwrap_or(0),
-        replace: replaced.as_ref().map(|r| r.fd.as_fd()),
-    };
+    let req = TcxRequest::new(index, direction, prog)
+        .with_placement(placement)
+        .with_expected_revision(args.expected_revision.unwrap_or(0))
+        .with_replace(replaced.as_ref().map(|r| r.fd.as_fd()));
     let observer = session.hook_observer();
     let result = match &args.link_pin {
         None => tcx::attach(&req, observer).map(drop),
@@ -179,8 +175,9 @@ fn attach_xdp(
     session.netlink()?.set_xdp(&spec).map(drop).map_err(|e| {
         with_owner(
             CliError::kernel(format!(
-                "Error: interface {} attach failed: {e}",
-                args.hook.name()
+                "Error: interface {} attach failed: {}",
+                args.hook.name(),
+                tc_text(&e)
             )),
             index,
             &args.dev,
@@ -254,20 +251,20 @@ fn choose_program(session: &mut Session, args: &AttachArgs) -> CliResult<Chosen>
         )));
     }
     let wanted = match args.hook {
-        NetHook::Xdp(_) => prog_type::XDP,
-        NetHook::Tcx(_) => prog_type::SCHED_CLS,
+        NetHook::Xdp(_) => ProgType::XDP,
+        NetHook::Tcx(_) => ProgType::SCHED_CLS,
     };
-    if let Some(found) = m.prog_type.filter(|t| *t != wanted) {
+    if let Some(found) = m.prog_type.filter(|t| *t != wanted.raw()) {
         return Err(CliError::failed(format!(
             "Error: section {section} holds a {} program, but {} runs {} programs",
             prog_type::name(found).unwrap_or("?"),
             args.hook.name(),
-            prog_type::name(wanted).unwrap_or("?")
+            wanted
         )));
     }
-    let mut options = LoadOptions::new(wanted);
-    options.prog_flags = m.prog_flags;
-    options.expected_attach_type = m.expected_attach_type;
+    let options = LoadOptions::new(wanted)
+        .with_prog_flags(m.prog_flags)
+        .with_expected_attach_type(m.expected_attach_type);
     let loaded = load_program_with(
         &object,
         &ProgramRequest {
@@ -331,8 +328,9 @@ fn detach(session: &mut Session, args: &DetachArgs) -> CliResult<()> {
             session.netlink()?.set_xdp(&spec).map(drop).map_err(|e| {
                 with_owner(
                     CliError::kernel(format!(
-                        "Error: interface {} detach failed: {e}",
-                        args.hook.name()
+                        "Error: interface {} detach failed: {}",
+                        args.hook.name(),
+                        tc_text(&e)
                     )),
                     index,
                     &args.dev,
@@ -434,7 +432,7 @@ fn show(session: &mut Session, dev: Option<&str>) -> CliResult<()> {
     let netlink = session.netlink()?;
     let dump = netlink
         .dump(super::link::encode_link_dump())
-        .map_err(|e| CliError::failed(format!("Error: {e}")))?;
+        .map_err(|e| CliError::failed(format!("Error: {}", tc_text(&e))))?;
     let mut devices = Vec::new();
     for item in &dump.items {
         let Ok(message) = netlink_tc::message::Message::parse(item) else {
@@ -517,11 +515,7 @@ fn classic_filters(netlink: &mut netlink_tc::Netlink, device: &Device, out: &mut
     parents.push((handle::INGRESS, "clsact/ingress".into()));
     parents.push((handle::EGRESS, "clsact/egress".into()));
     for (parent, kind) in parents {
-        let Ok(dump) = netlink.filters(&FilterDumpSpec {
-            ifindex: device.ifindex,
-            parent,
-            ..FilterDumpSpec::default()
-        }) else {
+        let Ok(dump) = netlink.filters(&FilterDumpSpec::new(device.ifindex, parent)) else {
             return;
         };
         for filter in &dump.items {

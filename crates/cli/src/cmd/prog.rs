@@ -22,7 +22,7 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::path::{Path, PathBuf};
 
 use bpf_sys::consts::prog_type;
-use elf_loader::{LoadOptions, LoadedProgram, Object};
+use elf_loader::{LoadOptions, LoadedProgram, Object, ProgType};
 
 use super::map_args::{error, is_prefix};
 use super::prog_ref::{OpenProg, ProgRef, every_prog, open_progs};
@@ -270,17 +270,16 @@ fn json_prog(w: &mut JsonWriter, p: &OpenProg) {
 
 /// The program type a `type` word names: a kernel name (`sched_cls`) or a section
 /// name (`xdp.frags`, `tcx/ingress`); with the load options the section implies.
-fn type_word(word: &str) -> Option<(u32, LoadOptions)> {
-    let kernel = (0..64u32).find(|t| prog_type::name(*t) == Some(word));
-    if let Some(kind) = kernel {
-        return Some((kind, LoadOptions::new(kind)));
+fn type_word(word: &str) -> Option<LoadOptions> {
+    if let Some(kind) = ProgType::from_name(word) {
+        return Some(LoadOptions::new(kind));
     }
     let m = meaning(word);
-    let kind = m.prog_type?;
-    let mut options = LoadOptions::new(kind);
-    options.prog_flags = m.prog_flags;
-    options.expected_attach_type = m.expected_attach_type;
-    Some((kind, options))
+    let kind = ProgType::from_raw(m.prog_type?)?;
+    let options = LoadOptions::new(kind)
+        .with_prog_flags(m.prog_flags)
+        .with_expected_attach_type(m.expected_attach_type);
+    Some(options)
 }
 
 fn load(session: &mut Session, w: &mut Words<'_>, all: bool) -> CliResult<()> {
@@ -366,10 +365,10 @@ fn load_one(
     file: &str,
     section: &str,
     function: Option<&str>,
-    kind: Option<&(u32, LoadOptions)>,
+    kind: Option<&LoadOptions>,
 ) -> CliResult<LoadedProgram> {
-    let (prog_type, options) = match kind {
-        Some((t, o)) => (*t, o.clone()),
+    let options = match kind {
+        Some(o) => o.clone(),
         None => type_word(section).ok_or_else(|| {
             CliError::failed(format!(
                 "Error: cannot tell the program type of section {section}; add \"type sched_cls\" or \"type xdp\""
@@ -382,7 +381,7 @@ fn load_one(
             file,
             section,
             function,
-            prog_type,
+            prog_type: options.prog_type,
             verbose: false,
         },
         options,

@@ -27,7 +27,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 
 use bpf_sys::consts::prog_type;
 use bpf_sys::{TestRunAttr, TestRunOutput};
-use elf_loader::{LoadOptions, Object};
+use elf_loader::{LoadOptions, Object, ProgType};
 
 use super::map_args::{error, parse_c_number};
 use super::prog_ref::{ObjectProg, ProgRef, describe_errno, open_one};
@@ -53,10 +53,10 @@ pub enum Hook {
 }
 
 impl Hook {
-    fn prog_type(self) -> u32 {
+    fn prog_type(self) -> ProgType {
         match self {
-            Hook::Tc => prog_type::SCHED_CLS,
-            Hook::Xdp => prog_type::XDP,
+            Hook::Tc => ProgType::SCHED_CLS,
+            Hook::Xdp => ProgType::XDP,
         }
     }
 
@@ -267,7 +267,7 @@ fn pick_section(object: &Object, obj: &ObjectProg, hook: Option<Hook>) -> CliRes
         .map(|p| p.section.as_str())
         .filter(|s| {
             let t = meaning(s).prog_type;
-            t.is_some() && t == hook.map(Hook::prog_type)
+            t.is_some() && t == hook.map(|h| h.prog_type().raw())
         })
         .collect();
     match fitting.as_slice() {
@@ -335,12 +335,11 @@ fn load_object(session: &mut Session, obj: &ObjectProg, hook: Option<Hook>) -> C
         Hook::Xdp => xdp_load_options(&section),
         // As `net attach tcx_* obj` for tcx sections, else as `filter add ... bpf obj`.
         Hook::Tc if m.prog_type == Some(prog_type::SCHED_CLS) => {
-            let mut o = LoadOptions::new(prog_type::SCHED_CLS);
-            o.prog_flags = m.prog_flags;
-            o.expected_attach_type = m.expected_attach_type;
-            o
+            LoadOptions::new(ProgType::SCHED_CLS)
+                .with_prog_flags(m.prog_flags)
+                .with_expected_attach_type(m.expected_attach_type)
         }
-        Hook::Tc => LoadOptions::new(prog_type::SCHED_CLS),
+        Hook::Tc => LoadOptions::new(ProgType::SCHED_CLS),
     };
     let loaded = load_program_with(
         &object,
@@ -357,7 +356,7 @@ fn load_object(session: &mut Session, obj: &ObjectProg, hook: Option<Hook>) -> C
     let describe = format!(
         "{}:[{section}] as {} ({}, {why})",
         obj.file,
-        prog_type::name(hook.prog_type()).unwrap_or("?"),
+        hook.prog_type(),
         hook.name()
     );
     Ok(Target {

@@ -4,7 +4,7 @@ use netlink_tc::{QdiscOp, QdiscSpec};
 
 use super::qdisc_args::{QdiscArgs, QdiscKind, QdiscVerb};
 use crate::device;
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, tc_text};
 use crate::session::Session;
 use crate::show::QdiscSelection;
 
@@ -47,7 +47,7 @@ fn modify(session: &mut Session, op: QdiscOp, args: &QdiscArgs) -> CliResult<()>
         .netlink()?
         .qdisc(op, &spec)
         .map(drop)
-        .map_err(|e| CliError::kernel(e.to_string()))
+        .map_err(|e| CliError::kernel(tc_text(&e)))
 }
 
 fn show(session: &mut Session, args: &QdiscArgs) -> CliResult<()> {
@@ -55,7 +55,7 @@ fn show(session: &mut Session, args: &QdiscArgs) -> CliResult<()> {
     let dump = session
         .netlink()?
         .qdiscs(ifindex)
-        .map_err(|e| CliError::failed(format!("Dump terminated: {e}")))?;
+        .map_err(|e| CliError::failed(format!("Dump terminated: {}", tc_text(&e))))?;
     crate::output::report_interrupted_dump(dump.interrupted);
     let selection = QdiscSelection {
         ifindex: (ifindex != 0).then_some(ifindex),

@@ -70,7 +70,7 @@ pub fn meaning(section: &str) -> SectionMeaning {
 /// the kernel refuses them for a device as it does for ip.
 pub fn xdp_load_options(section: &str) -> elf_loader::LoadOptions {
     let m = meaning(section);
-    let mut options = elf_loader::LoadOptions::new(prog_type::XDP);
+    let mut options = elf_loader::LoadOptions::new(elf_loader::ProgType::XDP);
     if m.prog_type == Some(prog_type::XDP) {
         options.prog_flags = m.prog_flags;
         options.expected_attach_type = m.expected_attach_type;

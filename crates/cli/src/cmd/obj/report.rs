@@ -171,7 +171,7 @@ pub fn build(
     target: Option<(&str, &TargetBtf)>,
 ) -> ObjectReport {
     let sha1 = elf_loader::sha1_hex(bytes);
-    let bpffs = elf_loader::pin::default_bpffs().display().to_string();
+    let bpffs = crate::object::tc_bpffs().display().to_string();
     let sections = object
         .sections()
         .iter()
