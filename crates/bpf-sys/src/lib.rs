@@ -23,6 +23,7 @@ pub mod consts;
 mod error;
 mod fd;
 mod insn;
+mod iter;
 mod link;
 mod map;
 mod map_handle;
@@ -40,6 +41,7 @@ pub use btf::{BtfInfo, btf_get_fd_by_id, btf_get_next_id, btf_info, btf_load};
 pub use error::Error;
 pub use fd::{BtfFd, LinkFd, MapFd, ProgFd};
 pub use insn::Insn;
+pub use iter::{iter_create, iter_link_create};
 pub use link::{
     LinkCreateAttr, LinkInfo, link_create, link_detach, link_get_fd_by_id, link_get_next_id,
     link_info,
