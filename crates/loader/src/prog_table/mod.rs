@@ -140,7 +140,7 @@ impl ProgTable {
     /// Reads every loaded program through an iterator, with the layouts from the
     /// running kernel's BTF (`/sys/kernel/btf/vmlinux`).
     pub fn read() -> Result<ProgTable, ProgTableError> {
-        let btf = TargetBtf::from_file_with_names(
+        let btf = TargetBtf::from_file_names_first(
             Path::new(elf_loader::btf::target::VMLINUX_BTF),
             layout::NAMES,
             layout::KINDS,
