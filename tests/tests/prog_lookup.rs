@@ -1,7 +1,7 @@
 //! `filter show` reads the programs it names either through the kernel's program
 //! iterator (one pass over every program) or one program at a time; either way it
 //! prints what the real tc prints, byte for byte. `RTC_PROG_LOOKUP=iter|each`
-//! forces a way; without it rtc chooses by count, so both listings here (2 and 200
+//! forces a way; without it rtc chooses by count, so both listings here (2 and 550
 //! filters, each filter its own program) take a different way by default.
 //! Where the iterator cannot run (here: no kernel BTF in a private mount namespace)
 //! a forced `iter` falls back to the per-program calls and still prints the same.
@@ -9,8 +9,8 @@
 use rtc_tests::{Netns, TempDir, bpf_obj_arg, require_privileged, require_tools, rtc_bin, run_env};
 
 /// Filters on the long listing's device: above the count from which rtc reads the
-/// program table by default (150).
-const MANY: usize = 200;
+/// program table by default (500).
+const MANY: usize = 550;
 
 /// A namespace with device `few0` holding 2 drop-arp filters and `many0` holding
 /// [`MANY`], added by the real tc.

@@ -297,7 +297,7 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
     // Each filter is printed as it arrives, as tc does: a listing of thousands of
     // filters never sits in memory whole. Only while the way programs are looked up
     // is still open (see prog_lookup) are filters held back: until the listing ends
-    // or the table of all programs has been read (HOLD_MAX at most).
+    // or has named ITER_MIN_IDS programs.
     let options = session.show_options();
     let mut renderer = FilterRenderer::new(&selection, &options);
     let mut lookup = ProgLookup::new(prog_lookup::Mode::from_env());
@@ -323,15 +323,12 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
                 RTM_NEWTFILTER | RTM_DELTFILTER | RTM_GETTFILTER
             ) {
                 let filter = decode_filter(&message)?;
-                if lookup.ready() && held.is_empty() {
+                if lookup.ready() {
                     print(&mut renderer, &mut lookup, &mut out, &filter);
                 } else {
                     held_ids.extend(prog_id(&filter));
                     held.push(filter);
                     lookup.observe(held_ids.len());
-                    if held.len() >= prog_lookup::HOLD_MAX {
-                        lookup.settle(held_ids.len());
-                    }
                     if lookup.ready() {
                         for filter in held.drain(..) {
                             print(&mut renderer, &mut lookup, &mut out, &filter);
@@ -342,7 +339,7 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
             Ok(None::<()>)
         });
     // The listing is over (or broken off).
-    lookup.settle(held_ids.len());
+    lookup.settle();
     for filter in held.drain(..) {
         print(&mut renderer, &mut lookup, &mut out, &filter);
     }

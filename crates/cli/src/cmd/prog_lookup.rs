@@ -7,10 +7,9 @@
 //!
 //! `RTC_PROG_LOOKUP=iter` or `=each` forces one way (tests compare them, benchmarks
 //! time them); `iter` still falls back per program when the iterator cannot run.
-//! Anything else, or nothing, chooses by count: from [`ITER_START_IDS`] distinct ids
-//! on, the table is read on a second thread while the dump goes on (the kernel's
-//! dump and the reading overlap on two cores); a listing that ends naming fewer than
-//! [`ITER_MIN_IDS`] does not wait for it.
+//! Anything else, or nothing, chooses by count: the listing holds filters back until
+//! it has named [`ITER_MIN_IDS`] distinct programs (then reads the table) or ends
+//! (then looks its few programs up one by one).
 
 use std::collections::HashMap;
 use std::os::fd::AsFd;
@@ -22,18 +21,21 @@ use crate::show::ProgSummary;
 /// The environment variable that forces a way of looking programs up.
 pub const ENV: &str = "RTC_PROG_LOOKUP";
 
-/// Distinct program ids after which a listing starts reading the program table on a
-/// second thread, while the dump goes on (filters are held back meanwhile).
-pub const ITER_START_IDS: usize = 32;
-
-/// Fewest distinct program ids for which a listing whose dump has ended waits for the
-/// program table rather than looking its programs up one by one.
+/// Fewest distinct program ids for which a listing reads all programs through the
+/// iterator instead of one by one.
 ///
-/// Measured: see the numbers where the listing calls [`ProgLookup::settle`].
-pub const ITER_MIN_IDS: usize = 150;
-
-/// Most filters held back while the table is being read: past it the listing waits.
-pub const HOLD_MAX: usize = 4096;
+/// The iterator costs a fixed amount (the kernel's BTF looked up, ~1.5 ms; the
+/// program loaded and linked) plus ~1 µs in the kernel for every program loaded on
+/// the machine, named by the listing or not; a program looked up on its own costs
+/// ~4.4 µs (three system calls). Measured with the static release build (2 vCPUs
+/// shared with other builds, kernel 6.18, ~2,800 programs loaded in all; hyperfine
+/// medians of `rtc filter show` of N drop-arp filters, each its own program, forced
+/// each way with RTC_PROG_LOOKUP; each / iter, ms): N=2: 2.6 / 6.2, N=300: 7.1 / 7.9,
+/// N=500: 8.0 / 12.5, N=1000: 12.1 / 12.8; on that machine the iterator only breaks
+/// even near 1,000. Where the listing's programs are most of the machine's (the
+/// benchmarks), break-even is near 1.5 ms / 3.4 µs ≈ 450 ids. Below the threshold,
+/// the 2-filter listing included, nothing changes: no iterator, no BTF.
+pub const ITER_MIN_IDS: usize = 500;
 
 /// Most per-program answers kept at a time (memory stays flat in long listings).
 const CACHE_MAX: usize = 256;
@@ -58,23 +60,12 @@ impl Mode {
             _ => Mode::Auto,
         }
     }
-
-    /// (ids at which to start reading the table, ids for which to wait for it).
-    fn thresholds(self) -> (usize, usize) {
-        match self {
-            Mode::Auto => (ITER_START_IDS, ITER_MIN_IDS),
-            Mode::Iter => (0, 0),
-            Mode::Each => (usize::MAX, usize::MAX),
-        }
-    }
 }
 
 /// Where summaries come from.
 enum Source {
-    /// Not chosen yet: the caller holds filters back and reports the ids it sees.
+    /// Not chosen yet: the caller holds filters back and counts the ids it sees.
     Undecided,
-    /// The table is being read on another thread (`None` from it: it cannot be).
-    Reading(std::thread::JoinHandle<Option<ProgTable>>),
     /// The iterator's table of every program.
     Table(ProgTable),
     /// One program at a time.
@@ -83,84 +74,45 @@ enum Source {
 
 /// Program summaries for one listing.
 pub struct ProgLookup {
-    mode: Mode,
     source: Source,
     /// Per-program answers (ids not in the table, or no table).
     cache: HashMap<u32, Option<ProgSummary>>,
 }
 
 impl ProgLookup {
-    /// A lookup that chooses as `mode` says.
+    /// A lookup that chooses as `mode` says (`Iter` reads the table now).
     pub fn new(mode: Mode) -> Self {
-        let mut lookup = ProgLookup {
-            mode,
+        ProgLookup {
             source: match mode {
+                Mode::Auto => Source::Undecided,
+                Mode::Iter => table_or_each(),
                 Mode::Each => Source::Each,
-                Mode::Auto | Mode::Iter => Source::Undecided,
             },
             cache: HashMap::new(),
-        };
-        lookup.observe(0);
-        lookup
-    }
-
-    /// Notes that the listing names `distinct` program ids so far: enough of them
-    /// start the table's reading.
-    pub fn observe(&mut self, distinct: usize) {
-        let (start, _) = self.mode.thresholds();
-        if matches!(self.source, Source::Undecided) && distinct >= start {
-            // Without a thread, the table is read here and now.
-            self.source = match std::thread::Builder::new()
-                .name("prog-table".into())
-                .spawn(|| ProgTable::read().ok())
-            {
-                Ok(handle) => Source::Reading(handle),
-                Err(_) => table_or_each(ProgTable::read().ok()),
-            };
         }
     }
 
     /// Whether summaries can be asked for now (else the caller holds filters back).
-    /// A table that has been read by now is taken.
-    pub fn ready(&mut self) -> bool {
-        match &self.source {
-            Source::Undecided => false,
-            Source::Reading(handle) => {
-                if handle.is_finished() {
-                    self.join();
-                    true
-                } else {
-                    false
-                }
-            }
-            Source::Table(_) | Source::Each => true,
+    pub fn ready(&self) -> bool {
+        !matches!(self.source, Source::Undecided)
+    }
+
+    /// Notes that the listing names `distinct` program ids so far; with enough of
+    /// them, the table is read.
+    pub fn observe(&mut self, distinct: usize) {
+        if !self.ready() && distinct >= ITER_MIN_IDS {
+            self.source = table_or_each();
         }
     }
 
-    /// Decides for good, for a listing naming `distinct` program ids (at least): waits
-    /// for a table being read when they are many, else looks them up one by one.
-    pub fn settle(&mut self, distinct: usize) {
-        if self.ready() {
-            return;
-        }
-        let (_, wait) = self.mode.thresholds();
-        if matches!(self.source, Source::Reading(_)) && distinct >= wait {
-            self.join();
-        } else {
-            // A thread still reading is left to finish on its own; its answer is unused.
+    /// Decides for good, for a listing that ended naming fewer ids than it takes.
+    pub fn settle(&mut self) {
+        if !self.ready() {
             self.source = Source::Each;
         }
     }
 
-    /// Takes the table from the reading thread.
-    fn join(&mut self) {
-        if let Source::Reading(handle) = std::mem::replace(&mut self.source, Source::Each) {
-            self.source = table_or_each(handle.join().ok().flatten());
-        }
-    }
-
-    /// What the listing prints about program `id`; `None` if it is gone. Call only
-    /// once [`ProgLookup::ready`] says so (before, each id is looked up on its own).
+    /// What the listing prints about program `id`; `None` if it is gone.
     pub fn get(&mut self, id: u32) -> Option<ProgSummary> {
         if let Source::Table(table) = &self.source {
             if let Some(entry) = table.get(id) {
@@ -185,11 +137,11 @@ impl ProgLookup {
     }
 }
 
-/// The source a finished read leaves: its table, or one program at a time.
-fn table_or_each(table: Option<ProgTable>) -> Source {
-    match table {
-        Some(table) => Source::Table(table),
-        None => Source::Each,
+/// The table of every program, or one program at a time where it cannot be read.
+fn table_or_each() -> Source {
+    match ProgTable::read() {
+        Ok(table) => Source::Table(table),
+        Err(_) => Source::Each,
     }
 }
 

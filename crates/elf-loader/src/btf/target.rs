@@ -12,6 +12,8 @@
 
 mod names_first;
 
+pub use names_first::QuickTypes;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};

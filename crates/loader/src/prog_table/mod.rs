@@ -27,6 +27,9 @@ use elf_loader::btf::TargetBtf;
 use layout::Layout;
 use program::{AT_BTF_ID, AT_ID, AT_JITED_LEN, AT_LOAD_TIME, AT_NAME, AT_TAG, AT_UID, RECORD_SIZE};
 
+/// Bytes asked for per read of the iterator.
+const READ_CHUNK: usize = 64 * 1024;
+
 /// The name the iterator program is loaded under (it shows in `bpftool prog` while
 /// a read is under way).
 pub const ITER_PROG_NAME: &str = "rtc_prog_iter";
@@ -138,22 +141,42 @@ pub struct ProgTable {
 
 impl ProgTable {
     /// Reads every loaded program through an iterator, with the layouts from the
-    /// running kernel's BTF (`/sys/kernel/btf/vmlinux`).
+    /// running kernel's BTF (`/sys/kernel/btf/vmlinux`): only the few types needed are
+    /// looked at ([`QuickTypes`](elf_loader::btf::QuickTypes)); where that cannot
+    /// tell, the BTF is indexed whole and each member's size checked too.
     pub fn read() -> Result<ProgTable, ProgTableError> {
-        let btf = TargetBtf::from_file_names_first(
-            Path::new(elf_loader::btf::target::VMLINUX_BTF),
-            layout::NAMES,
-            layout::KINDS,
-        )
-        .map_err(ProgTableError::Btf)?;
-        ProgTable::read_with_btf(&btf)
+        let path = Path::new(elf_loader::btf::target::VMLINUX_BTF);
+        let quick = match bpf_sys::MappedKernelFile::open(path) {
+            Ok(mapped) => Layout::read_quick(&mapped),
+            Err(_) => std::fs::read(path)
+                .map_err(|e| {
+                    ProgTableError::Btf(elf_loader::BtfError::File {
+                        path: path.display().to_string(),
+                        reason: e.to_string(),
+                    })
+                })
+                .and_then(|bytes| Layout::read_quick(&bytes)),
+        };
+        let layout = match quick {
+            Ok(layout) => layout,
+            Err(_) => {
+                let btf = TargetBtf::from_file_names_first(path, layout::NAMES, layout::KINDS)
+                    .map_err(ProgTableError::Btf)?;
+                Layout::read(&btf)?
+            }
+        };
+        ProgTable::read_with_layout(&layout)
     }
 
     /// [`ProgTable::read`] with the kernel's BTF already at hand (it must be the
     /// running kernel's).
     pub fn read_with_btf(btf: &TargetBtf) -> Result<ProgTable, ProgTableError> {
-        let layout = Layout::read(btf)?;
-        let insns = program::instructions(&layout);
+        ProgTable::read_with_layout(&Layout::read(btf)?)
+    }
+
+    /// Loads the iterator program for `layout`, links it and reads one pass.
+    fn read_with_layout(layout: &Layout) -> Result<ProgTable, ProgTableError> {
+        let insns = program::instructions(layout);
         let attr = bpf_sys::ProgLoadAttr {
             prog_type: prog_type::TRACING,
             expected_attach_type: attach_type::TRACE_ITER,
@@ -168,10 +191,20 @@ impl ProgTable {
         let link = bpf_sys::iter_link_create(prog.fd.as_fd()).map_err(kernel("link"))?;
         drop(prog);
         let mut reader = bpf_sys::iter_create(link.as_fd()).map_err(kernel("create"))?;
-        let mut bytes = Vec::new();
-        reader
-            .read_to_end(&mut bytes)
-            .map_err(ProgTableError::Read)?;
+        // Reads as large as the kernel's seq_file buffer (up to 8 pages) fills.
+        let mut bytes = Vec::with_capacity(READ_CHUNK);
+        let mut chunk = vec![0u8; READ_CHUNK];
+        loop {
+            let n = match reader.read(&mut chunk) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ProgTableError::Read(e)),
+            };
+            if n == 0 {
+                break;
+            }
+            bytes.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        }
         ProgTable::from_records(&bytes)
     }
 

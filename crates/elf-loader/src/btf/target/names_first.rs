@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use super::{Bytes, TargetBtf, has_essential_name, kind_mask, record_end};
 use crate::btf::error::BtfError;
-use crate::btf::{BtfKind, Layout};
+use crate::btf::{BtfKind, BtfType, Layout, TypeDetail, decode_type, string_in};
 use crate::bytes::{ByteOrder, read_u32};
 
 impl TargetBtf {
@@ -43,6 +43,196 @@ impl TargetBtf {
         kinds: &[BtfKind],
     ) -> Result<TargetBtf, BtfError> {
         index_names_first(Bytes::Owned(data), names, kinds)
+    }
+}
+
+/// A handful of types of a base BTF blob, found by exact name and kind without
+/// indexing the blob: the walk over the type records stops once each has been seen,
+/// and keeps nothing else. A found struct's members can be looked up by name, through
+/// anonymous struct and union members too (their types are decoded as the walk meets
+/// them, or in a second, shorter walk for those that came before).
+#[derive(Debug)]
+pub struct QuickTypes<'a> {
+    strings: &'a [u8],
+    /// Per wanted (kind, name): the id of the first type of that kind and name.
+    found: Vec<Option<u32>>,
+    /// The decoded types: those found, and the anonymous members' types.
+    types: BTreeMap<u32, BtfType>,
+}
+
+/// Deepest nesting of anonymous members followed.
+const MAX_NESTING: u32 = 8;
+
+impl<'a> QuickTypes<'a> {
+    /// Looks up `wanted` (kind, exact name) in the base BTF `data` (host byte order).
+    pub fn find(data: &'a [u8], wanted: &[(BtfKind, &str)]) -> Result<QuickTypes<'a>, BtfError> {
+        let order = ByteOrder::host();
+        let layout = Layout::read(data, order, false)?;
+        let strings = data
+            .get(layout.strings_start..layout.strings_start + layout.strings_len)
+            .unwrap_or_default();
+        let names: Vec<&str> = wanted.iter().map(|(_, name)| *name).collect();
+        // Exact names only: a flavored string (`x___v2`) is not the type `x`.
+        let offsets: Vec<(u32, usize)> = string_offsets(strings, &names)
+            .into_iter()
+            .filter(|&(at, index)| {
+                names
+                    .get(index)
+                    .is_some_and(|name| strings.get(at as usize + name.len()) == Some(&0))
+            })
+            .collect();
+        let mut quick = QuickTypes {
+            strings,
+            found: vec![None; wanted.len()],
+            types: BTreeMap::new(),
+        };
+        if offsets.is_empty() {
+            return Ok(quick);
+        }
+        // Anonymous members' types still to decode.
+        let mut pending: BTreeMap<u32, ()> = BTreeMap::new();
+        let decode = |id: u32, offset: usize| {
+            decode_type(data, order, strings.len(), id, offset, layout.types_end).map(|(t, _)| t)
+        };
+        let (lowest, highest) = match (offsets.first(), offsets.last()) {
+            (Some(first), Some(last)) => (first.0, last.0),
+            _ => (1, 0),
+        };
+        let mut missing = wanted.len();
+        let mut offset = layout.types_start;
+        let mut id = 1u32;
+        // The smallest pending id not yet passed (checked per record: an integer
+        // compare, not a map look-up).
+        let mut next_pending = u32::MAX;
+        while offset < layout.types_end && (missing > 0 || next_pending != u32::MAX) {
+            let next = record_end(data, order, id, offset, layout.types_end)?;
+            let mut changed = false;
+            if id == next_pending {
+                pending.remove(&id);
+                let ty = decode(id, offset)?;
+                note_anonymous(&ty, &mut pending);
+                quick.types.insert(id, ty);
+                changed = true;
+            }
+            let name_off = read_u32(data, offset, order).unwrap_or(0);
+            if (lowest..=highest).contains(&name_off) {
+                let first = offsets.partition_point(|&(at, _)| at < name_off);
+                for &(at, index) in offsets.get(first..).unwrap_or_default() {
+                    if at != name_off {
+                        break;
+                    }
+                    let info = read_u32(data, offset + 4, order).unwrap_or(0);
+                    let kind = BtfKind::from_raw((info >> 24) & 0x1f);
+                    let (Some(slot), Some(&(want, _))) =
+                        (quick.found.get_mut(index), wanted.get(index))
+                    else {
+                        continue;
+                    };
+                    if slot.is_none() && kind == Some(want) {
+                        let ty = decode(id, offset)?;
+                        note_anonymous(&ty, &mut pending);
+                        quick.types.insert(id, ty);
+                        *slot = Some(id);
+                        missing -= 1;
+                        changed = true;
+                    }
+                }
+            }
+            if changed {
+                next_pending = pending
+                    .range(id.saturating_add(1)..)
+                    .next()
+                    .map_or(u32::MAX, |(&i, _)| i);
+            }
+            offset = next;
+            id = id.saturating_add(1);
+        }
+        // Anonymous members' types that came before their struct: walk again, up to
+        // the last of them, as often as nesting needs.
+        for _ in 0..MAX_NESTING {
+            let Some((&last, _)) = pending.last_key_value() else {
+                break;
+            };
+            let mut offset = layout.types_start;
+            let mut id = 1u32;
+            while offset < layout.types_end && id <= last {
+                let next = record_end(data, order, id, offset, layout.types_end)?;
+                if pending.remove(&id).is_some() {
+                    let ty = decode(id, offset)?;
+                    let mut more = BTreeMap::new();
+                    note_anonymous(&ty, &mut more);
+                    quick.types.insert(id, ty);
+                    pending.extend(
+                        more.into_iter()
+                            .filter(|(i, _)| !quick.types.contains_key(i)),
+                    );
+                }
+                offset = next;
+                id = id.saturating_add(1);
+            }
+            // Ids beyond the blob's last type never come: give up on them.
+            pending.retain(|&i, _| i < id);
+        }
+        Ok(quick)
+    }
+
+    /// The id and decoded record of the `index`th wanted type, if the blob has it.
+    pub fn get(&self, index: usize) -> Option<(u32, &BtfType)> {
+        let id = (*self.found.get(index)?)?;
+        Some((id, self.types.get(&id)?))
+    }
+
+    /// The string at `offset` of the blob's string table (member names).
+    pub fn string(&self, offset: u32) -> Result<&'a str, BtfError> {
+        string_in(self.strings, offset)
+    }
+
+    /// (bit offset, type id) of the member named `member` of the `index`th wanted
+    /// type (a struct or union), looking into anonymous members too. Bitfields are
+    /// not found (they have no byte offset of their own).
+    pub fn member(&self, index: usize, member: &str) -> Option<(u32, u32)> {
+        let (_, ty) = self.get(index)?;
+        self.member_of(ty, member, 0, 0)
+    }
+
+    fn member_of(&self, ty: &BtfType, member: &str, base: u32, depth: u32) -> Option<(u32, u32)> {
+        let TypeDetail::Members(members) = &ty.detail else {
+            return None;
+        };
+        for m in members {
+            let bits = if ty.kind_flag {
+                if m.offset >> 24 != 0 {
+                    continue;
+                }
+                m.offset & 0x00ff_ffff
+            } else {
+                m.offset
+            };
+            let offset = base.checked_add(bits)?;
+            if m.name_off == 0 {
+                if depth < MAX_NESTING {
+                    let inner = self.types.get(&m.type_id);
+                    if let Some(found) =
+                        inner.and_then(|t| self.member_of(t, member, offset, depth + 1))
+                    {
+                        return Some(found);
+                    }
+                }
+            } else if self.string(m.name_off).ok() == Some(member) {
+                return Some((offset, m.type_id));
+            }
+        }
+        None
+    }
+}
+
+/// Adds the type ids of `ty`'s anonymous members (struct or union ones, which can
+/// hold named members) to `pending`.
+fn note_anonymous(ty: &BtfType, pending: &mut BTreeMap<u32, ()>) {
+    if let TypeDetail::Members(members) = &ty.detail {
+        for m in members.iter().filter(|m| m.name_off == 0) {
+            pending.insert(m.type_id, ());
+        }
     }
 }
 
@@ -123,18 +313,24 @@ fn index_names_first(
 /// vector compares) whether some string in it starts with the first two bytes of a
 /// name; only the few blocks that say yes are looked at string by string.
 fn string_offsets(strings: &[u8], names: &[&str]) -> Vec<(u32, usize)> {
-    let mut pairs: Vec<[u8; 2]> = Vec::new();
+    // Up to PAIRS distinct first-two-byte pairs, padded with one no name starts with.
+    const PAIRS: usize = 4;
+    let mut pairs = [[0xffu8; 2]; PAIRS];
+    let mut count = 0;
     for name in names {
-        match name.as_bytes() {
-            [a, b, ..] => {
-                if !pairs.contains(&[*a, *b]) {
-                    pairs.push([*a, *b]);
-                }
-            }
+        let [a, b, ..] = name.as_bytes() else {
             // A name too short for the block test: look at every string.
-            _ => return string_offsets_each(strings, names, 0, strings.len()),
+            return string_offsets_each(strings, names, 0, strings.len());
+        };
+        if !pairs[..count].contains(&[*a, *b]) {
+            let Some(slot) = pairs.get_mut(count) else {
+                return string_offsets_each(strings, names, 0, strings.len());
+            };
+            *slot = [*a, *b];
+            count += 1;
         }
     }
+    let [[a0, b0], [a1, b1], [a2, b2], [a3, b3]] = pairs;
     const BLOCK: usize = 64;
     // The string at offset 0 has no NUL before it.
     let mut found = match_string(strings, 0, names);
@@ -149,15 +345,18 @@ fn string_offsets(strings: &[u8], names: &[&str]) -> Vec<(u32, usize)> {
         ) else {
             break;
         };
-        let hit = pairs.iter().any(|&[a, b]| {
-            nul.iter()
-                .zip(first)
-                .zip(second)
-                .fold(false, |any, ((&z, &x), &y)| {
-                    any | ((z == 0) & (x == a) & (y == b))
-                })
-        });
-        if hit {
+        let hit = nul
+            .iter()
+            .zip(first)
+            .zip(second)
+            .fold(0u8, |any, ((&z, &x), &y)| {
+                let pair = ((x == a0) & (y == b0))
+                    | ((x == a1) & (y == b1))
+                    | ((x == a2) & (y == b2))
+                    | ((x == a3) & (y == b3));
+                any | u8::from((z == 0) & pair)
+            });
+        if hit != 0 {
             for (i, ((&z, &x), &y)) in nul.iter().zip(first).zip(second).enumerate() {
                 if z == 0 && pairs.contains(&[x, y]) {
                     found.extend(match_string(strings, block + i + 1, names));
@@ -177,7 +376,15 @@ fn match_string(strings: &[u8], start: usize, names: &[&str]) -> Vec<(u32, usize
     names
         .iter()
         .enumerate()
-        .filter(|(_, name)| has_essential_name(text, name.as_bytes()))
+        .filter(|(_, name)| {
+            let name = name.as_bytes();
+            // Cheap tests first: the name, then a NUL or the `___` of a flavor.
+            text.starts_with(name)
+                && text
+                    .get(name.len()..)
+                    .is_some_and(|rest| rest.first() == Some(&0) || rest.starts_with(b"___"))
+                && has_essential_name(text, name)
+        })
         .map(|(index, _)| (start as u32, index))
         .collect()
 }
@@ -273,7 +480,13 @@ mod tests {
             table.push(0);
         }
         table.extend(b"bpf_prog");
-        for names in [&["btf", "bpf_prog", "bp"][..], &["b", "btf"][..]] {
+        let many: &[&str] = &["btf", "bpf_prog", "bp", "qq", "q0", "x"];
+        for names in [
+            &["btf", "bpf_prog", "bp"][..],
+            &["b", "btf"][..],
+            &many[..5],
+            many,
+        ] {
             let each = string_offsets_each(&table, names, 0, table.len());
             assert_eq!(string_offsets(&table, names), each, "{names:?}");
             assert!(!each.is_empty());
@@ -289,6 +502,38 @@ mod tests {
                 copy[position] = value;
                 if let Ok(btf) = TargetBtf::parse_names_first(copy, &["s", "int"], &[]) {
                     let _ = btf.find_by_essential_names(&["s", "int"]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quick_types_are_the_indexed_ones() {
+        let data = sample();
+        let btf = TargetBtf::parse(data.clone()).unwrap();
+        let wanted = [
+            (BtfKind::Struct, "s"),
+            (BtfKind::Int, "int"),
+            (BtfKind::Union, "s"),
+        ];
+        let quick = QuickTypes::find(&data, &wanted).unwrap();
+        let (id, ty) = quick.get(0).unwrap();
+        assert_eq!(Some(id), btf.find(BtfKind::Struct, "s"));
+        assert_eq!(ty, &btf.type_by_id(id).unwrap());
+        assert_eq!(
+            quick.get(1).map(|(id, _)| id),
+            btf.find(BtfKind::Int, "int")
+        );
+        assert!(quick.get(2).is_none());
+        assert!(quick.get(3).is_none());
+        for position in 0..data.len() {
+            let mut copy = data.clone();
+            copy[position] ^= 0xff;
+            if let Ok(quick) = QuickTypes::find(&copy, &wanted) {
+                for i in 0..4 {
+                    if let Some((_, ty)) = quick.get(i) {
+                        let _ = quick.string(ty.name_off);
+                    }
                 }
             }
         }
@@ -314,5 +559,23 @@ mod tests {
             fast.find_by_essential_names_of(&names, &kinds),
             slow.find_by_essential_names_of(&names, &kinds)
         );
+        let data = std::fs::read(path).unwrap();
+        let wanted = [
+            (BtfKind::Struct, "bpf_prog_aux"),
+            (BtfKind::Func, "bpf_iter_bpf_prog"),
+        ];
+        let quick = QuickTypes::find(&data, &wanted).unwrap();
+        for (i, (kind, name)) in wanted.iter().enumerate() {
+            let (id, ty) = quick.get(i).unwrap();
+            assert_eq!(Some(id), slow.find(*kind, name));
+            assert_eq!(ty, &slow.type_by_id(id).unwrap());
+        }
+        // `tag` sits in an anonymous union of struct bpf_prog (6.x kernels); a
+        // bitfield (`jited`) has no byte offset to give.
+        let wanted = [(BtfKind::Struct, "bpf_prog")];
+        let quick = QuickTypes::find(&data, &wanted).unwrap();
+        assert!(quick.member(0, "tag").is_some());
+        assert!(quick.member(0, "aux").is_some());
+        assert!(quick.member(0, "jited").is_none());
     }
 }
