@@ -87,3 +87,23 @@ fn iterator_records_equal_bpftool_prog_show() {
     // The table holds nothing bpftool could not see at all: every id was loaded.
     assert!(table.entries().windows(2).all(|w| w[0].id < w[1].id));
 }
+
+#[test]
+fn read_from_keeps_only_newer_programs() {
+    if !require_privileged() {
+        return;
+    }
+    let ours = Program::from_file(bpf_obj("drop-arp"), "ingress")
+        .expect("read drop-arp.o")
+        .load(ProgramKind::TcClassifier)
+        .expect("load drop-arp");
+    let table = match ProgTable::read_from(ours.id()) {
+        Ok(table) => table,
+        Err(e) => {
+            rtc_tests::require(false, &format!("the program iterator cannot run: {e}"));
+            return;
+        }
+    };
+    assert!(table.get(ours.id()).is_some());
+    assert!(table.entries().iter().all(|e| e.id >= ours.id()));
+}

@@ -303,6 +303,7 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
     let mut lookup = ProgLookup::new(prog_lookup::Mode::from_env());
     let mut held: Vec<Filter> = Vec::new();
     let mut held_ids: HashSet<u32> = HashSet::new();
+    let mut lowest_id = u32::MAX;
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
     // Write errors (a closed pipe: `rtc filter show | head -1`) are not worth reporting.
     let print = |renderer: &mut FilterRenderer<'_>,
@@ -326,9 +327,12 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
                 if lookup.ready() {
                     print(&mut renderer, &mut lookup, &mut out, &filter);
                 } else {
-                    held_ids.extend(prog_id(&filter));
+                    if let Some(id) = prog_id(&filter) {
+                        held_ids.insert(id);
+                        lowest_id = lowest_id.min(id);
+                    }
                     held.push(filter);
-                    lookup.observe(held_ids.len());
+                    lookup.observe(held_ids.len(), lowest_id);
                     if lookup.ready() {
                         for filter in held.drain(..) {
                             print(&mut renderer, &mut lookup, &mut out, &filter);

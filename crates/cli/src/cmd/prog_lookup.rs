@@ -85,7 +85,7 @@ impl ProgLookup {
         ProgLookup {
             source: match mode {
                 Mode::Auto => Source::Undecided,
-                Mode::Iter => table_or_each(),
+                Mode::Iter => table_or_each(0),
                 Mode::Each => Source::Each,
             },
             cache: HashMap::new(),
@@ -97,11 +97,13 @@ impl ProgLookup {
         !matches!(self.source, Source::Undecided)
     }
 
-    /// Notes that the listing names `distinct` program ids so far; with enough of
-    /// them, the table is read.
-    pub fn observe(&mut self, distinct: usize) {
+    /// Notes that the listing names `distinct` program ids so far, the lowest
+    /// `lowest`; with enough of them, the table is read. It keeps programs from the
+    /// lowest id on: older ones (other users' programs, mostly) cost no memory, and
+    /// one the listing names later is looked up on its own.
+    pub fn observe(&mut self, distinct: usize, lowest: u32) {
         if !self.ready() && distinct >= ITER_MIN_IDS {
-            self.source = table_or_each();
+            self.source = table_or_each(lowest);
         }
     }
 
@@ -137,9 +139,10 @@ impl ProgLookup {
     }
 }
 
-/// The table of every program, or one program at a time where it cannot be read.
-fn table_or_each() -> Source {
-    match ProgTable::read() {
+/// The table of every program from `first_id` on, or one program at a time where it
+/// cannot be read.
+fn table_or_each(first_id: u32) -> Source {
+    match ProgTable::read_from(first_id) {
         Ok(table) => Source::Table(table),
         Err(_) => Source::Each,
     }

@@ -145,6 +145,12 @@ impl ProgTable {
     /// looked at ([`QuickTypes`](elf_loader::btf::QuickTypes)); where that cannot
     /// tell, the BTF is indexed whole and each member's size checked too.
     pub fn read() -> Result<ProgTable, ProgTableError> {
+        ProgTable::read_from(0)
+    }
+
+    /// [`ProgTable::read`], keeping only programs whose id is `first_id` or more
+    /// (the kernel still walks them all; the rest cost no record and no memory).
+    pub fn read_from(first_id: u32) -> Result<ProgTable, ProgTableError> {
         let path = Path::new(elf_loader::btf::target::VMLINUX_BTF);
         let quick = match bpf_sys::MappedKernelFile::open(path) {
             Ok(mapped) => Layout::read_quick(&mapped),
@@ -165,18 +171,18 @@ impl ProgTable {
                 Layout::read(&btf)?
             }
         };
-        ProgTable::read_with_layout(&layout)
+        ProgTable::read_with_layout(&layout, first_id)
     }
 
     /// [`ProgTable::read`] with the kernel's BTF already at hand (it must be the
     /// running kernel's).
     pub fn read_with_btf(btf: &TargetBtf) -> Result<ProgTable, ProgTableError> {
-        ProgTable::read_with_layout(&Layout::read(btf)?)
+        ProgTable::read_with_layout(&Layout::read(btf)?, 0)
     }
 
     /// Loads the iterator program for `layout`, links it and reads one pass.
-    fn read_with_layout(layout: &Layout) -> Result<ProgTable, ProgTableError> {
-        let insns = program::instructions(layout);
+    fn read_with_layout(layout: &Layout, first_id: u32) -> Result<ProgTable, ProgTableError> {
+        let insns = program::instructions(layout, first_id);
         let attr = bpf_sys::ProgLoadAttr {
             prog_type: prog_type::TRACING,
             expected_attach_type: attach_type::TRACE_ITER,
@@ -191,9 +197,13 @@ impl ProgTable {
         let link = bpf_sys::iter_link_create(prog.fd.as_fd()).map_err(kernel("link"))?;
         drop(prog);
         let mut reader = bpf_sys::iter_create(link.as_fd()).map_err(kernel("create"))?;
-        // Reads as large as the kernel's seq_file buffer (up to 8 pages) fills.
-        let mut bytes = Vec::with_capacity(READ_CHUNK);
+        // Reads as large as the kernel's seq_file buffer (up to 8 pages) fills; each
+        // is decoded at once, so the raw records never pile up beside the table.
+        let mut entries = Vec::new();
         let mut chunk = vec![0u8; READ_CHUNK];
+        // Bytes of a record cut by the end of a read (the kernel writes whole
+        // records, but nothing here relies on it).
+        let mut partial: Vec<u8> = Vec::new();
         loop {
             let n = match reader.read(&mut chunk) {
                 Ok(n) => n,
@@ -203,26 +213,50 @@ impl ProgTable {
             if n == 0 {
                 break;
             }
-            bytes.extend_from_slice(chunk.get(..n).unwrap_or_default());
+            let mut bytes = chunk.get(..n).unwrap_or_default();
+            if !partial.is_empty() {
+                let wanted = RECORD_SIZE - partial.len();
+                let (head, rest) = bytes.split_at(wanted.min(bytes.len()));
+                partial.extend_from_slice(head);
+                bytes = rest;
+                if partial.len() == RECORD_SIZE {
+                    entries.extend(ProgEntry::from_record(&partial));
+                    partial.clear();
+                }
+            }
+            let records = bytes.chunks_exact(RECORD_SIZE);
+            partial.extend_from_slice(records.remainder());
+            entries.extend(records.filter_map(ProgEntry::from_record));
         }
-        ProgTable::from_records(&bytes)
+        if !partial.is_empty() {
+            return Err(ProgTableError::Truncated {
+                len: entries.len() * RECORD_SIZE + partial.len(),
+            });
+        }
+        Ok(ProgTable::from_entries(entries))
     }
 
-    /// Decodes the iterator's output: whole records, sorted by id afterwards (the
-    /// kernel walks programs in id order; nothing here relies on it).
+    /// Decodes the iterator's output: whole records.
+    #[cfg(test)]
     fn from_records(bytes: &[u8]) -> Result<ProgTable, ProgTableError> {
         if bytes.len() % RECORD_SIZE != 0 {
             return Err(ProgTableError::Truncated { len: bytes.len() });
         }
-        let mut entries: Vec<ProgEntry> = bytes
+        let entries = bytes
             .chunks_exact(RECORD_SIZE)
             .filter_map(ProgEntry::from_record)
             .collect();
+        Ok(ProgTable::from_entries(entries))
+    }
+
+    /// The table of these entries, sorted by id (the kernel walks programs in id
+    /// order; nothing here relies on it), one per id.
+    fn from_entries(mut entries: Vec<ProgEntry>) -> ProgTable {
         if !entries.is_sorted_by_key(|e| e.id) {
             entries.sort_by_key(|e| e.id);
         }
         entries.dedup_by_key(|e| e.id);
-        Ok(ProgTable { entries })
+        ProgTable { entries }
     }
 
     /// The program with this id, if it was loaded at the time of the read.

@@ -8,6 +8,7 @@
 //! int it(struct bpf_iter__bpf_prog *ctx) {
 //!     struct bpf_prog *p = ctx->prog;
 //!     if (!p) return 0;                     // the final call, after the last program
+//!     if (p->aux->id < FIRST_ID) return 0;  // older than the caller asks for
 //!     struct record r = { p->aux->id, p->jited_len, p->tag, p->aux->name,
 //!                         p->aux->load_time, p->aux->user->uid, p->aux->btf->id };
 //!     bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
@@ -46,6 +47,7 @@ const MOV64_IMM: u8 = 0xb7; // BPF_ALU64 | BPF_K | BPF_MOV
 const MOV64_REG: u8 = 0xbf; // BPF_ALU64 | BPF_X | BPF_MOV
 const ADD64_IMM: u8 = 0x07; // BPF_ALU64 | BPF_K | BPF_ADD
 const JEQ_IMM: u8 = 0x15; // BPF_JMP | BPF_K | BPF_JEQ
+const JLT_IMM: u8 = 0xa5; // BPF_JMP | BPF_K | BPF_JLT (unsigned)
 const CALL: u8 = 0x85; // BPF_JMP | BPF_CALL
 const EXIT: u8 = 0x95; // BPF_JMP | BPF_EXIT
 
@@ -62,8 +64,11 @@ fn store(code: u8, at: usize, src: u8) -> Insn {
     Insn::new(code, R10, src, at as i16 - RECORD_SIZE as i16, 0)
 }
 
-/// The program's instructions for this kernel's layout.
-pub(crate) fn instructions(l: &Layout) -> Vec<Insn> {
+/// The program's instructions for this kernel's layout; programs with an id below
+/// `first_id` are passed over (no record).
+pub(crate) fn instructions(l: &Layout, first_id: u32) -> Vec<Insn> {
+    // The immediate is sign-extended: ids past i32::MAX are not filtered.
+    let first_id = i32::try_from(first_id).unwrap_or(0);
     // r6 = prog, r7 = seq, r8 = prog->aux; r1 carries each field.
     let mut insns = vec![
         load(LDX_DW, 6, 1, l.ctx_prog),
@@ -75,6 +80,10 @@ pub(crate) fn instructions(l: &Layout) -> Vec<Insn> {
         load(LDX_DW, 7, 7, l.meta_seq),
         load(LDX_DW, 8, 6, l.prog_aux),
         load(LDX_W, 1, 8, l.aux_id),
+    ]);
+    let older_at = insns.len();
+    insns.push(Insn::default()); // if r1 < first_id goto out (filled in below)
+    insns.extend([
         store(STX_W, AT_ID, 1),
         load(LDX_W, 1, 6, l.prog_jited_len),
         store(STX_W, AT_JITED_LEN, 1),
@@ -101,6 +110,7 @@ pub(crate) fn instructions(l: &Layout) -> Vec<Insn> {
     ]);
     let out = insns.len();
     insns[skip_at] = Insn::new(JEQ_IMM, 6, 0, (out - skip_at - 1) as i16, 0);
+    insns[older_at] = Insn::new(JLT_IMM, 1, 0, (out - older_at - 1) as i16, first_id);
     insns.extend([
         Insn::new(MOV64_IMM, 0, 0, 0, 0),
         Insn::new(EXIT, 0, 0, 0, 0),
@@ -132,18 +142,32 @@ mod tests {
     }
 
     #[test]
-    fn null_check_jumps_to_the_exit() {
-        let insns = instructions(&layout());
-        let jump = insns[2];
-        assert_eq!((jump.code, jump.dst_reg(), jump.imm), (JEQ_IMM, 6, 0));
-        let target = 2 + 1 + jump.off as usize;
-        assert_eq!(insns[target], Insn::new(MOV64_IMM, 0, 0, 0, 0));
+    fn null_check_and_id_filter_jump_to_the_exit() {
+        let insns = instructions(&layout(), 77);
+        let exit = insns.len() - 2;
+        assert_eq!(insns[exit], Insn::new(MOV64_IMM, 0, 0, 0, 0));
         assert_eq!(insns.last().map(|i| i.code), Some(EXIT));
+        let jumps: Vec<(usize, Insn)> = insns
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, i)| i.code == JEQ_IMM || i.code == JLT_IMM)
+            .collect();
+        assert_eq!(jumps.len(), 2);
+        for (at, jump) in jumps {
+            assert_eq!(at + 1 + jump.off as usize, exit);
+        }
+        assert_eq!(insns[2].imm, 0);
+        assert!(
+            insns
+                .iter()
+                .any(|i| i.code == JLT_IMM && i.imm == 77 && i.dst_reg() == 1)
+        );
     }
 
     #[test]
     fn record_fields_are_stored_inside_the_record() {
-        let insns = instructions(&layout());
+        let insns = instructions(&layout(), 0);
         let mut written = [0u8; RECORD_SIZE];
         for insn in insns.iter().filter(|i| i.dst_reg() == R10) {
             let width = if insn.code == STX_DW { 8 } else { 4 };
