@@ -33,7 +33,8 @@ pub const ENV: &str = "RTC_PROG_LOOKUP";
 /// each way with RTC_PROG_LOOKUP; each / iter, ms): N=2: 2.6 / 6.2, N=300: 7.1 / 7.9,
 /// N=500: 8.0 / 12.5, N=1000: 12.1 / 12.8; on that machine the iterator only breaks
 /// even near 1,000. Where the listing's programs are most of the machine's (the
-/// benchmarks), break-even is near 1.5 ms / 3.4 µs ≈ 450 ids. Below the threshold,
+/// benchmarks), break-even is near 1.5 ms / 3.4 µs ≈ 450 ids: `scripts/bench show-1k`
+/// in one session, tc/rtc 1.26 forced `each`, 1.50 by default. Below the threshold,
 /// the 2-filter listing included, nothing changes: no iterator, no BTF.
 pub const ITER_MIN_IDS: usize = 500;
 
