@@ -299,6 +299,9 @@ pub const BPF_F_LINK: u32 = 1 << 13;
 
 /// Attach types (`enum bpf_attach_type`) that rtc uses.
 pub mod attach_type {
+    /// A BPF iterator (`BPF_TRACE_ITER`): a tracing program run once per kernel object
+    /// of some kind when its iterator fd is read.
+    pub const TRACE_ITER: u32 = 28;
     /// Program of a devmap entry (`xdp/devmap` sections).
     pub const XDP_DEVMAP: u32 = 33;
     /// Program of a cpumap entry (`xdp/cpumap` sections).

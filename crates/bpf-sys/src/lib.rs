@@ -24,6 +24,7 @@ mod error;
 mod fd;
 mod hex;
 mod insn;
+mod iter;
 mod link;
 mod map;
 mod map_handle;
@@ -43,6 +44,7 @@ pub use error::Error;
 pub use fd::{BtfFd, LinkFd, MapFd, ProgFd};
 pub use hex::hex;
 pub use insn::Insn;
+pub use iter::{iter_create, iter_link_create};
 pub use link::{
     LinkCreateAttr, LinkInfo, link_create, link_detach, link_get_fd_by_id, link_get_next_id,
     link_info,

@@ -51,6 +51,10 @@ pub struct ProgLoadAttr<'a> {
     pub line_info_cnt: u32,
     /// Map fds referenced by `BPF_PSEUDO_MAP_IDX` instructions.
     pub fd_array: &'a [i32],
+    /// Tracing, LSM and iterator programs: the id of the kernel BTF type (a `FUNC`)
+    /// they attach to, e.g. `bpf_iter_bpf_prog` for an iterator over programs (0 for
+    /// program types that attach elsewhere).
+    pub attach_btf_id: u32,
 }
 
 /// A program the kernel accepted.
@@ -90,6 +94,7 @@ pub fn prog_load(req: &ProgLoadAttr<'_>) -> Result<LoadedProg> {
         line_info: addr(req.line_info),
         line_info_cnt: req.line_info_cnt,
         fd_array: addr(req.fd_array),
+        attach_btf_id: req.attach_btf_id,
         ..Default::default()
     };
 

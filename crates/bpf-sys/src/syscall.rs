@@ -32,6 +32,7 @@ pub(crate) enum Cmd {
     LinkCreate = 28,
     LinkGetFdById = 30,
     LinkGetNextId = 31,
+    IterCreate = 33,
     LinkDetach = 34,
 }
 
@@ -64,6 +65,7 @@ impl Cmd {
             Cmd::LinkCreate => "BPF_LINK_CREATE",
             Cmd::LinkGetFdById => "BPF_LINK_GET_FD_BY_ID",
             Cmd::LinkGetNextId => "BPF_LINK_GET_NEXT_ID",
+            Cmd::IterCreate => "BPF_ITER_CREATE",
             Cmd::LinkDetach => "BPF_LINK_DETACH",
         }
     }

@@ -32,6 +32,7 @@
 
 mod device;
 mod error;
+mod prog_table;
 mod program;
 mod tc;
 mod xdp;
@@ -40,6 +41,7 @@ pub use device::{Device, NETNS_RUN_DIR, Netns};
 pub use elf_loader::{PinOptions, ProgType};
 pub use error::{Error, Result};
 pub use netlink_tc::XdpMode;
+pub use prog_table::{ITER_PROG_NAME, ProgEntry, ProgTable, ProgTableError};
 pub use program::{LoadConfig, Program, ProgramSource};
 pub use tc::{Direction, TcAttachment};
 pub use xdp::XdpAttachment;

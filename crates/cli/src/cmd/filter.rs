@@ -4,7 +4,7 @@
 //! send one request, so any failure before the kernel answers leaves the existing
 //! filters exactly as they were.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::io::{BufWriter, Write};
 use std::os::fd::{AsFd, AsRawFd};
 
@@ -13,17 +13,16 @@ use netlink_tc::message::{Message, RTM_DELTFILTER, RTM_GETTFILTER, RTM_NEWTFILTE
 use netlink_tc::{BpfAttach, BpfCode, Filter, FilterDumpSpec, FilterOp, FilterSpec};
 
 use super::filter_args::{BpfArgs, BytecodeSource, FilterArgs, FilterVerb};
+use super::prog_lookup::{self, ProgLookup};
 use crate::error::{CliError, CliResult, tc_text};
 use crate::object::{ProgramRequest, load_program, load_program_with};
 use crate::session::Session;
-use crate::show::{FilterRenderer, FilterSelection, ProgSummary};
+use crate::show::{FilterRenderer, FilterSelection};
 use crate::values::parse_u32;
 use crate::{classic, device};
 
 /// tc's default section for `bpf obj FILE` without `sec`.
 const DEFAULT_SECTION: &str = "classifier";
-/// Most program summaries `filter show` keeps at a time.
-const PROG_CACHE_MAX: usize = 256;
 /// Bytes of `filter show` output gathered before each write to stdout.
 const OUTPUT_BUFFER: usize = 32 * 1024;
 /// What tc prints after the kernel's own error text when a filter request fails.
@@ -291,21 +290,26 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
         block: args.block,
     };
     // Each filter is printed as it arrives, as tc does: a listing of thousands of
-    // filters never sits in memory whole.
+    // filters never sits in memory whole. Only while the way programs are looked up
+    // is still open (see prog_lookup) are filters held back: until the listing ends
+    // or has named ITER_MIN_IDS programs.
     let options = session.show_options();
     let mut renderer = FilterRenderer::new(&selection, &options);
-    // Programs are read once per id; the cache is emptied now and then so that
-    // memory stays flat however long the listing (ids rarely repeat; one that does
-    // after a clear is read again).
-    let mut cache: HashMap<u32, Option<ProgSummary>> = HashMap::new();
-    let mut lookup = |id: u32| -> Option<ProgSummary> {
-        if cache.len() >= PROG_CACHE_MAX {
-            cache.clear();
-        }
-        cache.entry(id).or_insert_with(|| prog_summary(id)).clone()
-    };
+    let mut lookup = ProgLookup::new(prog_lookup::Mode::from_env());
+    let mut held: Vec<Filter> = Vec::new();
+    let mut held_ids: HashSet<u32> = HashSet::new();
+    let mut lowest_id = u32::MAX;
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
     // Write errors (a closed pipe: `rtc filter show | head -1`) are not worth reporting.
+    let print = |renderer: &mut FilterRenderer<'_>,
+                 lookup: &mut ProgLookup,
+                 out: &mut BufWriter<_>,
+                 filter: &Filter| {
+        renderer.add(filter, &mut |id| lookup.get(id));
+        if renderer.drain_to(out).is_err() {
+            crate::output::note_write_failure();
+        }
+    };
     let dumped = session
         .netlink()?
         .dump_with(encode_filter_dump(&spec), |raw| {
@@ -314,13 +318,30 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
                 message.header.kind,
                 RTM_NEWTFILTER | RTM_DELTFILTER | RTM_GETTFILTER
             ) {
-                renderer.add(&decode_filter(&message)?, &mut lookup);
-                if renderer.drain_to(&mut out).is_err() {
-                    crate::output::note_write_failure();
+                let filter = decode_filter(&message)?;
+                if lookup.ready() {
+                    print(&mut renderer, &mut lookup, &mut out, &filter);
+                } else {
+                    if let Some(id) = prog_id(&filter) {
+                        held_ids.insert(id);
+                        lowest_id = lowest_id.min(id);
+                    }
+                    held.push(filter);
+                    lookup.observe(held_ids.len(), lowest_id);
+                    if lookup.ready() {
+                        for filter in held.drain(..) {
+                            print(&mut renderer, &mut lookup, &mut out, &filter);
+                        }
+                    }
                 }
             }
             Ok(None::<()>)
         });
+    // The listing is over (or broken off).
+    lookup.settle();
+    for filter in held.drain(..) {
+        print(&mut renderer, &mut lookup, &mut out, &filter);
+    }
     let dumped = match dumped {
         Ok(dump) => dump,
         Err(e) => {
@@ -344,16 +365,15 @@ fn show(session: &mut Session, args: &FilterArgs) -> CliResult<()> {
 
 /// Renders filters as tc does, looking up each program's name and tag once per id.
 fn render(session: &Session, filters: &[Filter], selection: &FilterSelection) -> String {
-    let mut cache: HashMap<u32, Option<ProgSummary>> = HashMap::new();
-    let mut lookup = |id: u32| -> Option<ProgSummary> {
-        cache.entry(id).or_insert_with(|| prog_summary(id)).clone()
-    };
+    let mut lookup = ProgLookup::new(prog_lookup::Mode::Each);
+    let mut lookup = |id: u32| lookup.get(id);
     crate::show::render_filters(filters, selection, &session.show_options(), &mut lookup)
 }
 
-/// What `filter show` prints about program `id`, read from the kernel.
-fn prog_summary(id: u32) -> Option<ProgSummary> {
-    let fd = bpf_sys::prog_get_fd_by_id(id).ok()?;
-    let info = bpf_sys::prog_info(fd.as_fd()).ok()?;
-    Some(ProgSummary::from_info(&info))
+/// The id of the program a filter runs, if it runs one.
+fn prog_id(filter: &Filter) -> Option<u32> {
+    match &filter.options {
+        Some(netlink_tc::filter::FilterOptions::Bpf(bpf)) => bpf.id,
+        _ => None,
+    }
 }

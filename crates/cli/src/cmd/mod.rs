@@ -15,6 +15,7 @@ pub mod net_args;
 pub mod obj;
 pub mod obj_args;
 pub mod prog;
+pub mod prog_lookup;
 pub mod prog_ref;
 pub mod prog_run;
 pub mod qdisc;

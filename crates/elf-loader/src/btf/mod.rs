@@ -19,7 +19,7 @@ pub mod fixup;
 pub mod target;
 mod types;
 
-pub use target::{TargetBtf, essential_name};
+pub use target::{QuickTypes, TargetBtf, essential_name};
 pub use types::BtfTypes;
 
 use crate::btf::error::BtfError;

@@ -10,6 +10,10 @@
 //! A module's BTF (`/sys/kernel/btf/<module>`) is *split* BTF: its type ids and string
 //! offsets continue those of vmlinux, which [`TargetBtf::parse_split`] takes as base.
 
+mod names_first;
+
+pub use names_first::QuickTypes;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
