@@ -10,11 +10,13 @@
 //! Each layer stands alone:
 //! - [`attr`] and [`message`]: netlink framing (write with [`message::MessageBuilder`],
 //!   read with [`message::Messages`] and [`attr::AttrIter`]), checked lengths.
-//! - [`qdisc`], [`filter`], [`xdp`]: encode a request (`encode_*`), decode a reply
-//!   (`decode_*`), no I/O.
+//! - [`qdisc`], [`filter`], [`xdp`], [`link`]: encode a request (`encode_*`),
+//!   decode a reply (`decode_*`), no I/O. [`link`] holds the `IFLA_*` numbers and
+//!   the decoded [`LinkInfo`] of a network device.
 //! - [`socket`]: [`Netlink`] sends a request and waits, bounded, for its ack, answer
 //!   or dump; the typed calls ([`Netlink::qdisc`], [`Netlink::filter`],
-//!   [`Netlink::filters`], [`Netlink::set_xdp`], ...) combine both.
+//!   [`Netlink::filters`], [`Netlink::set_xdp`], [`Netlink::links`], ...) combine
+//!   both; [`xdp_replace`] replaces an XDP program only if it is still the one read.
 //!
 //! ```no_run
 //! use netlink_tc::{FilterOp, FilterSpec, BpfAttach, Netlink, QdiscOp, QdiscSpec, handle};
@@ -47,6 +49,7 @@ pub mod explain;
 pub mod filter;
 pub mod handle;
 pub mod hook;
+pub mod link;
 pub mod message;
 pub mod qdisc;
 pub mod socket;
@@ -54,13 +57,16 @@ pub mod stats;
 pub mod tca;
 pub mod tcx;
 pub mod xdp;
+pub mod xdp_replace;
 
 pub use error::{DecodeError, EncodeError, Error, KernelError};
 pub use filter::{
     BpfAttach, BpfCode, BpfOptions, ClassicInsn, Filter, FilterDumpSpec, FilterOp, FilterOptions,
     FilterSpec,
 };
+pub use link::{LinkInfo, LinkStats64};
 pub use qdisc::{Qdisc, QdiscOp, QdiscSpec};
 pub use socket::{Ack, Dump, Netlink, NoObserver, Observer};
 pub use stats::TcStats;
-pub use xdp::{LinkXdp, XdpAttached, XdpMode, XdpSpec};
+pub use xdp::{LinkXdp, XdpAttached, XdpExpect, XdpMode, XdpSpec};
+pub use xdp_replace::{XdpCurrent, XdpReplaceError};

@@ -156,12 +156,20 @@ fn clsact_filter_and_xdp_on_loopback() {
         assert_eq!(nl.link_xdp(LO).unwrap().attached, XdpAttached::None);
         let xdp = tiny_prog(prog_type::XDP, 2, "live_xdp");
         let xdp_id = prog_info(std::os::fd::AsFd::as_fd(&xdp)).unwrap().id;
-        let attach = XdpSpec::new(LO, Some(xdp.as_raw_fd()), XdpMode::Generic);
+        let attach = XdpSpec::new(LO, Some(std::os::fd::AsFd::as_fd(&xdp)), XdpMode::Generic);
         nl.set_xdp(&attach).unwrap();
+        let lo = nl.link(LO).unwrap();
+        assert_eq!(lo.name.as_deref(), Some("lo"));
+        assert!(
+            !lo.is_up() && lo.mtu.is_some(),
+            "lo starts down in a new namespace"
+        );
         let link = nl.link_xdp(LO).unwrap();
         assert_eq!(link.attached, XdpAttached::Generic);
         assert_eq!(link.prog_id, Some(xdp_id));
-        assert_eq!(link.name.as_deref(), Some("lo"));
+        assert_eq!(link.prog_at(XdpMode::Generic), Some(xdp_id));
+        let all = nl.links().unwrap();
+        assert!(all.items.iter().any(|l| l.ifindex == LO && l.xdp == link));
         assert!(
             run("ip", &["link", "show", "dev", "lo"]).contains(&format!("prog/xdp id {xdp_id} "))
         );

@@ -1,8 +1,12 @@
 //! Every request netlink-tc encodes, compared byte for byte with the one the real
 //! tc / ip 6.1 sent for the same command line (testdata/captures.txt), the
-//! sequence number aside. Program fds are the ones the tools used.
+//! sequence number aside. Requests take program fds as `BorrowedFd`s, so each is
+//! built with an fd this test owns (`/dev/null`), and that one attribute is then
+//! given the number the tool used (see [`with_tool_fd`]).
 
 mod captures;
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 use captures::{Block, Captures};
 use netlink_tc::filter::{encode_filter, encode_filter_dump, encode_filter_get};
@@ -11,7 +15,7 @@ use netlink_tc::message::{
     RTM_NEWTFILTER, set_seq,
 };
 use netlink_tc::qdisc::{encode_qdisc, encode_qdisc_dump};
-use netlink_tc::xdp::encode_xdp;
+use netlink_tc::xdp::{IFLA_XDP_FD, encode_xdp};
 use netlink_tc::{
     BpfAttach, FilterDumpSpec, FilterOp, FilterSpec, QdiscOp, QdiscSpec, XdpMode, XdpSpec, handle,
 };
@@ -20,6 +24,33 @@ const ETH_P_IP: u16 = 0x0800;
 const ETH_P_ARP: u16 = 0x0806;
 const ETH_P_IPV6: u16 = 0x86dd;
 const ETH_P_ALL: u16 = 0x0003;
+
+/// `message` with the value of its one attribute `(attr_type, ours)` (a program fd,
+/// 4 bytes) set to `theirs`, the fd the captured tool used. Attributes start at
+/// 4-byte boundaries of the message; exactly one must match.
+fn with_tool_fd(
+    mut message: Vec<u8>,
+    attr_type: u16,
+    ours: BorrowedFd<'_>,
+    theirs: u32,
+) -> Vec<u8> {
+    let mut pattern = Vec::new();
+    pattern.extend_from_slice(&8u16.to_ne_bytes());
+    pattern.extend_from_slice(&attr_type.to_ne_bytes());
+    pattern.extend_from_slice(&ours.as_raw_fd().to_ne_bytes());
+    let hits: Vec<usize> = (0..message.len().saturating_sub(7))
+        .step_by(4)
+        .filter(|&i| message[i..i + 8] == pattern[..])
+        .collect();
+    assert_eq!(hits.len(), 1, "one fd attribute of type {attr_type}");
+    message[hits[0] + 4..hits[0] + 8].copy_from_slice(&theirs.to_ne_bytes());
+    message
+}
+
+/// An open fd to stand in for a program in requests.
+fn stand_in() -> std::fs::File {
+    std::fs::File::open("/dev/null").unwrap()
+}
 
 fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -416,11 +447,16 @@ fn xdp_requests_match_ip() {
         ("xdp-drv", XdpMode::Driver, true, false),
         ("xdp-drv-off", XdpMode::Driver, false, false),
     ];
+    let program = stand_in();
     for (name, mode, attach, force) in cases {
         let block = c.block(name);
-        let mut spec = XdpSpec::new(dev, attach.then(|| block.prog_fd() as i32), mode);
-        spec.force = force;
-        assert_same(block, encode_xdp(&spec).unwrap(), block.sent(RTM_NEWLINK));
+        let fd = attach.then(|| program.as_fd());
+        let spec = XdpSpec::new(dev, fd, mode).with_force(force);
+        let mut ours = encode_xdp(&spec).unwrap();
+        if let Some(fd) = fd {
+            ours = with_tool_fd(ours, IFLA_XDP_FD, fd, block.prog_fd());
+        }
+        assert_same(block, ours, block.sent(RTM_NEWLINK));
     }
 }
 
