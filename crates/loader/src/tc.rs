@@ -76,7 +76,7 @@ impl Program {
             .iter()
             .map(|f| (f.pref(), f.handle))
             .collect();
-        let code = BpfAttach::program(raw_fd(self), self.label().to_string());
+        let code = BpfAttach::program(self.fd(), self.label().to_string());
         let spec = FilterSpec::bpf(device.ifindex(), parent, code.with_direct_action(true));
         netlink
             .filter(FilterOp::Add, &spec)
@@ -188,10 +188,4 @@ fn ours(
         .filter(|f| f.ifindex == device.ifindex() && f.parent == parent)
         .filter(|f| f.bpf().and_then(|bpf| bpf.id) == Some(prog_id))
         .collect())
-}
-
-/// The program's fd as `TCA_BPF_FD` carries it.
-fn raw_fd(program: &Program) -> u32 {
-    use std::os::fd::AsRawFd;
-    program.fd().as_raw_fd() as u32
 }

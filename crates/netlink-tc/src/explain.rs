@@ -349,19 +349,22 @@ mod tests {
 
     #[test]
     fn names_a_filter_request() {
+        use std::os::fd::{AsFd, AsRawFd};
+        let program = std::fs::File::open("/dev/null").unwrap();
+        let fd = program.as_fd();
         let request = encode_filter(
             FilterOp::Add,
             &FilterSpec::bpf(
                 2,
                 crate::handle::INGRESS,
-                BpfAttach::program(7, "x.o:[classifier]".into()).with_direct_action(true),
+                BpfAttach::program(fd, "x.o:[classifier]".into()).with_direct_action(true),
             ),
         )
         .unwrap();
         let text = describe(&request);
         assert!(text.starts_with("RTM_NEWTFILTER len 88 flags 0x605 (REQUEST|ACK|EXCL|CREATE)"));
         assert!(text.contains("parent 0xfffffff2"));
-        assert!(text.contains("    TCA_BPF_FD 7\n"));
+        assert!(text.contains(&format!("    TCA_BPF_FD {}\n", fd.as_raw_fd())));
         assert!(text.contains("    TCA_BPF_NAME \"x.o:[classifier]\"\n"));
         assert!(text.contains("    TCA_BPF_FLAGS 0x1\n"));
     }

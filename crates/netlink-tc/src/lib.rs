@@ -19,13 +19,16 @@
 //!   both; [`xdp_replace`] replaces an XDP program only if it is still the one read.
 //!
 //! ```no_run
+//! use std::os::fd::AsFd;
 //! use netlink_tc::{FilterOp, FilterSpec, BpfAttach, Netlink, QdiscOp, QdiscSpec, handle};
-//! # fn main() -> Result<(), netlink_tc::Error> {
-//! # let (ifindex, prog_fd) = (2, 7);
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let ifindex = 2;
+//! // A program loaded (here: pinned) by whatever loader you use.
+//! let program = bpf_sys::obj_get(std::path::Path::new("/sys/fs/bpf/drop_arp"))?;
 //! let mut nl = Netlink::open()?;
 //! nl.qdisc(QdiscOp::Add, &QdiscSpec::clsact(ifindex))?;
 //! let label = BpfAttach::object_name("drop-arp.o", "ingress");
-//! let bpf = BpfAttach::program(prog_fd, label).with_direct_action(true);
+//! let bpf = BpfAttach::program(program.as_fd(), label).with_direct_action(true);
 //! nl.filter(FilterOp::Add, &FilterSpec::bpf(ifindex, handle::INGRESS, bpf))?;
 //! # Ok(()) }
 //! ```

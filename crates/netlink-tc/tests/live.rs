@@ -16,7 +16,7 @@ use netlink_tc::{
 };
 use nix::sched::{CloneFlags, unshare};
 use rtc_tests::skip;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 
 const LO: u32 = 1;
 
@@ -96,9 +96,9 @@ fn clsact_filter_and_xdp_on_loopback() {
         );
 
         let prog = tiny_prog(prog_type::SCHED_CLS, 0, "live_cls");
-        let info = prog_info(std::os::fd::AsFd::as_fd(&prog)).unwrap();
+        let info = prog_info(prog.as_fd()).unwrap();
         let label = BpfAttach::object_name("/some/dir/live.o", "ingress");
-        let code = BpfAttach::program(prog.as_raw_fd() as u32, label).with_direct_action(true);
+        let code = BpfAttach::program(prog.as_fd(), label).with_direct_action(true);
         let spec = FilterSpec::bpf(LO, handle::INGRESS, code);
         nl.filter(FilterOp::Add, &spec).unwrap();
 
@@ -155,8 +155,8 @@ fn clsact_filter_and_xdp_on_loopback() {
         // XDP, generic mode on loopback.
         assert_eq!(nl.link_xdp(LO).unwrap().attached, XdpAttached::None);
         let xdp = tiny_prog(prog_type::XDP, 2, "live_xdp");
-        let xdp_id = prog_info(std::os::fd::AsFd::as_fd(&xdp)).unwrap().id;
-        let attach = XdpSpec::new(LO, Some(std::os::fd::AsFd::as_fd(&xdp)), XdpMode::Generic);
+        let xdp_id = prog_info(xdp.as_fd()).unwrap().id;
+        let attach = XdpSpec::new(LO, Some(xdp.as_fd()), XdpMode::Generic);
         nl.set_xdp(&attach).unwrap();
         let lo = nl.link(LO).unwrap();
         assert_eq!(lo.name.as_deref(), Some("lo"));

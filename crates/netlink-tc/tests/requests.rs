@@ -7,9 +7,10 @@
 mod captures;
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::sync::OnceLock;
 
 use captures::{Block, Captures};
-use netlink_tc::filter::{encode_filter, encode_filter_dump, encode_filter_get};
+use netlink_tc::filter::{TCA_BPF_FD, encode_filter, encode_filter_dump, encode_filter_get};
 use netlink_tc::message::{
     RTM_DELQDISC, RTM_DELTFILTER, RTM_GETQDISC, RTM_GETTFILTER, RTM_NEWLINK, RTM_NEWQDISC,
     RTM_NEWTFILTER, set_seq,
@@ -17,7 +18,8 @@ use netlink_tc::message::{
 use netlink_tc::qdisc::{encode_qdisc, encode_qdisc_dump};
 use netlink_tc::xdp::{IFLA_XDP_FD, encode_xdp};
 use netlink_tc::{
-    BpfAttach, FilterDumpSpec, FilterOp, FilterSpec, QdiscOp, QdiscSpec, XdpMode, XdpSpec, handle,
+    BpfAttach, BpfCode, FilterDumpSpec, FilterOp, FilterSpec, QdiscOp, QdiscSpec, XdpMode, XdpSpec,
+    handle,
 };
 
 const ETH_P_IP: u16 = 0x0800;
@@ -47,9 +49,11 @@ fn with_tool_fd(
     message
 }
 
-/// An open fd to stand in for a program in requests.
-fn stand_in() -> std::fs::File {
-    std::fs::File::open("/dev/null").unwrap()
+/// An open fd to stand in for a program in requests (one for the whole run).
+fn stand_in() -> BorrowedFd<'static> {
+    static FILE: OnceLock<std::fs::File> = OnceLock::new();
+    FILE.get_or_init(|| std::fs::File::open("/dev/null").unwrap())
+        .as_fd()
 }
 
 fn to_hex(bytes: &[u8]) -> String {
@@ -163,10 +167,20 @@ fn qdisc_dump_requests_match_tc() {
     assert_same(block, encode_qdisc_dump(0), block.sent(RTM_GETQDISC));
 }
 
-/// `bpf [da] obj tiny.o [sec SECTION]` with the fd the tool used.
-fn bpf(block: &Block, section: &str, da: bool) -> BpfAttach {
-    BpfAttach::program(block.prog_fd(), BpfAttach::object_name("tiny.o", section))
-        .with_direct_action(da)
+/// `bpf [da] obj tiny.o [sec SECTION]`, with the stand-in fd.
+fn bpf(section: &str, da: bool) -> BpfAttach<'static> {
+    BpfAttach::program(stand_in(), BpfAttach::object_name("tiny.o", section)).with_direct_action(da)
+}
+
+/// `encode_filter`, with the fd the tool used in place of the stand-in.
+fn encode_as_tool(block: &Block, op: FilterOp, spec: &FilterSpec<'_>) -> Vec<u8> {
+    let ours = encode_filter(op, spec).unwrap();
+    match &spec.bpf {
+        Some(bpf) if matches!(bpf.code, BpfCode::Program { .. }) => {
+            with_tool_fd(ours, TCA_BPF_FD, stand_in(), block.prog_fd())
+        }
+        _ => ours,
+    }
 }
 
 #[test]
@@ -175,138 +189,138 @@ fn filter_requests_match_tc() {
     let dev = sv0(&c);
     let ingress = FilterSpec::new(dev, handle::INGRESS);
     let egress = FilterSpec::new(dev, handle::EGRESS);
-    type Case = (&'static str, FilterOp, Box<dyn Fn(&Block) -> FilterSpec>);
-    let on = |spec: &FilterSpec, f: fn(FilterSpec, &Block) -> FilterSpec| {
+    type Spec = FilterSpec<'static>;
+    type Case = (&'static str, FilterOp, Box<dyn Fn() -> Spec>);
+    let on = |spec: &Spec, f: fn(Spec) -> Spec| {
         let spec = spec.clone();
-        Box::new(move |b: &Block| f(spec.clone(), b)) as Box<dyn Fn(&Block) -> FilterSpec>
+        Box::new(move || f(spec.clone())) as Box<dyn Fn() -> Spec>
     };
     let cases: Vec<Case> = vec![
         (
             "filter-add-da",
             FilterOp::Add,
-            on(&ingress, |s, b| s.with_bpf(bpf(b, "classifier", true))),
+            on(&ingress, |s| s.with_bpf(bpf("classifier", true))),
         ),
         (
             "filter-add-da-second",
             FilterOp::Add,
-            on(&ingress, |s, b| s.with_bpf(bpf(b, "ingress", true))),
+            on(&ingress, |s| s.with_bpf(bpf("ingress", true))),
         ),
         (
             "filter-add-classid",
             FilterOp::Add,
-            on(&ingress, |s, b| {
+            on(&ingress, |s| {
                 s.with_pref(10)
                     .with_handle(3)
                     .with_protocol(ETH_P_IP)
-                    .with_bpf(bpf(b, "classifier", false).with_classid_first(0x0001_0001))
+                    .with_bpf(bpf("classifier", false).with_classid_first(0x0001_0001))
             }),
         ),
         (
             "filter-add-same-pref",
             FilterOp::Add,
-            on(&ingress, |s, b| {
+            on(&ingress, |s| {
                 s.with_pref(10)
                     .with_handle(5)
                     .with_protocol(ETH_P_IP)
-                    .with_bpf(bpf(b, "ingress", true).with_skip_hw(true))
+                    .with_bpf(bpf("ingress", true).with_skip_hw(true))
             }),
         ),
         (
             "filter-add-proto-mismatch",
             FilterOp::Add,
-            on(&ingress, |s, b| {
+            on(&ingress, |s| {
                 s.with_pref(10)
                     .with_protocol(ETH_P_IPV6)
-                    .with_bpf(bpf(b, "classifier", true))
+                    .with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-chain",
             FilterOp::Add,
-            on(&ingress, |s, b| {
+            on(&ingress, |s| {
                 s.with_chain(2)
                     .with_pref(20)
                     .with_protocol(ETH_P_ARP)
-                    .with_bpf(bpf(b, "classifier", true))
+                    .with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-egress",
             FilterOp::Add,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(7)
                     .with_handle(3)
                     .with_protocol(ETH_P_IPV6)
-                    .with_bpf(bpf(b, "classifier", true))
+                    .with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-exists",
             FilterOp::Add,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(7)
                     .with_handle(3)
                     .with_protocol(ETH_P_IPV6)
-                    .with_bpf(bpf(b, "classifier", true))
+                    .with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-parent",
             FilterOp::Add,
-            on(&egress, |s, b| {
-                s.with_pref(8).with_bpf(bpf(b, "classifier", true))
+            on(&egress, |s| {
+                s.with_pref(8).with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-handle-hex",
             FilterOp::Add,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(9)
                     .with_handle(0x10)
                     .with_protocol(ETH_P_ALL)
-                    .with_bpf(bpf(b, "ingress", true))
+                    .with_bpf(bpf("ingress", true))
             }),
         ),
         (
             "filter-replace",
             FilterOp::Replace,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(7)
                     .with_handle(3)
                     .with_protocol(ETH_P_IPV6)
-                    .with_bpf(bpf(b, "ingress", true))
+                    .with_bpf(bpf("ingress", true))
             }),
         ),
         (
             "filter-change",
             FilterOp::Change,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(7)
                     .with_handle(3)
                     .with_protocol(ETH_P_IPV6)
-                    .with_bpf(bpf(b, "classifier", false))
+                    .with_bpf(bpf("classifier", false))
             }),
         ),
         (
             "filter-replace-new",
             FilterOp::Replace,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(6)
                     .with_protocol(ETH_P_IP)
-                    .with_bpf(bpf(b, "classifier", true))
+                    .with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-noqdisc",
             FilterOp::Add,
-            on(&ingress, |s, b| s.with_bpf(bpf(b, "classifier", true))),
+            on(&ingress, |s| s.with_bpf(bpf("classifier", true))),
         ),
     ];
     for (name, op, spec) in cases {
         let block = c.block(name);
-        let spec = spec(block);
         let (kind, _) = op.type_and_flags();
-        assert_same(block, encode_filter(op, &spec).unwrap(), block.sent(kind));
+        assert_same(block, encode_as_tool(block, op, &spec()), block.sent(kind));
     }
 }
 
@@ -316,10 +330,10 @@ fn bpf_options_always_carry_their_kind() {
     let c = captures::load();
     let block = c.block("filter-add-da");
     let mut spec = FilterSpec::new(sv0(&c), handle::INGRESS);
-    spec.bpf = Some(bpf(block, "classifier", true));
+    spec.bpf = Some(bpf("classifier", true));
     assert_same(
         block,
-        encode_filter(FilterOp::Add, &spec).unwrap(),
+        encode_as_tool(block, FilterOp::Add, &spec),
         block.sent(RTM_NEWTFILTER),
     );
 }
@@ -447,10 +461,9 @@ fn xdp_requests_match_ip() {
         ("xdp-drv", XdpMode::Driver, true, false),
         ("xdp-drv-off", XdpMode::Driver, false, false),
     ];
-    let program = stand_in();
     for (name, mode, attach, force) in cases {
         let block = c.block(name);
-        let fd = attach.then(|| program.as_fd());
+        let fd = attach.then(stand_in);
         let spec = XdpSpec::new(dev, fd, mode).with_force(force);
         let mut ours = encode_xdp(&spec).unwrap();
         if let Some(fd) = fd {
