@@ -16,7 +16,8 @@
 //! - [`socket`]: [`Netlink`] sends a request and waits, bounded, for its ack, answer
 //!   or dump; the typed calls ([`Netlink::qdisc`], [`Netlink::filter`],
 //!   [`Netlink::filters`], [`Netlink::set_xdp`], [`Netlink::links`], ...) combine
-//!   both; [`xdp_replace`] replaces an XDP program only if it is still the one read.
+//!   both; [`xdp_replace`] replaces an XDP program only if it is still the one read;
+//!   [`Netlink::filter_with_id`] returns the [`FilterId`] of the filter it added.
 //!
 //! ```no_run
 //! use std::os::fd::AsFd;
@@ -50,6 +51,7 @@ pub mod chain;
 pub mod error;
 pub mod explain;
 pub mod filter;
+pub mod filter_id;
 pub mod handle;
 pub mod hook;
 pub mod link;
@@ -67,6 +69,7 @@ pub use filter::{
     BpfAttach, BpfCode, BpfOptions, ClassicInsn, Filter, FilterDumpSpec, FilterOp, FilterOptions,
     FilterSpec,
 };
+pub use filter_id::FilterId;
 pub use link::{LinkInfo, LinkStats64};
 pub use qdisc::{Qdisc, QdiscOp, QdiscSpec};
 pub use socket::{Ack, Dump, Netlink, NoObserver, Observer};

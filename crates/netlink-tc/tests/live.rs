@@ -143,6 +143,33 @@ fn clsact_filter_and_xdp_on_loopback() {
             run("tc", &["filter", "show", "dev", "lo", "ingress"]).is_empty(),
             "flush left filters behind"
         );
+
+        // Two filters with the priority left to the kernel: each add returns the id
+        // the kernel gave it (from the echo), and deleting by one id removes only
+        // that filter, as the real tc shows.
+        let first = nl.filter_with_id(FilterOp::Add, &spec).unwrap();
+        let second = nl.filter_with_id(FilterOp::Add, &spec).unwrap();
+        assert_ne!(first.pref, second.pref);
+        for id in [first, second] {
+            assert_eq!(
+                (id.ifindex, id.parent, id.protocol),
+                (LO, handle::INGRESS, 3)
+            );
+            assert_ne!(id.handle, 0);
+            let got = nl.get_filter(&id.spec().with_kind("bpf")).unwrap();
+            assert_eq!(got.id(), id);
+        }
+        let shown = run("tc", &["filter", "show", "dev", "lo", "ingress"]);
+        for id in [first, second] {
+            let line = format!("pref {} bpf chain 0 handle {:#x} ", id.pref, id.handle);
+            assert!(shown.contains(&line), "{line} in {shown}");
+        }
+        nl.filter(FilterOp::Delete, &first.spec()).unwrap();
+        let shown = run("tc", &["filter", "show", "dev", "lo", "ingress"]);
+        assert!(!shown.contains(&format!("pref {} ", first.pref)), "{shown}");
+        assert!(shown.contains(&format!("pref {} ", second.pref)), "{shown}");
+        nl.filter(FilterOp::Delete, &second.spec()).unwrap();
+        assert!(run("tc", &["filter", "show", "dev", "lo", "ingress"]).is_empty());
         nl.qdisc(QdiscOp::Delete, &QdiscSpec::clsact(LO)).unwrap();
         let gone = nl
             .qdisc(QdiscOp::Delete, &QdiscSpec::clsact(LO))
