@@ -12,7 +12,7 @@ use bpf_sys::consts::prog_type;
 use bpf_sys::{Insn, ProgLoadAttr, prog_info, prog_load};
 use netlink_tc::{
     BpfAttach, FilterDumpSpec, FilterOp, FilterSpec, Netlink, Observer, QdiscOp, QdiscSpec,
-    XdpAttached, XdpMode, XdpSpec, handle,
+    XdpAttached, XdpCurrent, XdpMode, XdpReplaceError, XdpSpec, handle,
 };
 use nix::sched::{CloneFlags, unshare};
 use rtc_tests::skip;
@@ -208,5 +208,52 @@ fn clsact_filter_and_xdp_on_loopback() {
 
         assert!(counter.sent.load(Ordering::SeqCst) >= 14);
         assert!(counter.received.load(Ordering::SeqCst) >= 14);
+    });
+}
+
+/// The safe replace: the program read from the link is replaced; one attached by
+/// someone else after the read is not, and the error names both (ip shows which
+/// program stays).
+#[test]
+fn xdp_replace_keeps_a_program_attached_meanwhile() {
+    in_private_netns(|| {
+        let mut nl = Netlink::open().expect("open netlink");
+        let ids = |nl: &mut Netlink| nl.link_xdp(LO).unwrap().prog_at(XdpMode::Generic);
+        let [a, b, c] =
+            ["live_a", "live_b", "live_c"].map(|name| tiny_prog(prog_type::XDP, 2, name));
+        let id = |fd: &bpf_sys::ProgFd| prog_info(fd.as_fd()).unwrap().id;
+
+        // Nothing attached: the replace attaches only while that is so.
+        let empty = XdpCurrent::read(&mut nl, LO, XdpMode::Generic).unwrap();
+        assert_eq!(empty.id(), None);
+        nl.replace_xdp(&empty, a.as_fd()).unwrap();
+        assert_eq!(ids(&mut nl), Some(id(&a)));
+
+        // Read A, then someone else puts B in its place: replacing A with C fails.
+        let read = XdpCurrent::read(&mut nl, LO, XdpMode::Generic).unwrap();
+        assert_eq!(read.id(), Some(id(&a)));
+        let forced = XdpSpec::new(LO, Some(b.as_fd()), XdpMode::Generic).with_force(true);
+        nl.set_xdp(&forced).unwrap();
+        match nl.replace_xdp(&read, c.as_fd()) {
+            Err(XdpReplaceError::Changed { expected, now, .. }) => {
+                assert_eq!((expected, now), (Some(id(&a)), Some(id(&b))));
+            }
+            other => panic!("expected Changed, got {other:?}"),
+        }
+        assert!(
+            run("ip", &["link", "show", "dev", "lo"]).contains(&format!("prog/xdp id {} ", id(&b)))
+        );
+        // The stale expectation of an empty hook fails too.
+        assert!(matches!(
+            nl.replace_xdp(&empty, c.as_fd()),
+            Err(XdpReplaceError::Changed { expected: None, .. })
+        ));
+
+        // Read again: B is replaced by C.
+        let fresh = XdpCurrent::read(&mut nl, LO, XdpMode::Generic).unwrap();
+        nl.replace_xdp(&fresh, c.as_fd()).unwrap();
+        assert_eq!(ids(&mut nl), Some(id(&c)));
+        nl.set_xdp(&XdpSpec::new(LO, None, XdpMode::Generic))
+            .unwrap();
     });
 }
