@@ -7,8 +7,10 @@
 //! Beyond ip: with `-force`, rtc does not overwrite blindly. It reads which program
 //! is attached at the hook, opens it, and sends `XDP_FLAGS_REPLACE` with
 //! `IFLA_XDP_EXPECTED_FD` (fd -1 when nothing is attached), so that a program
-//! attached by someone else in the meantime is not replaced and the user is told.
-//! For tests, `RTC_XDP_EXPECTED_ID=N` makes rtc expect program N (0: none) instead of
+//! attached by someone else in the meantime is not replaced and the user is told
+//! (netlink-tc's `xdp_replace` does the work; this module words the outcome).
+//! `link show` decodes with netlink-tc's `link` module and prints with
+//! `show/link.rs`. For tests, `RTC_XDP_EXPECTED_ID=N` makes rtc expect program N (0: none) instead of
 //! the one it reads, which is how a stale expectation is produced on purpose.
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
