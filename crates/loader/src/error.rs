@@ -93,13 +93,6 @@ pub enum Error {
         #[source]
         source: netlink_tc::Error,
     },
-    /// After adding a filter, the kernel's dump did not show it (someone deleted it at
-    /// once, or the dump failed to list it); no handle could be made.
-    #[error("the filter just added to {device} is not in the kernel's dump")]
-    FilterNotFound {
-        /// The device's name.
-        device: String,
-    },
     /// What a handle would detach is no longer the program it attached (someone
     /// deleted or replaced it); nothing was changed.
     #[error("{what} on device {device} is no longer this program's; left as it is")]

@@ -1,13 +1,12 @@
 //! Attaching a tc classifier: the clsact qdisc if the device has none, then one
 //! cls_bpf filter in direct-action mode, sent as `tc filter add dev D ingress bpf
-//! da obj F sec S` sends it. The [`TcAttachment`] it returns names that filter by
-//! the priority and handle the kernel gave it, and removes only that one.
+//! da obj F sec S` sends it (with `NLM_F_ECHO` added, so that the kernel answers
+//! with the filter it created). The [`TcAttachment`] it returns names that filter
+//! by the priority and handle the kernel gave it, and removes only that one.
 
-use std::collections::HashSet;
-
-use netlink_tc::filter::ETH_P_ALL;
 use netlink_tc::{
-    BpfAttach, Filter, FilterDumpSpec, FilterOp, FilterSpec, Netlink, QdiscOp, QdiscSpec, handle,
+    BpfAttach, Filter, FilterDumpSpec, FilterId, FilterOp, FilterSpec, Netlink, QdiscOp, QdiscSpec,
+    handle,
 };
 
 use crate::device::Device;
@@ -47,8 +46,7 @@ impl Direction {
 pub struct TcAttachment {
     device: Device,
     direction: Direction,
-    pref: u16,
-    handle: u32,
+    id: FilterId,
     prog_id: u32,
 }
 
@@ -72,28 +70,16 @@ impl Program {
         let mut netlink = device.netlink()?;
         ensure_clsact(&mut netlink, device)?;
         let parent = direction.parent();
-        let before: HashSet<(u16, u32)> = ours(&mut netlink, device, parent, 0, self.id())?
-            .iter()
-            .map(|f| (f.pref(), f.handle))
-            .collect();
-        let code = BpfAttach::program(raw_fd(self), self.label().to_string());
+        let code = BpfAttach::program(self.fd(), self.label().to_string());
         let spec = FilterSpec::bpf(device.ifindex(), parent, code.with_direct_action(true));
-        netlink
-            .filter(FilterOp::Add, &spec)
+        // The kernel chooses the priority and handle and echoes the new filter.
+        let id = netlink
+            .filter_with_id(FilterOp::Add, &spec)
             .map_err(|source| device.netlink_error("add filter", source))?;
-        // The kernel chose the priority and handle: find the new filter running this
-        // program that was not there before.
-        let added = ours(&mut netlink, device, parent, 0, self.id())?
-            .into_iter()
-            .find(|f| !before.contains(&(f.pref(), f.handle)))
-            .ok_or_else(|| Error::FilterNotFound {
-                device: device.name().to_string(),
-            })?;
         Ok(TcAttachment {
             device: device.clone(),
             direction,
-            pref: added.pref(),
-            handle: added.handle,
+            id,
             prog_id: self.id(),
         })
     }
@@ -112,12 +98,18 @@ impl TcAttachment {
 
     /// The priority the kernel gave it (`tc filter show`'s `pref`).
     pub fn pref(&self) -> u16 {
-        self.pref
+        self.id.pref
     }
 
     /// The handle the kernel gave it (`tc filter show`'s `handle`).
     pub fn handle(&self) -> u32 {
-        self.handle
+        self.id.handle
+    }
+
+    /// Everything that names the filter (device, parent, priority, protocol, chain,
+    /// handle): build a netlink-tc request about it with [`FilterId::spec`].
+    pub fn id(&self) -> FilterId {
+        self.id
     }
 
     /// The id of the program it runs.
@@ -132,20 +124,19 @@ impl TcAttachment {
         let device = &self.device;
         let parent = self.direction.parent();
         let mut netlink = device.netlink()?;
-        let still_ours = ours(&mut netlink, device, parent, self.pref, self.prog_id)?
+        let still_ours = ours(&mut netlink, device, parent, self.id.pref, self.prog_id)?
             .iter()
-            .any(|f| f.pref() == self.pref && f.handle == self.handle);
+            .any(|f| f.id() == self.id);
         if !still_ours {
             return Err(Error::NotOurs {
-                what: format!("tc filter pref {} handle {:#x}", self.pref, self.handle),
+                what: format!(
+                    "tc filter pref {} handle {:#x}",
+                    self.id.pref, self.id.handle
+                ),
                 device: device.name().to_string(),
             });
         }
-        let spec = FilterSpec::new(device.ifindex(), parent)
-            .with_protocol(ETH_P_ALL)
-            .with_kind("bpf")
-            .with_pref(self.pref)
-            .with_handle(self.handle);
+        let spec = self.id.spec().with_kind("bpf");
         netlink
             .filter(FilterOp::Delete, &spec)
             .map(drop)
@@ -188,10 +179,4 @@ fn ours(
         .filter(|f| f.ifindex == device.ifindex() && f.parent == parent)
         .filter(|f| f.bpf().and_then(|bpf| bpf.id) == Some(prog_id))
         .collect())
-}
-
-/// The program's fd as `TCA_BPF_FD` carries it.
-fn raw_fd(program: &Program) -> u32 {
-    use std::os::fd::AsRawFd;
-    program.fd().as_raw_fd() as u32
 }

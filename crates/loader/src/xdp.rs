@@ -1,9 +1,9 @@
 //! Attaching an XDP program to a device, as `ip link set dev D xdp obj F` does, and
 //! detaching it only while it is still the one attached.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 
-use netlink_tc::{XdpMode, XdpSpec};
+use netlink_tc::{XdpExpect, XdpMode, XdpSpec};
 
 use crate::device::Device;
 use crate::error::{Error, Result};
@@ -41,11 +41,7 @@ impl Program {
         })?;
         device
             .netlink()?
-            .set_xdp(&XdpSpec::new(
-                device.ifindex(),
-                Some(program.as_raw_fd()),
-                mode,
-            ))
+            .set_xdp(&XdpSpec::new(device.ifindex(), Some(program.as_fd()), mode))
             .map_err(|source| device.netlink_error("attach XDP", source))?;
         Ok(XdpAttachment {
             device: device.clone(),
@@ -78,13 +74,12 @@ impl XdpAttachment {
     /// says so.
     pub fn detach(self) -> Result<()> {
         let device = &self.device;
-        let mut spec = XdpSpec::new(device.ifindex(), None, self.mode);
-        spec.expected_fd = Some(self.program.as_raw_fd());
+        let spec = XdpSpec::new(device.ifindex(), None, self.mode)
+            .with_expected(XdpExpect::Program(self.program.as_fd()));
         let result = device.netlink()?.set_xdp(&spec);
         match result {
             Ok(_) => Ok(()),
-            // EEXIST: "Active program does not match expected".
-            Err(e) if e.errno() == Some(nix::errno::Errno::EEXIST as i32) => Err(Error::NotOurs {
+            Err(e) if netlink_tc::xdp::is_not_expected(&e) => Err(Error::NotOurs {
                 what: "XDP program".into(),
                 device: device.name().to_string(),
             }),

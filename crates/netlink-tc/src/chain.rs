@@ -151,7 +151,7 @@ impl Netlink {
 mod tests {
     use super::*;
 
-    fn spec() -> FilterSpec {
+    fn spec() -> FilterSpec<'static> {
         FilterSpec {
             ifindex: 3,
             parent: 0xFFFF_FFF2,

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use crate::attr::{AttrIter, NLA_F_NESTED};
 use crate::error::strerror;
 use crate::message::*;
+use crate::{link, xdp};
 
 /// How to show an attribute's payload.
 #[derive(Clone, Copy)]
@@ -71,23 +72,35 @@ const TC: &[Known] = &[
 ];
 
 const XDP: &[Known] = &[
-    (1, "IFLA_XDP_FD", Shape::I32),
-    (2, "IFLA_XDP_ATTACHED", Shape::U8),
-    (3, "IFLA_XDP_FLAGS", Shape::Hex32),
-    (4, "IFLA_XDP_PROG_ID", Shape::U32),
-    (5, "IFLA_XDP_DRV_PROG_ID", Shape::U32),
-    (6, "IFLA_XDP_SKB_PROG_ID", Shape::U32),
-    (7, "IFLA_XDP_HW_PROG_ID", Shape::U32),
-    (8, "IFLA_XDP_EXPECTED_FD", Shape::I32),
+    (xdp::IFLA_XDP_FD, "IFLA_XDP_FD", Shape::I32),
+    (xdp::IFLA_XDP_ATTACHED, "IFLA_XDP_ATTACHED", Shape::U8),
+    (xdp::IFLA_XDP_FLAGS, "IFLA_XDP_FLAGS", Shape::Hex32),
+    (xdp::IFLA_XDP_PROG_ID, "IFLA_XDP_PROG_ID", Shape::U32),
+    (
+        xdp::IFLA_XDP_DRV_PROG_ID,
+        "IFLA_XDP_DRV_PROG_ID",
+        Shape::U32,
+    ),
+    (
+        xdp::IFLA_XDP_SKB_PROG_ID,
+        "IFLA_XDP_SKB_PROG_ID",
+        Shape::U32,
+    ),
+    (xdp::IFLA_XDP_HW_PROG_ID, "IFLA_XDP_HW_PROG_ID", Shape::U32),
+    (
+        xdp::IFLA_XDP_EXPECTED_FD,
+        "IFLA_XDP_EXPECTED_FD",
+        Shape::I32,
+    ),
 ];
 
 const LINK: &[Known] = &[
-    (3, "IFLA_IFNAME", Shape::Str),
-    (4, "IFLA_MTU", Shape::U32),
-    (6, "IFLA_QDISC", Shape::Str),
-    (13, "IFLA_TXQLEN", Shape::U32),
-    (29, "IFLA_EXT_MASK", Shape::Hex32),
-    (43, "IFLA_XDP", Shape::Nest(XDP)),
+    (link::IFLA_IFNAME, "IFLA_IFNAME", Shape::Str),
+    (link::IFLA_MTU, "IFLA_MTU", Shape::U32),
+    (link::IFLA_QDISC, "IFLA_QDISC", Shape::Str),
+    (link::IFLA_TXQLEN, "IFLA_TXQLEN", Shape::U32),
+    (link::IFLA_EXT_MASK, "IFLA_EXT_MASK", Shape::Hex32),
+    (link::IFLA_XDP, "IFLA_XDP", Shape::Nest(XDP)),
 ];
 
 fn type_name(kind: u16) -> String {
@@ -349,19 +362,22 @@ mod tests {
 
     #[test]
     fn names_a_filter_request() {
+        use std::os::fd::{AsFd, AsRawFd};
+        let program = std::fs::File::open("/dev/null").unwrap();
+        let fd = program.as_fd();
         let request = encode_filter(
             FilterOp::Add,
             &FilterSpec::bpf(
                 2,
                 crate::handle::INGRESS,
-                BpfAttach::program(7, "x.o:[classifier]".into()).with_direct_action(true),
+                BpfAttach::program(fd, "x.o:[classifier]".into()).with_direct_action(true),
             ),
         )
         .unwrap();
         let text = describe(&request);
         assert!(text.starts_with("RTM_NEWTFILTER len 88 flags 0x605 (REQUEST|ACK|EXCL|CREATE)"));
         assert!(text.contains("parent 0xfffffff2"));
-        assert!(text.contains("    TCA_BPF_FD 7\n"));
+        assert!(text.contains(&format!("    TCA_BPF_FD {}\n", fd.as_raw_fd())));
         assert!(text.contains("    TCA_BPF_NAME \"x.o:[classifier]\"\n"));
         assert!(text.contains("    TCA_BPF_FLAGS 0x1\n"));
     }

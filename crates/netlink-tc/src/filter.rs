@@ -7,6 +7,8 @@
 //! ("bpf\0"), and `TCA_OPTIONS` (without `NLA_F_NESTED`) holding `TCA_BPF_CLASSID`,
 //! `TCA_BPF_FD`, `TCA_BPF_NAME`, `TCA_BPF_FLAGS_GEN`, `TCA_BPF_FLAGS` in that order.
 
+use std::os::fd::{AsRawFd, BorrowedFd};
+
 use crate::attr::AttrTable;
 use crate::error::{DecodeError, EncodeError, Error};
 use crate::message::{
@@ -89,13 +91,14 @@ impl FilterOp {
 }
 
 /// The code a cls_bpf filter runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum BpfCode {
+pub enum BpfCode<'fd> {
     /// A loaded eBPF program (`bpf obj F [sec S]`, `bpf pinned P`).
     Program {
-        /// Descriptor of the loaded program (`TCA_BPF_FD`).
-        fd: u32,
+        /// The loaded program (sent as `TCA_BPF_FD`), borrowed: it stays open at
+        /// least until the request is sent.
+        fd: BorrowedFd<'fd>,
         /// Label shown by `filter show` (`TCA_BPF_NAME`); see [`BpfAttach::object_name`].
         name: String,
     },
@@ -111,16 +114,22 @@ pub enum BpfCode {
 /// this crate):
 ///
 /// ```
+/// use std::os::fd::AsFd;
 /// use netlink_tc::BpfAttach;
+/// # fn main() -> std::io::Result<()> {
+/// let program = std::fs::File::open("/dev/null")?; // stands for a loaded program
 /// let label = BpfAttach::object_name("drop-arp.o", "ingress");
-/// let bpf = BpfAttach::program(7, label).with_direct_action(true).with_classid(0x1_0001);
+/// let bpf = BpfAttach::program(program.as_fd(), label)
+///     .with_direct_action(true)
+///     .with_classid(0x1_0001);
 /// assert_eq!((bpf.flags(), bpf.classid), (1, Some(0x1_0001)));
+/// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct BpfAttach {
+pub struct BpfAttach<'fd> {
     /// The code: an eBPF program fd or classic instructions.
-    pub code: BpfCode,
+    pub code: BpfCode<'fd>,
     /// `classid`/`flowid` (`TCA_BPF_CLASSID`); set it with [`BpfAttach::with_classid`]
     /// or [`BpfAttach::with_classid_first`], which also decide where it is sent.
     pub classid: Option<u32>,
@@ -135,9 +144,10 @@ pub struct BpfAttach {
     pub direct_action: bool,
 }
 
-impl BpfAttach {
-    /// An eBPF program with no classid and no flags.
-    pub fn program(fd: u32, name: String) -> Self {
+impl<'fd> BpfAttach<'fd> {
+    /// An eBPF program with no classid and no flags. `name` is the label `filter
+    /// show` prints (see [`BpfAttach::object_name`]).
+    pub fn program(fd: BorrowedFd<'fd>, name: String) -> Self {
         BpfAttach::new(BpfCode::Program { fd, name })
     }
 
@@ -147,7 +157,7 @@ impl BpfAttach {
     }
 
     /// `code` with no classid and no flags.
-    pub fn new(code: BpfCode) -> Self {
+    pub fn new(code: BpfCode<'fd>) -> Self {
         BpfAttach {
             code,
             classid: None,
@@ -245,9 +255,9 @@ fn truncate_label(mut label: String) -> String {
 /// Built with [`FilterSpec::bpf`] (a cls_bpf filter, kind set) or [`FilterSpec::new`]
 /// (for delete, get and chains), then the `with_*` methods or field by field (fields
 /// may be added, so it cannot be written as a struct literal outside this crate).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct FilterSpec {
+pub struct FilterSpec<'fd> {
     /// Device index.
     pub ifindex: u32,
     /// Attach point: [`crate::handle::INGRESS`], [`crate::handle::EGRESS`], or any
@@ -266,10 +276,10 @@ pub struct FilterSpec {
     /// is set, which always sends "bpf".
     pub kind: Option<String>,
     /// cls_bpf options (`TCA_OPTIONS`); omitted when `None`.
-    pub bpf: Option<BpfAttach>,
+    pub bpf: Option<BpfAttach<'fd>>,
 }
 
-impl FilterSpec {
+impl<'fd> FilterSpec<'fd> {
     /// A request about the filters at `parent` of device `ifindex` with nothing else
     /// set: no kind, options, priority, handle, protocol or chain.
     ///
@@ -317,7 +327,7 @@ impl FilterSpec {
     }
 
     /// Sets the cls_bpf options, and the kind to "bpf" (the kernel needs both).
-    pub fn with_bpf(mut self, bpf: BpfAttach) -> Self {
+    pub fn with_bpf(mut self, bpf: BpfAttach<'fd>) -> Self {
         self.kind = Some("bpf".into());
         self.bpf = Some(bpf);
         self
@@ -328,13 +338,17 @@ impl FilterSpec {
     /// to tc's defaults (the kernel picks the first two; `ETH_P_ALL` for add/replace).
     ///
     /// ```
+    /// use std::os::fd::AsFd;
     /// use netlink_tc::{BpfAttach, FilterSpec, handle};
+    /// # fn main() -> std::io::Result<()> {
+    /// let program = std::fs::File::open("/dev/null")?; // stands for a loaded program
     /// let label = BpfAttach::object_name("drop-arp.o", "ingress");
-    /// let spec = FilterSpec::bpf(2, handle::INGRESS, BpfAttach::program(7, label));
+    /// let spec = FilterSpec::bpf(2, handle::INGRESS, BpfAttach::program(program.as_fd(), label));
     /// assert_eq!(spec.kind.as_deref(), Some("bpf"));
     /// assert_eq!((spec.pref, spec.handle, spec.protocol), (0, 0, None));
+    /// # Ok(()) }
     /// ```
-    pub fn bpf(ifindex: u32, parent: u32, bpf: BpfAttach) -> Self {
+    pub fn bpf(ifindex: u32, parent: u32, bpf: BpfAttach<'fd>) -> Self {
         FilterSpec::new(ifindex, parent).with_bpf(bpf)
     }
 
@@ -354,7 +368,7 @@ pub fn tcm_info(pref: u16, protocol: u16) -> u32 {
     (u32::from(pref) << 16) | u32::from(protocol.to_be())
 }
 
-pub(crate) fn filter_tcmsg(spec: &FilterSpec, protocol: u16) -> [u8; 20] {
+pub(crate) fn filter_tcmsg(spec: &FilterSpec<'_>, protocol: u16) -> [u8; 20] {
     TcMsg {
         family: AF_UNSPEC,
         ifindex: spec.ifindex,
@@ -365,7 +379,7 @@ pub(crate) fn filter_tcmsg(spec: &FilterSpec, protocol: u16) -> [u8; 20] {
     .encode()
 }
 
-pub(crate) fn push_bpf_options(b: &mut MessageBuilder, bpf: &BpfAttach) {
+pub(crate) fn push_bpf_options(b: &mut MessageBuilder, bpf: &BpfAttach<'_>) {
     let nest = b.begin_nest(TCA_OPTIONS);
     let classid = bpf.classid.map(|classid| (classid, bpf.classid_after_code));
     if let Some((classid, false)) = classid {
@@ -373,7 +387,8 @@ pub(crate) fn push_bpf_options(b: &mut MessageBuilder, bpf: &BpfAttach) {
     }
     match &bpf.code {
         BpfCode::Program { fd, name } => {
-            b.attr_u32(TCA_BPF_FD, *fd);
+            // The kernel reads TCA_BPF_FD as a u32; a valid fd is never negative.
+            b.attr_u32(TCA_BPF_FD, fd.as_raw_fd() as u32);
             b.attr_str(TCA_BPF_NAME, name);
         }
         BpfCode::Classic(insns) => {
@@ -402,8 +417,10 @@ pub(crate) fn push_bpf_options(b: &mut MessageBuilder, bpf: &BpfAttach) {
 /// use netlink_tc::filter::{decode_filter, encode_filter, ETH_P_ALL};
 /// use netlink_tc::message::{Message, RTM_NEWTFILTER};
 /// use netlink_tc::{BpfAttach, FilterOp, FilterSpec, handle};
+/// use std::os::fd::AsFd;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let program = BpfAttach::program(7, "drop-arp.o:[ingress]".into());
+/// let fd = std::fs::File::open("/dev/null")?; // stands for a loaded program
+/// let program = BpfAttach::program(fd.as_fd(), "drop-arp.o:[ingress]".into());
 /// let bpf = program.with_direct_action(true);
 /// let bytes = encode_filter(FilterOp::Add, &FilterSpec::bpf(2, handle::INGRESS, bpf))?;
 /// let message = Message::parse(&bytes)?;
@@ -416,7 +433,7 @@ pub(crate) fn push_bpf_options(b: &mut MessageBuilder, bpf: &BpfAttach) {
 /// assert_eq!(options.name.as_deref(), Some("drop-arp.o:[ingress]"));
 /// # Ok(()) }
 /// ```
-pub fn encode_filter(op: FilterOp, spec: &FilterSpec) -> Result<Vec<u8>, EncodeError> {
+pub fn encode_filter(op: FilterOp, spec: &FilterSpec<'_>) -> Result<Vec<u8>, EncodeError> {
     let (kind, flags) = op.type_and_flags();
     let protocol = spec
         .protocol
@@ -438,7 +455,7 @@ pub fn encode_filter(op: FilterOp, spec: &FilterSpec) -> Result<Vec<u8>, EncodeE
 /// Encodes `tc filter get`: `RTM_GETTFILTER` with `REQUEST|ECHO` (0x009), the
 /// `tcmsg` of `spec`, then `TCA_CHAIN` if given and `TCA_KIND`. tc requires the
 /// protocol, pref, parent, handle and kind; a missing protocol is sent as 0 here.
-pub fn encode_filter_get(spec: &FilterSpec) -> Result<Vec<u8>, EncodeError> {
+pub fn encode_filter_get(spec: &FilterSpec<'_>) -> Result<Vec<u8>, EncodeError> {
     let mut b = MessageBuilder::new(RTM_GETTFILTER, NLM_F_REQUEST | NLM_F_ECHO);
     b.push_fixed(&filter_tcmsg(spec, spec.protocol.unwrap_or(0)));
     if let Some(chain) = spec.chain {
@@ -554,7 +571,10 @@ impl ClassicInsn {
 pub struct BpfOptions {
     /// `TCA_BPF_CLASSID`.
     pub classid: Option<u32>,
-    /// `TCA_BPF_FD` (only in requests, never in dumps).
+    /// `TCA_BPF_FD`: in requests (as `--explain` decodes them). Current kernels
+    /// never dump it (a dump names the program by `id`); the first cls_bpf kernels
+    /// did, with the fd number of the process that attached it, which means nothing
+    /// elsewhere.
     pub fd: Option<u32>,
     /// `TCA_BPF_NAME`.
     pub name: Option<String>,
@@ -722,13 +742,13 @@ pub fn decode_filter(message: &Message<'_>) -> Result<Filter, DecodeError> {
 
 impl Netlink {
     /// Sends `op` on `spec` and waits for the kernel's acknowledgement.
-    pub fn filter(&mut self, op: FilterOp, spec: &FilterSpec) -> Result<Ack, Error> {
+    pub fn filter(&mut self, op: FilterOp, spec: &FilterSpec<'_>) -> Result<Ack, Error> {
         let request = encode_filter(op, spec)?;
         self.acked(request)
     }
 
     /// `tc filter get`: asks for one filter and decodes the kernel's answer.
-    pub fn get_filter(&mut self, spec: &FilterSpec) -> Result<Filter, Error> {
+    pub fn get_filter(&mut self, spec: &FilterSpec<'_>) -> Result<Filter, Error> {
         let answer = self.answered(encode_filter_get(spec)?)?;
         Ok(decode_filter(&Message::parse(&answer)?)?)
     }

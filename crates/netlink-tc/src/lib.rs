@@ -10,20 +10,26 @@
 //! Each layer stands alone:
 //! - [`attr`] and [`message`]: netlink framing (write with [`message::MessageBuilder`],
 //!   read with [`message::Messages`] and [`attr::AttrIter`]), checked lengths.
-//! - [`qdisc`], [`filter`], [`xdp`]: encode a request (`encode_*`), decode a reply
-//!   (`decode_*`), no I/O.
+//! - [`qdisc`], [`filter`], [`xdp`], [`link`]: encode a request (`encode_*`),
+//!   decode a reply (`decode_*`), no I/O. [`link`] holds the `IFLA_*` numbers and
+//!   the decoded [`LinkInfo`] of a network device.
 //! - [`socket`]: [`Netlink`] sends a request and waits, bounded, for its ack, answer
 //!   or dump; the typed calls ([`Netlink::qdisc`], [`Netlink::filter`],
-//!   [`Netlink::filters`], [`Netlink::set_xdp`], ...) combine both.
+//!   [`Netlink::filters`], [`Netlink::set_xdp`], [`Netlink::links`], ...) combine
+//!   both; [`xdp_replace`] replaces an XDP program only if it is still the one read;
+//!   [`Netlink::filter_with_id`] returns the [`FilterId`] of the filter it added.
 //!
 //! ```no_run
+//! use std::os::fd::AsFd;
 //! use netlink_tc::{FilterOp, FilterSpec, BpfAttach, Netlink, QdiscOp, QdiscSpec, handle};
-//! # fn main() -> Result<(), netlink_tc::Error> {
-//! # let (ifindex, prog_fd) = (2, 7);
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let ifindex = 2;
+//! // A program loaded (here: pinned) by whatever loader you use.
+//! let program = bpf_sys::obj_get(std::path::Path::new("/sys/fs/bpf/drop_arp"))?;
 //! let mut nl = Netlink::open()?;
 //! nl.qdisc(QdiscOp::Add, &QdiscSpec::clsact(ifindex))?;
 //! let label = BpfAttach::object_name("drop-arp.o", "ingress");
-//! let bpf = BpfAttach::program(prog_fd, label).with_direct_action(true);
+//! let bpf = BpfAttach::program(program.as_fd(), label).with_direct_action(true);
 //! nl.filter(FilterOp::Add, &FilterSpec::bpf(ifindex, handle::INGRESS, bpf))?;
 //! # Ok(()) }
 //! ```
@@ -45,8 +51,10 @@ pub mod chain;
 pub mod error;
 pub mod explain;
 pub mod filter;
+pub mod filter_id;
 pub mod handle;
 pub mod hook;
+pub mod link;
 pub mod message;
 pub mod qdisc;
 pub mod socket;
@@ -54,13 +62,17 @@ pub mod stats;
 pub mod tca;
 pub mod tcx;
 pub mod xdp;
+pub mod xdp_replace;
 
 pub use error::{DecodeError, EncodeError, Error, KernelError};
 pub use filter::{
     BpfAttach, BpfCode, BpfOptions, ClassicInsn, Filter, FilterDumpSpec, FilterOp, FilterOptions,
     FilterSpec,
 };
+pub use filter_id::FilterId;
+pub use link::{LinkInfo, LinkStats64};
 pub use qdisc::{Qdisc, QdiscOp, QdiscSpec};
 pub use socket::{Ack, Dump, Netlink, NoObserver, Observer};
 pub use stats::TcStats;
-pub use xdp::{LinkXdp, XdpAttached, XdpMode, XdpSpec};
+pub use xdp::{LinkXdp, XdpAttached, XdpExpect, XdpMode, XdpSpec};
+pub use xdp_replace::{XdpCurrent, XdpReplaceError};

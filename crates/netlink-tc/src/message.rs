@@ -314,6 +314,15 @@ pub fn set_seq(message: &mut [u8], seq: u32) {
     }
 }
 
+/// Adds `flags` (`NLM_F_*`) to the flags field of the message at the start of
+/// `message` (does nothing if it is shorter than a header).
+pub fn add_flags(message: &mut [u8], flags: u16) {
+    if let Some(field) = message.get_mut(6..8) {
+        let old = u16::from_ne_bytes([field[0], field[1]]);
+        field.copy_from_slice(&(old | flags).to_ne_bytes());
+    }
+}
+
 /// One message read from a buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Message<'a> {

@@ -317,10 +317,32 @@ impl Netlink {
 
     /// Sends a request that carries `NLM_F_ACK` and waits for its acknowledgement.
     /// Other replies to it (echoes) are skipped.
-    pub fn acked(&mut self, mut request: Vec<u8>) -> Result<Ack, Error> {
+    pub fn acked(&mut self, request: Vec<u8>) -> Result<Ack, Error> {
+        self.acked_keeping_echo(request).map(|(_, ack)| ack)
+    }
+
+    /// Sends a request that carries `NLM_F_ACK` and `NLM_F_ECHO` (a change the
+    /// kernel reports back to the sender) and returns the first message echoed,
+    /// header included, once the acknowledgement has arrived. An ack without an
+    /// echo is [`Error::NoAnswer`].
+    pub fn echoed(&mut self, request: Vec<u8>) -> Result<(Vec<u8>, Ack), Error> {
+        let (echo, ack) = self.acked_keeping_echo(request)?;
+        echo.map(|echo| (echo, ack)).ok_or(Error::NoAnswer)
+    }
+
+    /// Sends `request` and waits for its acknowledgement, keeping the first other
+    /// reply (an echo), if any.
+    fn acked_keeping_echo(
+        &mut self,
+        mut request: Vec<u8>,
+    ) -> Result<(Option<Vec<u8>>, Ack), Error> {
         let seq = self.send(&mut request)?;
-        self.read_replies(seq, |message| {
+        let mut echo = None;
+        let ack = self.read_replies(seq, |message| {
             if message.header.kind != NLMSG_ERROR {
+                if echo.is_none() {
+                    echo = Some(message.bytes.to_vec());
+                }
                 return Ok(None);
             }
             let reply = ErrorMessage::decode(message)?;
@@ -330,7 +352,8 @@ impl Netlink {
                     warning: reply.message.filter(|m| !m.is_empty()),
                 })),
             }
-        })
+        })?;
+        Ok((echo, ack))
     }
 
     /// Sends a request that expects one message back (a get, `NLM_F_ECHO`) and

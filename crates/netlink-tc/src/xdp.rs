@@ -6,20 +6,14 @@
 //! `ifinfomsg` with only the index set, and `IFLA_XDP` (no `NLA_F_NESTED` bit)
 //! holding `IFLA_XDP_FD` and, when not zero, `IFLA_XDP_FLAGS`.
 
+use std::os::fd::{AsRawFd, BorrowedFd};
+
 use crate::attr::AttrTable;
 use crate::error::{DecodeError, EncodeError, Error};
-use crate::message::{
-    IFINFOMSG_LEN, IfInfoMsg, Message, MessageBuilder, NLM_F_ACK, NLM_F_REQUEST, RTM_GETLINK,
-    RTM_NEWLINK,
-};
+use crate::link::IFLA_XDP;
+use crate::message::{IfInfoMsg, MessageBuilder, NLM_F_ACK, NLM_F_REQUEST, RTM_NEWLINK};
 use crate::socket::{Ack, Netlink};
 
-/// `IFLA_IFNAME`: interface name.
-pub const IFLA_IFNAME: u16 = 3;
-/// `IFLA_EXT_MASK`: `RTEXT_FILTER_*` bits for get requests.
-pub const IFLA_EXT_MASK: u16 = 29;
-/// `IFLA_XDP`: the XDP nest.
-pub const IFLA_XDP: u16 = 43;
 /// `IFLA_XDP_FD`: program fd to attach, -1 to detach (`i32`).
 pub const IFLA_XDP_FD: u16 = 1;
 /// `IFLA_XDP_ATTACHED`: `u8`, one of the `XDP_ATTACHED_*` values, in answers.
@@ -49,9 +43,6 @@ pub const XDP_FLAGS_HW_MODE: u32 = 8;
 /// `XDP_FLAGS_REPLACE`: replace only the program given by `IFLA_XDP_EXPECTED_FD`.
 pub const XDP_FLAGS_REPLACE: u32 = 16;
 
-/// `RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS`, the mask `ip link show` sends.
-pub const EXT_MASK_IP_LINK_SHOW: u32 = 1 | 8;
-
 /// Which XDP hook (`ip link set dev X <mode> ...`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum XdpMode {
@@ -79,51 +70,91 @@ impl XdpMode {
     }
 }
 
-/// An XDP attach or detach request. Built with [`XdpSpec::new`] outside this crate
-/// (fields may be added), then adjusted field by field.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What an XDP request expects to find at the hook: it then changes the hook only
+/// if that is still so (`XDP_FLAGS_REPLACE` with `IFLA_XDP_EXPECTED_FD`), and the
+/// kernel refuses with `EEXIST` ("Active program does not match expected")
+/// otherwise (see [`is_not_expected`]).
+#[derive(Clone, Copy, Debug)]
+pub enum XdpExpect<'fd> {
+    /// No program attached (sent as fd -1).
+    Nothing,
+    /// This program (any fd of it: the kernel compares programs, not fds).
+    Program(BorrowedFd<'fd>),
+}
+
+impl XdpExpect<'_> {
+    /// The `IFLA_XDP_EXPECTED_FD` value.
+    pub fn raw_fd(&self) -> i32 {
+        match self {
+            XdpExpect::Nothing => -1,
+            XdpExpect::Program(fd) => fd.as_raw_fd(),
+        }
+    }
+}
+
+/// An XDP attach or detach request. Built with [`XdpSpec::new`] and the `with_*`
+/// methods (fields may be added). The fds are borrowed: the programs stay open at
+/// least until the request is sent.
+#[derive(Clone, Copy, Debug, Default)]
 #[non_exhaustive]
-pub struct XdpSpec {
+pub struct XdpSpec<'fd> {
     /// Device index.
     pub ifindex: u32,
     /// Program to attach; `None` detaches (`off`, sent as fd -1).
-    pub fd: Option<i32>,
+    pub fd: Option<BorrowedFd<'fd>>,
     /// Hook.
     pub mode: XdpMode,
     /// `ip -force`: replace whatever is attached (omits `UPDATE_IF_NOEXIST`).
     pub force: bool,
-    /// Replace only if this program is the one attached now: sends
+    /// Change the hook only if this is what is attached now: sends
     /// `IFLA_XDP_EXPECTED_FD` with `XDP_FLAGS_REPLACE` (and without
     /// `UPDATE_IF_NOEXIST`). ip 6.1 never sends this.
-    pub expected_fd: Option<i32>,
+    pub expected: Option<XdpExpect<'fd>>,
 }
 
-impl XdpSpec {
+impl<'fd> XdpSpec<'fd> {
     /// Attaches program `fd` (`None`: detaches) at `mode` on device `ifindex`, as
     /// `ip link set` without `-force` does: refused if a program is attached already.
     ///
     /// ```
-    /// use netlink_tc::xdp::{XDP_FLAGS_SKB_MODE, XDP_FLAGS_UPDATE_IF_NOEXIST};
-    /// use netlink_tc::{XdpMode, XdpSpec};
-    /// let mut spec = XdpSpec::new(2, Some(7), XdpMode::Generic);
+    /// use std::os::fd::AsFd;
+    /// use netlink_tc::xdp::{XDP_FLAGS_REPLACE, XDP_FLAGS_SKB_MODE, XDP_FLAGS_UPDATE_IF_NOEXIST};
+    /// use netlink_tc::{XdpExpect, XdpMode, XdpSpec};
+    /// # fn main() -> std::io::Result<()> {
+    /// let program = std::fs::File::open("/dev/null")?; // stands for a program fd
+    /// let spec = XdpSpec::new(2, Some(program.as_fd()), XdpMode::Generic);
     /// assert_eq!(spec.flags(), XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST);
-    /// spec.force = true;
-    /// assert_eq!(spec.flags(), XDP_FLAGS_SKB_MODE);
+    /// assert_eq!(spec.with_force(true).flags(), XDP_FLAGS_SKB_MODE);
+    /// let safe = spec.with_expected(XdpExpect::Nothing);
+    /// assert_eq!(safe.flags(), XDP_FLAGS_SKB_MODE | XDP_FLAGS_REPLACE);
+    /// # Ok(()) }
     /// ```
-    pub fn new(ifindex: u32, fd: Option<i32>, mode: XdpMode) -> Self {
+    pub fn new(ifindex: u32, fd: Option<BorrowedFd<'fd>>, mode: XdpMode) -> Self {
         XdpSpec {
             ifindex,
             fd,
             mode,
             force: false,
-            expected_fd: None,
+            expected: None,
         }
+    }
+
+    /// `ip -force`: replace whatever is attached.
+    pub fn with_force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+
+    /// Change the hook only if `expected` is what is attached now.
+    pub fn with_expected(mut self, expected: XdpExpect<'fd>) -> Self {
+        self.expected = Some(expected);
+        self
     }
 
     /// The `IFLA_XDP_FLAGS` value.
     pub fn flags(&self) -> u32 {
         let mut flags = self.mode.flag();
-        if self.expected_fd.is_some() {
+        if self.expected.is_some() {
             flags |= XDP_FLAGS_REPLACE;
         } else if !self.force {
             flags |= XDP_FLAGS_UPDATE_IF_NOEXIST;
@@ -133,7 +164,7 @@ impl XdpSpec {
 }
 
 /// Encodes `spec` as ip does (sequence number 0, filled in when sent).
-pub fn encode_xdp(spec: &XdpSpec) -> Result<Vec<u8>, EncodeError> {
+pub fn encode_xdp(spec: &XdpSpec<'_>) -> Result<Vec<u8>, EncodeError> {
     let mut b = MessageBuilder::new(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
     b.push_fixed(
         &IfInfoMsg {
@@ -143,32 +174,26 @@ pub fn encode_xdp(spec: &XdpSpec) -> Result<Vec<u8>, EncodeError> {
         .encode(),
     );
     let nest = b.begin_nest(IFLA_XDP);
-    b.attr_i32(IFLA_XDP_FD, spec.fd.unwrap_or(-1));
+    b.attr_i32(IFLA_XDP_FD, spec.fd.map_or(-1, |fd| fd.as_raw_fd()));
     if spec.flags() != 0 {
         b.attr_u32(IFLA_XDP_FLAGS, spec.flags());
     }
-    if let Some(expected) = spec.expected_fd {
-        b.attr_i32(IFLA_XDP_EXPECTED_FD, expected);
+    if let Some(expected) = spec.expected {
+        b.attr_i32(IFLA_XDP_EXPECTED_FD, expected.raw_fd());
     }
     b.end_nest(nest);
     b.finish()
 }
 
-/// Encodes a get of one link by index: `RTM_GETLINK`, `REQUEST`, with
-/// `IFLA_EXT_MASK` = VF | SKIP_STATS as `ip link show` sends. The answer is one
-/// `RTM_NEWLINK` message.
-pub fn encode_link_get(ifindex: u32) -> Vec<u8> {
-    let mut b = MessageBuilder::new(RTM_GETLINK, NLM_F_REQUEST);
-    b.push_fixed(
-        &IfInfoMsg {
-            index: ifindex,
-            ..IfInfoMsg::default()
-        }
-        .encode(),
-    );
-    b.attr_u32(IFLA_EXT_MASK, EXT_MASK_IP_LINK_SHOW);
-    // Fixed-size content cannot overflow the length fields.
-    b.finish().unwrap_or_default()
+/// Whether the kernel refused an XDP request because the program attached is not
+/// the one [`XdpSpec::expected`] named (`EEXIST`, "Active program does not match
+/// expected"), as opposed to the other `EEXIST` ("XDP program already attached").
+pub fn is_not_expected(error: &Error) -> bool {
+    error.errno() == Some(libc::EEXIST)
+        && error
+            .kernel()
+            .and_then(|k| k.message.as_deref())
+            .is_some_and(|m| m.contains("does not match expected"))
 }
 
 /// `IFLA_XDP_ATTACHED` values.
@@ -202,16 +227,27 @@ impl From<u8> for XdpAttached {
     }
 }
 
-/// The XDP state of a link, from its `RTM_NEWLINK` message.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+impl From<XdpAttached> for u8 {
+    fn from(value: XdpAttached) -> u8 {
+        match value {
+            XdpAttached::None => 0,
+            XdpAttached::Driver => 1,
+            XdpAttached::Generic => 2,
+            XdpAttached::Offload => 3,
+            XdpAttached::Multi => 4,
+            XdpAttached::Other(code) => code,
+        }
+    }
+}
+
+/// The XDP state of a link: the `IFLA_XDP` nest of its `RTM_NEWLINK` message
+/// ([`crate::link::LinkInfo::xdp`]). Fields may be added.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LinkXdp {
-    /// Interface index.
-    pub ifindex: u32,
-    /// `IFLA_IFNAME`, if present.
-    pub name: Option<String>,
-    /// `IFLA_XDP_ATTACHED` (None when the message had no `IFLA_XDP`).
+    /// `IFLA_XDP_ATTACHED` (`None` when the message had no `IFLA_XDP`).
     pub attached: XdpAttached,
-    /// `IFLA_XDP_PROG_ID`.
+    /// `IFLA_XDP_PROG_ID`: the program when only one hook has one.
     pub prog_id: Option<u32>,
     /// `IFLA_XDP_DRV_PROG_ID`.
     pub drv_prog_id: Option<u32>,
@@ -221,49 +257,69 @@ pub struct LinkXdp {
     pub hw_prog_id: Option<u32>,
 }
 
-/// Decodes the XDP part of an `RTM_NEWLINK` message.
-pub fn decode_link_xdp(message: &Message<'_>) -> Result<LinkXdp, DecodeError> {
-    if message.header.kind != RTM_NEWLINK {
-        return Err(DecodeError::UnexpectedType {
-            expected: "RTM_NEWLINK",
-            found: message.header.kind,
-        });
+impl LinkXdp {
+    /// The id of the program at `mode`'s hook, the one an [`XdpExpect`] is compared
+    /// with when `mode` is set. Without a mode word ([`XdpMode::Any`]) the kernel
+    /// uses the driver hook on devices that have one, else generic: this answers
+    /// the driver program if there is one, else the generic one. Older kernels
+    /// report only `IFLA_XDP_PROG_ID` with the mode; that counts too.
+    ///
+    /// ```
+    /// use netlink_tc::{LinkXdp, XdpAttached, XdpMode};
+    /// let mut xdp = LinkXdp::default();
+    /// xdp.attached = XdpAttached::Generic;
+    /// xdp.prog_id = Some(7);
+    /// assert_eq!(xdp.prog_at(XdpMode::Generic), Some(7));
+    /// assert_eq!(xdp.prog_at(XdpMode::Driver), None);
+    /// assert_eq!(xdp.prog_at(XdpMode::Any), Some(7));
+    /// ```
+    pub fn prog_at(&self, mode: XdpMode) -> Option<u32> {
+        let only = |kind: XdpAttached| {
+            if self.attached == kind {
+                self.prog_id
+            } else {
+                None
+            }
+        };
+        let driver = self.drv_prog_id.or_else(|| only(XdpAttached::Driver));
+        let generic = self.skb_prog_id.or_else(|| only(XdpAttached::Generic));
+        let offload = self.hw_prog_id.or_else(|| only(XdpAttached::Offload));
+        match mode {
+            XdpMode::Driver => driver,
+            XdpMode::Generic => generic,
+            XdpMode::Offload => offload,
+            XdpMode::Any => driver.or(generic),
+        }
+        .filter(|&id| id != 0)
     }
-    let info = IfInfoMsg::decode(message.payload)?;
-    let attrs = AttrTable::<{ IFLA_XDP as usize + 1 }>::parse(
-        message.payload.get(IFINFOMSG_LEN..).unwrap_or(&[]),
-    )?;
-    let mut link = LinkXdp {
-        ifindex: info.index,
-        name: attrs.get(IFLA_IFNAME).map(|a| a.string()),
-        ..LinkXdp::default()
-    };
-    if let Some(xdp) = attrs.get(IFLA_XDP) {
-        let nest = AttrTable::<9>::parse(xdp.payload)?;
-        let id = |kind: u16, what: &'static str| nest.get(kind).map(|a| a.u32(what)).transpose();
-        link.attached = match nest.get(IFLA_XDP_ATTACHED) {
+}
+
+/// Decodes the payload of an `IFLA_XDP` nest.
+pub(crate) fn decode_xdp_nest(payload: &[u8]) -> Result<LinkXdp, DecodeError> {
+    let nest = AttrTable::<{ IFLA_XDP_EXPECTED_FD as usize + 1 }>::parse(payload)?;
+    let id = |kind: u16, what: &'static str| nest.get(kind).map(|a| a.u32(what)).transpose();
+    Ok(LinkXdp {
+        attached: match nest.get(IFLA_XDP_ATTACHED) {
             Some(a) => XdpAttached::from(a.u8("IFLA_XDP_ATTACHED")?),
             None => XdpAttached::None,
-        };
-        link.prog_id = id(IFLA_XDP_PROG_ID, "IFLA_XDP_PROG_ID")?;
-        link.drv_prog_id = id(IFLA_XDP_DRV_PROG_ID, "IFLA_XDP_DRV_PROG_ID")?;
-        link.skb_prog_id = id(IFLA_XDP_SKB_PROG_ID, "IFLA_XDP_SKB_PROG_ID")?;
-        link.hw_prog_id = id(IFLA_XDP_HW_PROG_ID, "IFLA_XDP_HW_PROG_ID")?;
-    }
-    Ok(link)
+        },
+        prog_id: id(IFLA_XDP_PROG_ID, "IFLA_XDP_PROG_ID")?,
+        drv_prog_id: id(IFLA_XDP_DRV_PROG_ID, "IFLA_XDP_DRV_PROG_ID")?,
+        skb_prog_id: id(IFLA_XDP_SKB_PROG_ID, "IFLA_XDP_SKB_PROG_ID")?,
+        hw_prog_id: id(IFLA_XDP_HW_PROG_ID, "IFLA_XDP_HW_PROG_ID")?,
+    })
 }
 
 impl Netlink {
     /// Attaches or detaches an XDP program and waits for the acknowledgement.
-    pub fn set_xdp(&mut self, spec: &XdpSpec) -> Result<Ack, Error> {
+    pub fn set_xdp(&mut self, spec: &XdpSpec<'_>) -> Result<Ack, Error> {
         let request = encode_xdp(spec)?;
         self.acked(request)
     }
 
-    /// Reads which XDP program, if any, is attached to a link.
+    /// Reads which XDP programs, if any, are attached to a link.
     pub fn link_xdp(&mut self, ifindex: u32) -> Result<LinkXdp, Error> {
-        let answer = self.answered(encode_link_get(ifindex))?;
-        Ok(decode_link_xdp(&Message::parse(&answer)?)?)
+        Ok(self.link(ifindex)?.xdp)
     }
 }
 
@@ -273,28 +329,45 @@ mod tests {
 
     #[test]
     fn flags_follow_ip() {
-        let attach = XdpSpec {
-            ifindex: 2,
-            fd: Some(7),
-            ..XdpSpec::default()
-        };
+        let file = std::fs::File::open("/dev/null").unwrap();
+        let fd = std::os::fd::AsFd::as_fd(&file);
+        let attach = XdpSpec::new(2, Some(fd), XdpMode::Any);
         assert_eq!(attach.flags(), XDP_FLAGS_UPDATE_IF_NOEXIST);
-        let forced = XdpSpec {
-            force: true,
-            ..attach
-        };
-        assert_eq!(forced.flags(), 0);
-        let generic_off = XdpSpec {
-            fd: None,
-            mode: XdpMode::Generic,
-            ..attach
-        };
+        assert_eq!(attach.with_force(true).flags(), 0);
+        let generic_off = XdpSpec::new(2, None, XdpMode::Generic);
         assert_eq!(generic_off.flags(), 3);
-        let replace = XdpSpec {
-            expected_fd: Some(9),
-            mode: XdpMode::Driver,
-            ..attach
-        };
+        let replace =
+            XdpSpec::new(2, Some(fd), XdpMode::Driver).with_expected(XdpExpect::Program(fd));
         assert_eq!(replace.flags(), XDP_FLAGS_REPLACE | XDP_FLAGS_DRV_MODE);
+    }
+
+    #[test]
+    fn the_expected_program_is_the_one_at_the_hook() {
+        let generic_only = LinkXdp {
+            attached: XdpAttached::Generic,
+            prog_id: Some(7),
+            skb_prog_id: Some(7),
+            ..LinkXdp::default()
+        };
+        assert_eq!(generic_only.prog_at(XdpMode::Generic), Some(7));
+        assert_eq!(generic_only.prog_at(XdpMode::Driver), None);
+        assert_eq!(generic_only.prog_at(XdpMode::Any), Some(7));
+        let both = LinkXdp {
+            attached: XdpAttached::Multi,
+            prog_id: None,
+            skb_prog_id: Some(7),
+            drv_prog_id: Some(9),
+            ..LinkXdp::default()
+        };
+        assert_eq!(both.prog_at(XdpMode::Any), Some(9));
+        assert_eq!(both.prog_at(XdpMode::Generic), Some(7));
+        // An older kernel reports only IFLA_XDP_PROG_ID with the mode.
+        let old_driver = LinkXdp {
+            attached: XdpAttached::Driver,
+            prog_id: Some(3),
+            ..LinkXdp::default()
+        };
+        assert_eq!(old_driver.prog_at(XdpMode::Driver), Some(3));
+        assert_eq!(LinkXdp::default().prog_at(XdpMode::Any), None);
     }
 }

@@ -12,11 +12,11 @@ use bpf_sys::consts::prog_type;
 use bpf_sys::{Insn, ProgLoadAttr, prog_info, prog_load};
 use netlink_tc::{
     BpfAttach, FilterDumpSpec, FilterOp, FilterSpec, Netlink, Observer, QdiscOp, QdiscSpec,
-    XdpAttached, XdpMode, XdpSpec, handle,
+    XdpAttached, XdpCurrent, XdpMode, XdpReplaceError, XdpSpec, handle,
 };
 use nix::sched::{CloneFlags, unshare};
 use rtc_tests::skip;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 
 const LO: u32 = 1;
 
@@ -96,9 +96,9 @@ fn clsact_filter_and_xdp_on_loopback() {
         );
 
         let prog = tiny_prog(prog_type::SCHED_CLS, 0, "live_cls");
-        let info = prog_info(std::os::fd::AsFd::as_fd(&prog)).unwrap();
+        let info = prog_info(prog.as_fd()).unwrap();
         let label = BpfAttach::object_name("/some/dir/live.o", "ingress");
-        let code = BpfAttach::program(prog.as_raw_fd() as u32, label).with_direct_action(true);
+        let code = BpfAttach::program(prog.as_fd(), label).with_direct_action(true);
         let spec = FilterSpec::bpf(LO, handle::INGRESS, code);
         nl.filter(FilterOp::Add, &spec).unwrap();
 
@@ -143,6 +143,33 @@ fn clsact_filter_and_xdp_on_loopback() {
             run("tc", &["filter", "show", "dev", "lo", "ingress"]).is_empty(),
             "flush left filters behind"
         );
+
+        // Two filters with the priority left to the kernel: each add returns the id
+        // the kernel gave it (from the echo), and deleting by one id removes only
+        // that filter, as the real tc shows.
+        let first = nl.filter_with_id(FilterOp::Add, &spec).unwrap();
+        let second = nl.filter_with_id(FilterOp::Add, &spec).unwrap();
+        assert_ne!(first.pref, second.pref);
+        for id in [first, second] {
+            assert_eq!(
+                (id.ifindex, id.parent, id.protocol),
+                (LO, handle::INGRESS, 3)
+            );
+            assert_ne!(id.handle, 0);
+            let got = nl.get_filter(&id.spec().with_kind("bpf")).unwrap();
+            assert_eq!(got.id(), id);
+        }
+        let shown = run("tc", &["filter", "show", "dev", "lo", "ingress"]);
+        for id in [first, second] {
+            let line = format!("pref {} bpf chain 0 handle {:#x} ", id.pref, id.handle);
+            assert!(shown.contains(&line), "{line} in {shown}");
+        }
+        nl.filter(FilterOp::Delete, &first.spec()).unwrap();
+        let shown = run("tc", &["filter", "show", "dev", "lo", "ingress"]);
+        assert!(!shown.contains(&format!("pref {} ", first.pref)), "{shown}");
+        assert!(shown.contains(&format!("pref {} ", second.pref)), "{shown}");
+        nl.filter(FilterOp::Delete, &second.spec()).unwrap();
+        assert!(run("tc", &["filter", "show", "dev", "lo", "ingress"]).is_empty());
         nl.qdisc(QdiscOp::Delete, &QdiscSpec::clsact(LO)).unwrap();
         let gone = nl
             .qdisc(QdiscOp::Delete, &QdiscSpec::clsact(LO))
@@ -155,13 +182,21 @@ fn clsact_filter_and_xdp_on_loopback() {
         // XDP, generic mode on loopback.
         assert_eq!(nl.link_xdp(LO).unwrap().attached, XdpAttached::None);
         let xdp = tiny_prog(prog_type::XDP, 2, "live_xdp");
-        let xdp_id = prog_info(std::os::fd::AsFd::as_fd(&xdp)).unwrap().id;
-        let attach = XdpSpec::new(LO, Some(xdp.as_raw_fd()), XdpMode::Generic);
+        let xdp_id = prog_info(xdp.as_fd()).unwrap().id;
+        let attach = XdpSpec::new(LO, Some(xdp.as_fd()), XdpMode::Generic);
         nl.set_xdp(&attach).unwrap();
+        let lo = nl.link(LO).unwrap();
+        assert_eq!(lo.name.as_deref(), Some("lo"));
+        assert!(
+            !lo.is_up() && lo.mtu.is_some(),
+            "lo starts down in a new namespace"
+        );
         let link = nl.link_xdp(LO).unwrap();
         assert_eq!(link.attached, XdpAttached::Generic);
         assert_eq!(link.prog_id, Some(xdp_id));
-        assert_eq!(link.name.as_deref(), Some("lo"));
+        assert_eq!(link.prog_at(XdpMode::Generic), Some(xdp_id));
+        let all = nl.links().unwrap();
+        assert!(all.items.iter().any(|l| l.ifindex == LO && l.xdp == link));
         assert!(
             run("ip", &["link", "show", "dev", "lo"]).contains(&format!("prog/xdp id {xdp_id} "))
         );
@@ -173,5 +208,52 @@ fn clsact_filter_and_xdp_on_loopback() {
 
         assert!(counter.sent.load(Ordering::SeqCst) >= 14);
         assert!(counter.received.load(Ordering::SeqCst) >= 14);
+    });
+}
+
+/// The safe replace: the program read from the link is replaced; one attached by
+/// someone else after the read is not, and the error names both (ip shows which
+/// program stays).
+#[test]
+fn xdp_replace_keeps_a_program_attached_meanwhile() {
+    in_private_netns(|| {
+        let mut nl = Netlink::open().expect("open netlink");
+        let ids = |nl: &mut Netlink| nl.link_xdp(LO).unwrap().prog_at(XdpMode::Generic);
+        let [a, b, c] =
+            ["live_a", "live_b", "live_c"].map(|name| tiny_prog(prog_type::XDP, 2, name));
+        let id = |fd: &bpf_sys::ProgFd| prog_info(fd.as_fd()).unwrap().id;
+
+        // Nothing attached: the replace attaches only while that is so.
+        let empty = XdpCurrent::read(&mut nl, LO, XdpMode::Generic).unwrap();
+        assert_eq!(empty.id(), None);
+        nl.replace_xdp(&empty, a.as_fd()).unwrap();
+        assert_eq!(ids(&mut nl), Some(id(&a)));
+
+        // Read A, then someone else puts B in its place: replacing A with C fails.
+        let read = XdpCurrent::read(&mut nl, LO, XdpMode::Generic).unwrap();
+        assert_eq!(read.id(), Some(id(&a)));
+        let forced = XdpSpec::new(LO, Some(b.as_fd()), XdpMode::Generic).with_force(true);
+        nl.set_xdp(&forced).unwrap();
+        match nl.replace_xdp(&read, c.as_fd()) {
+            Err(XdpReplaceError::Changed { expected, now, .. }) => {
+                assert_eq!((expected, now), (Some(id(&a)), Some(id(&b))));
+            }
+            other => panic!("expected Changed, got {other:?}"),
+        }
+        assert!(
+            run("ip", &["link", "show", "dev", "lo"]).contains(&format!("prog/xdp id {} ", id(&b)))
+        );
+        // The stale expectation of an empty hook fails too.
+        assert!(matches!(
+            nl.replace_xdp(&empty, c.as_fd()),
+            Err(XdpReplaceError::Changed { expected: None, .. })
+        ));
+
+        // Read again: B is replaced by C.
+        let fresh = XdpCurrent::read(&mut nl, LO, XdpMode::Generic).unwrap();
+        nl.replace_xdp(&fresh, c.as_fd()).unwrap();
+        assert_eq!(ids(&mut nl), Some(id(&c)));
+        nl.set_xdp(&XdpSpec::new(LO, None, XdpMode::Generic))
+            .unwrap();
     });
 }

@@ -6,12 +6,12 @@ mod captures;
 
 use captures::{Block, Captures};
 use netlink_tc::filter::decode_filter;
+use netlink_tc::link::decode_link;
 use netlink_tc::message::{
     DoneMessage, ErrorMessage, Message, Messages, NLMSG_DONE, NLMSG_ERROR, RTM_NEWLINK,
     RTM_NEWQDISC, RTM_NEWTFILTER,
 };
 use netlink_tc::qdisc::decode_qdisc;
-use netlink_tc::xdp::decode_link_xdp;
 use netlink_tc::{Filter, XdpAttached};
 
 /// Every message of every received buffer of a block.
@@ -223,12 +223,12 @@ fn link_answers_show_the_xdp_program() {
         let block = c.block(name);
         let links: Vec<_> = of_type(block, RTM_NEWLINK)
             .iter()
-            .map(|raw| decode_link_xdp(&Message::parse(raw).unwrap()).unwrap())
+            .map(|raw| decode_link(&Message::parse(raw).unwrap()).unwrap())
             .filter(|l| l.ifindex == sv0)
             .collect();
         assert!(!links.is_empty(), "{name}");
-        let link = &links[0];
-        assert_eq!(link.name.as_deref(), Some("sv0"));
+        assert_eq!(links[0].name.as_deref(), Some("sv0"));
+        let link = &links[0].xdp;
         assert_eq!(link.attached, mode, "{name}");
         match link.prog_id {
             Some(id) => assert!(block.out.contains(&format!("prog/xdp id {id} ")), "{name}"),
@@ -247,7 +247,7 @@ fn decode_everything(bytes: &[u8]) {
     for message in Messages::new(bytes).flatten() {
         let _ = decode_filter(&message);
         let _ = decode_qdisc(&message);
-        let _ = decode_link_xdp(&message);
+        let _ = decode_link(&message);
         let _ = ErrorMessage::decode(&message);
         let _ = DoneMessage::decode(&message);
     }

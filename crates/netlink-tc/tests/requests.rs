@@ -1,25 +1,60 @@
 //! Every request netlink-tc encodes, compared byte for byte with the one the real
 //! tc / ip 6.1 sent for the same command line (testdata/captures.txt), the
-//! sequence number aside. Program fds are the ones the tools used.
+//! sequence number aside. Requests take program fds as `BorrowedFd`s, so each is
+//! built with an fd this test owns (`/dev/null`), and that one attribute is then
+//! given the number the tool used (see [`with_tool_fd`]).
 
 mod captures;
 
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::sync::OnceLock;
+
 use captures::{Block, Captures};
-use netlink_tc::filter::{encode_filter, encode_filter_dump, encode_filter_get};
+use netlink_tc::filter::{TCA_BPF_FD, encode_filter, encode_filter_dump, encode_filter_get};
 use netlink_tc::message::{
     RTM_DELQDISC, RTM_DELTFILTER, RTM_GETQDISC, RTM_GETTFILTER, RTM_NEWLINK, RTM_NEWQDISC,
     RTM_NEWTFILTER, set_seq,
 };
 use netlink_tc::qdisc::{encode_qdisc, encode_qdisc_dump};
-use netlink_tc::xdp::encode_xdp;
+use netlink_tc::xdp::{IFLA_XDP_FD, encode_xdp};
 use netlink_tc::{
-    BpfAttach, FilterDumpSpec, FilterOp, FilterSpec, QdiscOp, QdiscSpec, XdpMode, XdpSpec, handle,
+    BpfAttach, BpfCode, FilterDumpSpec, FilterOp, FilterSpec, QdiscOp, QdiscSpec, XdpMode, XdpSpec,
+    handle,
 };
 
 const ETH_P_IP: u16 = 0x0800;
 const ETH_P_ARP: u16 = 0x0806;
 const ETH_P_IPV6: u16 = 0x86dd;
 const ETH_P_ALL: u16 = 0x0003;
+
+/// `message` with the value of its one attribute `(attr_type, ours)` (a program fd,
+/// 4 bytes) set to `theirs`, the fd the captured tool used. Attributes start at
+/// 4-byte boundaries of the message; exactly one must match.
+fn with_tool_fd(
+    mut message: Vec<u8>,
+    attr_type: u16,
+    ours: BorrowedFd<'_>,
+    theirs: u32,
+) -> Vec<u8> {
+    let mut pattern = Vec::new();
+    pattern.extend_from_slice(&8u16.to_ne_bytes());
+    pattern.extend_from_slice(&attr_type.to_ne_bytes());
+    pattern.extend_from_slice(&ours.as_raw_fd().to_ne_bytes());
+    let hits: Vec<usize> = (0..message.len().saturating_sub(7))
+        .step_by(4)
+        .filter(|&i| message[i..i + 8] == pattern[..])
+        .collect();
+    assert_eq!(hits.len(), 1, "one fd attribute of type {attr_type}");
+    message[hits[0] + 4..hits[0] + 8].copy_from_slice(&theirs.to_ne_bytes());
+    message
+}
+
+/// An open fd to stand in for a program in requests (one for the whole run).
+fn stand_in() -> BorrowedFd<'static> {
+    static FILE: OnceLock<std::fs::File> = OnceLock::new();
+    FILE.get_or_init(|| std::fs::File::open("/dev/null").unwrap())
+        .as_fd()
+}
 
 fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -132,10 +167,20 @@ fn qdisc_dump_requests_match_tc() {
     assert_same(block, encode_qdisc_dump(0), block.sent(RTM_GETQDISC));
 }
 
-/// `bpf [da] obj tiny.o [sec SECTION]` with the fd the tool used.
-fn bpf(block: &Block, section: &str, da: bool) -> BpfAttach {
-    BpfAttach::program(block.prog_fd(), BpfAttach::object_name("tiny.o", section))
-        .with_direct_action(da)
+/// `bpf [da] obj tiny.o [sec SECTION]`, with the stand-in fd.
+fn bpf(section: &str, da: bool) -> BpfAttach<'static> {
+    BpfAttach::program(stand_in(), BpfAttach::object_name("tiny.o", section)).with_direct_action(da)
+}
+
+/// `encode_filter`, with the fd the tool used in place of the stand-in.
+fn encode_as_tool(block: &Block, op: FilterOp, spec: &FilterSpec<'_>) -> Vec<u8> {
+    let ours = encode_filter(op, spec).unwrap();
+    match &spec.bpf {
+        Some(bpf) if matches!(bpf.code, BpfCode::Program { .. }) => {
+            with_tool_fd(ours, TCA_BPF_FD, stand_in(), block.prog_fd())
+        }
+        _ => ours,
+    }
 }
 
 #[test]
@@ -144,138 +189,138 @@ fn filter_requests_match_tc() {
     let dev = sv0(&c);
     let ingress = FilterSpec::new(dev, handle::INGRESS);
     let egress = FilterSpec::new(dev, handle::EGRESS);
-    type Case = (&'static str, FilterOp, Box<dyn Fn(&Block) -> FilterSpec>);
-    let on = |spec: &FilterSpec, f: fn(FilterSpec, &Block) -> FilterSpec| {
+    type Spec = FilterSpec<'static>;
+    type Case = (&'static str, FilterOp, Box<dyn Fn() -> Spec>);
+    let on = |spec: &Spec, f: fn(Spec) -> Spec| {
         let spec = spec.clone();
-        Box::new(move |b: &Block| f(spec.clone(), b)) as Box<dyn Fn(&Block) -> FilterSpec>
+        Box::new(move || f(spec.clone())) as Box<dyn Fn() -> Spec>
     };
     let cases: Vec<Case> = vec![
         (
             "filter-add-da",
             FilterOp::Add,
-            on(&ingress, |s, b| s.with_bpf(bpf(b, "classifier", true))),
+            on(&ingress, |s| s.with_bpf(bpf("classifier", true))),
         ),
         (
             "filter-add-da-second",
             FilterOp::Add,
-            on(&ingress, |s, b| s.with_bpf(bpf(b, "ingress", true))),
+            on(&ingress, |s| s.with_bpf(bpf("ingress", true))),
         ),
         (
             "filter-add-classid",
             FilterOp::Add,
-            on(&ingress, |s, b| {
+            on(&ingress, |s| {
                 s.with_pref(10)
                     .with_handle(3)
                     .with_protocol(ETH_P_IP)
-                    .with_bpf(bpf(b, "classifier", false).with_classid_first(0x0001_0001))
+                    .with_bpf(bpf("classifier", false).with_classid_first(0x0001_0001))
             }),
         ),
         (
             "filter-add-same-pref",
             FilterOp::Add,
-            on(&ingress, |s, b| {
+            on(&ingress, |s| {
                 s.with_pref(10)
                     .with_handle(5)
                     .with_protocol(ETH_P_IP)
-                    .with_bpf(bpf(b, "ingress", true).with_skip_hw(true))
+                    .with_bpf(bpf("ingress", true).with_skip_hw(true))
             }),
         ),
         (
             "filter-add-proto-mismatch",
             FilterOp::Add,
-            on(&ingress, |s, b| {
+            on(&ingress, |s| {
                 s.with_pref(10)
                     .with_protocol(ETH_P_IPV6)
-                    .with_bpf(bpf(b, "classifier", true))
+                    .with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-chain",
             FilterOp::Add,
-            on(&ingress, |s, b| {
+            on(&ingress, |s| {
                 s.with_chain(2)
                     .with_pref(20)
                     .with_protocol(ETH_P_ARP)
-                    .with_bpf(bpf(b, "classifier", true))
+                    .with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-egress",
             FilterOp::Add,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(7)
                     .with_handle(3)
                     .with_protocol(ETH_P_IPV6)
-                    .with_bpf(bpf(b, "classifier", true))
+                    .with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-exists",
             FilterOp::Add,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(7)
                     .with_handle(3)
                     .with_protocol(ETH_P_IPV6)
-                    .with_bpf(bpf(b, "classifier", true))
+                    .with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-parent",
             FilterOp::Add,
-            on(&egress, |s, b| {
-                s.with_pref(8).with_bpf(bpf(b, "classifier", true))
+            on(&egress, |s| {
+                s.with_pref(8).with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-handle-hex",
             FilterOp::Add,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(9)
                     .with_handle(0x10)
                     .with_protocol(ETH_P_ALL)
-                    .with_bpf(bpf(b, "ingress", true))
+                    .with_bpf(bpf("ingress", true))
             }),
         ),
         (
             "filter-replace",
             FilterOp::Replace,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(7)
                     .with_handle(3)
                     .with_protocol(ETH_P_IPV6)
-                    .with_bpf(bpf(b, "ingress", true))
+                    .with_bpf(bpf("ingress", true))
             }),
         ),
         (
             "filter-change",
             FilterOp::Change,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(7)
                     .with_handle(3)
                     .with_protocol(ETH_P_IPV6)
-                    .with_bpf(bpf(b, "classifier", false))
+                    .with_bpf(bpf("classifier", false))
             }),
         ),
         (
             "filter-replace-new",
             FilterOp::Replace,
-            on(&egress, |s, b| {
+            on(&egress, |s| {
                 s.with_pref(6)
                     .with_protocol(ETH_P_IP)
-                    .with_bpf(bpf(b, "classifier", true))
+                    .with_bpf(bpf("classifier", true))
             }),
         ),
         (
             "filter-add-noqdisc",
             FilterOp::Add,
-            on(&ingress, |s, b| s.with_bpf(bpf(b, "classifier", true))),
+            on(&ingress, |s| s.with_bpf(bpf("classifier", true))),
         ),
     ];
     for (name, op, spec) in cases {
         let block = c.block(name);
-        let spec = spec(block);
         let (kind, _) = op.type_and_flags();
-        assert_same(block, encode_filter(op, &spec).unwrap(), block.sent(kind));
+        assert_same(block, encode_as_tool(block, op, &spec()), block.sent(kind));
     }
 }
 
@@ -285,10 +330,10 @@ fn bpf_options_always_carry_their_kind() {
     let c = captures::load();
     let block = c.block("filter-add-da");
     let mut spec = FilterSpec::new(sv0(&c), handle::INGRESS);
-    spec.bpf = Some(bpf(block, "classifier", true));
+    spec.bpf = Some(bpf("classifier", true));
     assert_same(
         block,
-        encode_filter(FilterOp::Add, &spec).unwrap(),
+        encode_as_tool(block, FilterOp::Add, &spec),
         block.sent(RTM_NEWTFILTER),
     );
 }
@@ -418,9 +463,13 @@ fn xdp_requests_match_ip() {
     ];
     for (name, mode, attach, force) in cases {
         let block = c.block(name);
-        let mut spec = XdpSpec::new(dev, attach.then(|| block.prog_fd() as i32), mode);
-        spec.force = force;
-        assert_same(block, encode_xdp(&spec).unwrap(), block.sent(RTM_NEWLINK));
+        let fd = attach.then(stand_in);
+        let spec = XdpSpec::new(dev, fd, mode).with_force(force);
+        let mut ours = encode_xdp(&spec).unwrap();
+        if let Some(fd) = fd {
+            ours = with_tool_fd(ours, IFLA_XDP_FD, fd, block.prog_fd());
+        }
+        assert_same(block, ours, block.sent(RTM_NEWLINK));
     }
 }
 

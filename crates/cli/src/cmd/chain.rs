@@ -54,12 +54,12 @@ pub fn run(session: &mut Session, words: &[String]) -> CliResult<()> {
             };
             let mut spec = spec;
             // A template's program stays loaded until the kernel has answered.
-            let mut _program = None;
-            if let Some(bpf) = &args.bpf {
-                if let Some((attach, program)) = filter_code(session, bpf, None)? {
-                    spec.bpf = Some(attach);
-                    _program = program;
-                }
+            let code = match &args.bpf {
+                Some(bpf) => filter_code(session, bpf, None)?,
+                None => None,
+            };
+            if let Some(code) = &code {
+                spec.bpf = Some(code.attach());
             }
             session
                 .netlink()?

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsFd;
 
 use netlink_tc::filter::{decode_filter, encode_filter_dump};
 use netlink_tc::message::{Message, RTM_DELTFILTER, RTM_GETTFILTER, RTM_NEWTFILTER};
@@ -53,7 +53,7 @@ pub(crate) fn base_spec(
     args: &FilterArgs,
     ifindex: u32,
     parent: Option<u32>,
-) -> CliResult<FilterSpec> {
+) -> CliResult<FilterSpec<'static>> {
     let handle = match (&args.handle, args.kind.as_deref()) {
         (Some(_), None) => {
             return Err(CliError::usage(
@@ -97,15 +97,15 @@ fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<(
         return Err(e.clone());
     }
     let mut spec = base_spec(args, ifindex, parent)?;
-    // The program must stay loaded until the kernel has taken its own reference.
-    let mut _program = None;
-    if let Some(bpf) = &args.bpf {
+    // The program stays loaded until the kernel has taken its own reference: the
+    // request borrows its fd from `code`.
+    let code = match &args.bpf {
         // skip_sw: tc loads the program for the device itself (offload).
-        let offload = bpf.skip_sw.then_some(ifindex);
-        if let Some((attach, program)) = filter_code(session, bpf, offload)? {
-            spec.bpf = Some(attach);
-            _program = program;
-        }
+        Some(bpf) => filter_code(session, bpf, bpf.skip_sw.then_some(ifindex))?,
+        None => None,
+    };
+    if let Some(code) = &code {
+        spec.bpf = Some(code.attach());
     }
     session
         .netlink()?
@@ -114,20 +114,56 @@ fn modify(session: &mut Session, op: FilterOp, args: &FilterArgs) -> CliResult<(
         .map_err(kernel_error)
 }
 
+/// The code a filter request names, kept open until the request is answered, with
+/// the attach options.
+pub(crate) struct FilterCode {
+    code: Code,
+    skip_hw: bool,
+    skip_sw: bool,
+    direct_action: bool,
+    classid: Option<u32>,
+    classid_first: bool,
+}
+
+/// A program (held open, with its `filter show` label) or classic bytecode.
+enum Code {
+    Program(Held, String),
+    Classic(Vec<netlink_tc::ClassicInsn>),
+}
+
+impl FilterCode {
+    /// The cls_bpf options of the request, borrowing the program's fd.
+    pub(crate) fn attach(&self) -> BpfAttach<'_> {
+        let code = match &self.code {
+            Code::Program(held, name) => BpfCode::Program {
+                fd: held.fd(),
+                name: name.clone(),
+            },
+            Code::Classic(insns) => BpfCode::Classic(insns.clone()),
+        };
+        let attach = BpfAttach::new(code)
+            .with_skip_hw(self.skip_hw)
+            .with_skip_sw(self.skip_sw)
+            .with_direct_action(self.direct_action);
+        // tc sends the options in the order of its command line.
+        match self.classid {
+            Some(classid) if self.classid_first => attach.with_classid_first(classid),
+            Some(classid) => attach.with_classid(classid),
+            None => attach,
+        }
+    }
+}
+
 /// The code the `bpf` options name (a program loaded from an object, or classic
 /// bytecode) with the attach options; `None` when they name none (e.g. `del ... bpf`).
 pub(crate) fn filter_code(
     session: &mut Session,
     bpf: &BpfArgs,
     offload: Option<u32>,
-) -> CliResult<Option<(BpfAttach, Option<Held>)>> {
-    let (code, program) = if let Some(source) = bpf.object.as_ref().filter(|s| s.pinned) {
+) -> CliResult<Option<FilterCode>> {
+    let code = if let Some(source) = bpf.object.as_ref().filter(|s| s.pinned) {
         let fd = open_pinned(&source.file)?;
-        let code = BpfCode::Program {
-            fd: fd.as_raw_fd() as u32,
-            name: BpfAttach::pinned_name(&source.file),
-        };
-        (code, Some(Held::Pinned(fd)))
+        Code::Program(Held::Pinned(fd), BpfAttach::pinned_name(&source.file))
     } else if let Some(source) = &bpf.object {
         let section = source.section.as_deref().unwrap_or(DEFAULT_SECTION);
         let object = session.object(&source.file)?;
@@ -156,31 +192,26 @@ pub(crate) fn filter_code(
             }
             None => load_program(&object, &request, session.loader_observer())?,
         };
-        let code = BpfCode::Program {
-            fd: program.fd.as_fd().as_raw_fd() as u32,
-            name: BpfAttach::object_name(&source.file, section),
-        };
-        (code, Some(Held::Loaded(program)))
+        Code::Program(
+            Held::Loaded(program),
+            BpfAttach::object_name(&source.file, section),
+        )
     } else if let Some(bytecode) = &bpf.bytecode {
-        let insns = match bytecode {
+        Code::Classic(match bytecode {
             BytecodeSource::Inline(text) => classic::parse_bytecode(text)?,
             BytecodeSource::File(path) => classic::read_bytecode_file(path)?,
-        };
-        (BpfCode::Classic(insns), None)
+        })
     } else {
         return Ok(None);
     };
-    let attach = BpfAttach::new(code)
-        .with_skip_hw(bpf.skip_hw)
-        .with_skip_sw(bpf.skip_sw)
-        .with_direct_action(bpf.direct_action);
-    // tc sends the options in the order of its command line.
-    let attach = match bpf.classid {
-        Some(classid) if bpf.classid_first => attach.with_classid_first(classid),
-        Some(classid) => attach.with_classid(classid),
-        None => attach,
-    };
-    Ok(Some((attach, program)))
+    Ok(Some(FilterCode {
+        code,
+        skip_hw: bpf.skip_hw,
+        skip_sw: bpf.skip_sw,
+        direct_action: bpf.direct_action,
+        classid: bpf.classid,
+        classid_first: bpf.classid_first,
+    }))
 }
 
 /// The section of the program (not a subprogram) named `function`, as libbpf's
@@ -213,14 +244,22 @@ pub(crate) fn require_block(session: &mut Session, block: Option<u32>) -> CliRes
     }
 }
 
-/// A program kept open until the kernel holds its own reference to it (only dropped,
-/// never read).
-#[allow(dead_code)]
+/// A program kept open until the kernel holds its own reference to it.
 pub(crate) enum Held {
     /// Loaded from an object file.
     Loaded(elf_loader::LoadedProgram),
     /// Opened from its pin.
     Pinned(std::os::fd::OwnedFd),
+}
+
+impl Held {
+    /// The program's fd, for the request.
+    fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        match self {
+            Held::Loaded(program) => program.fd.as_fd(),
+            Held::Pinned(fd) => fd.as_fd(),
+        }
+    }
 }
 
 /// Opens a program pinned in a bpffs (`bpf pinned PATH`), with tc's complaint

@@ -8,11 +8,10 @@ use std::os::fd::{AsFd, AsRawFd};
 use netlink_tc::Netlink;
 use netlink_tc::attr::AttrTable;
 use netlink_tc::message::{MessageBuilder, NLM_F_REQUEST};
-use netlink_tc::xdp::encode_link_get;
 use rtc_loader::NETNS_RUN_DIR;
 
 use crate::show::ProgSummary;
-use crate::show::link::{LinkResolve, decode_link};
+use crate::show::link::LinkResolve;
 /// iproute2's device group names.
 const GROUP_FILE: &str = "/etc/iproute2/group";
 /// `RTM_GETNSID`: ask for the id this namespace gives another one.
@@ -78,9 +77,8 @@ impl LinkResolve for SystemLookup<'_> {
         }
         let found = self
             .netlink
-            .answered(encode_link_get(ifindex))
+            .link(ifindex)
             .ok()
-            .and_then(|answer| decode_link(&answer).ok())
             .and_then(|link| Some((link.name?, link.flags)));
         self.links.insert(ifindex, found.clone());
         found

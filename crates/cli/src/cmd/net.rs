@@ -19,7 +19,9 @@ use bpf_sys::{Anchor, Placement, ProgFd};
 use elf_loader::{LoadOptions, Object, ProgType};
 use netlink_tc::hook::{HookError, check_pin_path};
 use netlink_tc::tcx::{self, TcxDirection, TcxRequest};
-use netlink_tc::{FilterDumpSpec, LinkXdp, XdpAttached, XdpMode, XdpSpec, bpf_link, handle};
+use netlink_tc::{
+    FilterDumpSpec, LinkXdp, XdpAttached, XdpExpect, XdpMode, XdpSpec, bpf_link, handle,
+};
 
 use super::map_args::error;
 use super::net_args::{AttachArgs, DetachArgs, NetCommand, NetHook, Position, usage_text};
@@ -169,9 +171,10 @@ fn attach_xdp(
         )));
     }
     let replaced = args.replace.as_ref().map(open_one).transpose()?;
-    let mut spec = XdpSpec::new(index, Some(prog.as_raw_fd()), mode);
-    spec.force = args.overwrite;
-    spec.expected_fd = replaced.as_ref().map(|r| r.fd.as_raw_fd());
+    let mut spec = XdpSpec::new(index, Some(prog), mode).with_force(args.overwrite);
+    if let Some(replaced) = &replaced {
+        spec = spec.with_expected(XdpExpect::Program(replaced.fd.as_fd()));
+    }
     session.netlink()?.set_xdp(&spec).map(drop).map_err(|e| {
         with_owner(
             CliError::kernel(format!(
@@ -431,23 +434,24 @@ fn show(session: &mut Session, dev: Option<&str>) -> CliResult<()> {
     let flow_dissector = flow_dissector_id();
     let netlink = session.netlink()?;
     let dump = netlink
-        .dump(super::link::encode_link_dump())
+        .dump(netlink_tc::link::encode_link_dump())
         .map_err(|e| CliError::failed(format!("Error: {}", tc_text(&e))))?;
     let mut devices = Vec::new();
     for item in &dump.items {
         let Ok(message) = netlink_tc::message::Message::parse(item) else {
             continue;
         };
-        let Ok(xdp) = netlink_tc::xdp::decode_link_xdp(&message) else {
+        // A deleted link (RTM_DELLINK) is not one to list.
+        let Ok(link) = netlink_tc::link::decode_link(&message) else {
             continue;
         };
-        if filter.is_some_and(|f| f != xdp.ifindex) {
+        if link.deleted || filter.is_some_and(|f| f != link.ifindex) {
             continue;
         }
         devices.push(Device {
-            ifindex: xdp.ifindex,
-            name: xdp.name.clone().unwrap_or_default(),
-            xdp,
+            ifindex: link.ifindex,
+            name: link.name.unwrap_or_default(),
+            xdp: link.xdp,
         });
     }
     let xdp_links: Vec<bpf_sys::LinkInfo> = bpf_link::list()

@@ -1,75 +1,23 @@
-//! `ip link show` as ip 6.1 prints it (`print_linkinfo` without `-d`/`-s`), in
-//! text, `-j` JSON and `-j -p` pretty JSON, with the XDP parts that matter here:
+//! `ip [-d] [-s] link show` as ip 6.1 prints it (`print_linkinfo`), in text, `-j`
+//! JSON and `-j -p` pretty JSON, with the XDP parts that matter here:
 //! the mode word on the first line (`xdp`, `xdpgeneric`, `xdpoffload`, `xdpmulti`)
 //! and the `prog/xdp id N name X tag T jited` line.
 //!
-//! Two steps, both pure: [`decode_link`] reads one `RTM_NEWLINK` message into a
-//! [`LinkEntry`], and [`render_links_detailed`] prints entries, asking a [`LinkResolve`] for
-//! what ip looks up elsewhere (program names and tags, the peer's name and flags,
+//! Two steps, both pure: netlink-tc's `link::decode_link` reads one `RTM_NEWLINK`
+//! message into a [`LinkInfo`], and [`render_links_detailed`] prints entries,
+//! asking a [`LinkResolve`] for what ip looks up elsewhere (program names and tags, the peer's name and flags,
 //! network namespace names, group names).
 //!
-//! Not rendered: `-d` details, `-s` statistics, VF lists, the protodown reason.
+//! Not rendered: the link kind's own `-d` details, VF lists, the protodown reason.
 
-use netlink_tc::attr::AttrTable;
-use netlink_tc::message::{IFINFOMSG_LEN, IfInfoMsg, Message, RTM_DELLINK, RTM_NEWLINK};
-use netlink_tc::xdp::{IFLA_XDP_ATTACHED, decode_link_xdp};
-use netlink_tc::{DecodeError, LinkXdp, XdpAttached};
+use netlink_tc::link::{IFF_POINTOPOINT, IFF_RUNNING, IFF_UP, STATS64_COUNTERS};
+use netlink_tc::{LinkInfo, XdpAttached};
 
 use super::ProgSummary;
 use super::printer::{Printer, Value};
 
-const IFLA_ADDRESS: u16 = 1;
-const IFLA_BROADCAST: u16 = 2;
-const IFLA_IFNAME: u16 = 3;
-const IFLA_MTU: u16 = 4;
-const IFLA_LINK: u16 = 5;
-const IFLA_QDISC: u16 = 6;
-const IFLA_MASTER: u16 = 10;
-const IFLA_TXQLEN: u16 = 13;
-const IFLA_OPERSTATE: u16 = 16;
-const IFLA_LINKMODE: u16 = 17;
-const IFLA_IFALIAS: u16 = 20;
-const IFLA_GROUP: u16 = 27;
-const IFLA_LINK_NETNSID: u16 = 37;
-const IFLA_PROTO_DOWN: u16 = 39;
-const IFLA_XDP: u16 = 43;
-const IFLA_NEW_NETNSID: u16 = 45;
-const IFLA_NEW_IFINDEX: u16 = 49;
-const IFLA_PROP_LIST: u16 = 52;
-const IFLA_ALT_IFNAME: u16 = 53;
-const IFLA_PERM_ADDRESS: u16 = 54;
-const IFLA_LINKINFO: u16 = 18;
-const IFLA_AF_SPEC: u16 = 26;
-const IFLA_PROMISCUITY: u16 = 30;
-const IFLA_NUM_TX_QUEUES: u16 = 31;
-const IFLA_NUM_RX_QUEUES: u16 = 32;
-const IFLA_GSO_MAX_SEGS: u16 = 40;
-const IFLA_GSO_MAX_SIZE: u16 = 41;
-const IFLA_MIN_MTU: u16 = 50;
-const IFLA_MAX_MTU: u16 = 51;
-const IFLA_GRO_MAX_SIZE: u16 = 58;
-const IFLA_TSO_MAX_SIZE: u16 = 59;
-const IFLA_TSO_MAX_SEGS: u16 = 60;
-const IFLA_ALLMULTI: u16 = 61;
-const IFLA_STATS64: u16 = 23;
-const IFLA_CARRIER_CHANGES: u16 = 35;
-/// Counters in `struct rtnl_link_stats64` as ip 6.1 knows it.
-const STATS64_COUNTERS: usize = 25;
-/// `IFLA_INFO_KIND` inside `IFLA_LINKINFO`.
-const IFLA_INFO_KIND: u16 = 1;
-/// `AF_INET6` inside `IFLA_AF_SPEC`.
-const AF_INET6: u16 = 10;
-/// `IFLA_INET6_ADDR_GEN_MODE` inside `IFLA_AF_SPEC`'s `AF_INET6`.
-const IFLA_INET6_ADDR_GEN_MODE: u16 = 8;
 /// The names ip gives `IN6_ADDR_GEN_MODE_*`.
 const ADDR_GEN_MODES: [&str; 4] = ["eui64", "none", "stable_secret", "random"];
-/// One past the highest attribute read here.
-const IFLA_TABLE_SIZE: usize = 62;
-
-/// `IFF_UP`.
-pub const IFF_UP: u32 = 0x1;
-const IFF_POINTOPOINT: u32 = 0x10;
-const IFF_RUNNING: u32 = 0x40;
 
 /// The `IFF_*` flags in the order ip prints them.
 const FLAG_NAMES: &[(u32, &str)] = &[
@@ -193,77 +141,6 @@ const ARPHRD_SIT: u16 = 776;
 const ARPHRD_IPGRE: u16 = 778;
 const ARPHRD_IP6GRE: u16 = 823;
 
-/// One link as an `RTM_NEWLINK` (or `RTM_DELLINK`) message describes it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LinkEntry {
-    /// `RTM_NEWLINK` or `RTM_DELLINK`.
-    pub msg_type: u16,
-    /// Interface index.
-    pub ifindex: u32,
-    /// `ARPHRD_*`.
-    pub device_type: u16,
-    /// `IFF_*` flags.
-    pub flags: u32,
-    /// `IFLA_IFNAME`.
-    pub name: Option<String>,
-    /// `IFLA_MTU`.
-    pub mtu: Option<u32>,
-    /// The `IFLA_XDP` nest (all `None` when absent).
-    pub xdp: LinkXdp,
-    /// Whether `IFLA_XDP` carried `IFLA_XDP_ATTACHED`.
-    pub xdp_reported: bool,
-    /// `IFLA_QDISC`.
-    pub qdisc: Option<String>,
-    /// `IFLA_MASTER`.
-    pub master: Option<u32>,
-    /// `IFLA_OPERSTATE`.
-    pub operstate: Option<u8>,
-    /// `IFLA_LINKMODE`.
-    pub linkmode: Option<u8>,
-    /// `IFLA_GROUP`.
-    pub group: Option<u32>,
-    /// `IFLA_TXQLEN`.
-    pub txqlen: Option<u32>,
-    /// `IFLA_ADDRESS`.
-    pub address: Option<Vec<u8>>,
-    /// `IFLA_BROADCAST`.
-    pub broadcast: Option<Vec<u8>>,
-    /// `IFLA_PERM_ADDRESS`.
-    pub perm_address: Option<Vec<u8>>,
-    /// `IFLA_LINK`: the index of the lower (or peer) device.
-    pub link: Option<u32>,
-    /// `IFLA_LINK_NETNSID`: the namespace `link` lives in, as seen from here.
-    pub link_netnsid: Option<i32>,
-    /// `IFLA_NEW_NETNSID` (notifications only).
-    pub new_netnsid: Option<i32>,
-    /// `IFLA_NEW_IFINDEX` (notifications only).
-    pub new_ifindex: Option<i32>,
-    /// `IFLA_PROTO_DOWN`.
-    pub proto_down: Option<u8>,
-    /// `IFLA_IFALIAS`.
-    pub alias: Option<String>,
-    /// The `IFLA_ALT_IFNAME`s of `IFLA_PROP_LIST`, in order.
-    pub altnames: Vec<String>,
-    /// What `ip -d` adds, in its order: `IFLA_PROMISCUITY`, `IFLA_ALLMULTI`,
-    /// `IFLA_MIN_MTU`, `IFLA_MAX_MTU`.
-    pub details: [Option<u32>; 4],
-    /// `IFLA_INFO_KIND` of `IFLA_LINKINFO` (`veth`, ...).
-    pub info_kind: Option<String>,
-    /// Whether `IFLA_LINKINFO` was present.
-    pub has_linkinfo: bool,
-    /// `IFLA_INET6_ADDR_GEN_MODE` of `IFLA_AF_SPEC`.
-    pub addr_gen_mode: Option<u8>,
-    /// `IFLA_NUM_TX_QUEUES`, `IFLA_NUM_RX_QUEUES`, `IFLA_GSO_MAX_SIZE`,
-    /// `IFLA_GSO_MAX_SEGS`, `IFLA_TSO_MAX_SIZE`, `IFLA_TSO_MAX_SEGS`,
-    /// `IFLA_GRO_MAX_SIZE`, in ip's order.
-    pub queues: [Option<u32>; 7],
-    /// `IFLA_STATS64`: the counters (missing trailing ones zero) and whether the
-    /// kernel sent all 25 (ip then names the JSON object `stats64`, else `stats`).
-    pub stats64: Option<([u64; STATS64_COUNTERS], bool)>,
-    /// `IFLA_CARRIER_CHANGES`.
-    pub carrier_changes: Option<u32>,
-}
-
 /// The `-d` fields after the link-kind line: JSON key and text word.
 const QUEUE_FIELDS: [(&str, &str); 7] = [
     ("num_tx_queues", "numtxqueues"),
@@ -274,126 +151,6 @@ const QUEUE_FIELDS: [(&str, &str); 7] = [
     ("tso_max_segs", "tso_max_segs"),
     ("gro_max_size", "gro_max_size"),
 ];
-
-/// Reads one link message (header included).
-pub fn decode_link(bytes: &[u8]) -> Result<LinkEntry, DecodeError> {
-    let message = Message::parse(bytes)?;
-    let kind = message.header.kind;
-    if kind != RTM_NEWLINK && kind != RTM_DELLINK {
-        return Err(DecodeError::UnexpectedType {
-            expected: "RTM_NEWLINK",
-            found: kind,
-        });
-    }
-    let info = IfInfoMsg::decode(message.payload)?;
-    let attrs =
-        AttrTable::<IFLA_TABLE_SIZE>::parse(message.payload.get(IFINFOMSG_LEN..).unwrap_or(&[]))?;
-    let u32_of = |kind: u16, what: &'static str| attrs.get(kind).map(|a| a.u32(what)).transpose();
-    let i32_of = |kind: u16, what: &'static str| attrs.get(kind).map(|a| a.i32(what)).transpose();
-    let u8_of = |kind: u16, what: &'static str| attrs.get(kind).map(|a| a.u8(what)).transpose();
-    let bytes_of = |kind: u16| attrs.get(kind).map(|a| a.payload.to_vec());
-    let string_of = |kind: u16| attrs.get(kind).map(|a| a.string());
-    // decode_link_xdp wants an RTM_NEWLINK; a deleted link reports no program.
-    let xdp = if kind == RTM_NEWLINK {
-        decode_link_xdp(&message)?
-    } else {
-        LinkXdp::default()
-    };
-    let xdp_reported = match attrs.get(IFLA_XDP) {
-        Some(nest) => AttrTable::<3>::parse(nest.payload)?
-            .get(IFLA_XDP_ATTACHED)
-            .is_some(),
-        None => false,
-    };
-    let mut altnames = Vec::new();
-    if let Some(list) = attrs.get(IFLA_PROP_LIST) {
-        for attr in list.nested() {
-            let attr = attr?;
-            if attr.kind == IFLA_ALT_IFNAME {
-                altnames.push(attr.string());
-            }
-        }
-    }
-    let mut info_kind = None;
-    if let Some(info) = attrs.get(IFLA_LINKINFO) {
-        for attr in info.nested() {
-            let attr = attr?;
-            if attr.kind == IFLA_INFO_KIND {
-                info_kind = Some(attr.string());
-            }
-        }
-    }
-    let mut addr_gen_mode = None;
-    if let Some(spec) = attrs.get(IFLA_AF_SPEC) {
-        for family in spec.nested() {
-            let family = family?;
-            if family.kind != AF_INET6 {
-                continue;
-            }
-            for attr in family.nested() {
-                let attr = attr?;
-                if attr.kind == IFLA_INET6_ADDR_GEN_MODE {
-                    addr_gen_mode = Some(attr.u8("IFLA_INET6_ADDR_GEN_MODE")?);
-                }
-            }
-        }
-    }
-    let stats64 = attrs.get(IFLA_STATS64).map(|a| {
-        let mut counters = [0u64; STATS64_COUNTERS];
-        for (slot, chunk) in counters.iter_mut().zip(a.payload.chunks_exact(8)) {
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(chunk);
-            *slot = u64::from_ne_bytes(bytes);
-        }
-        (counters, a.payload.len() >= STATS64_COUNTERS * 8)
-    });
-    Ok(LinkEntry {
-        stats64,
-        carrier_changes: u32_of(IFLA_CARRIER_CHANGES, "IFLA_CARRIER_CHANGES")?,
-        details: [
-            u32_of(IFLA_PROMISCUITY, "IFLA_PROMISCUITY")?,
-            u32_of(IFLA_ALLMULTI, "IFLA_ALLMULTI")?,
-            u32_of(IFLA_MIN_MTU, "IFLA_MIN_MTU")?,
-            u32_of(IFLA_MAX_MTU, "IFLA_MAX_MTU")?,
-        ],
-        has_linkinfo: attrs.get(IFLA_LINKINFO).is_some(),
-        info_kind,
-        addr_gen_mode,
-        queues: [
-            u32_of(IFLA_NUM_TX_QUEUES, "IFLA_NUM_TX_QUEUES")?,
-            u32_of(IFLA_NUM_RX_QUEUES, "IFLA_NUM_RX_QUEUES")?,
-            u32_of(IFLA_GSO_MAX_SIZE, "IFLA_GSO_MAX_SIZE")?,
-            u32_of(IFLA_GSO_MAX_SEGS, "IFLA_GSO_MAX_SEGS")?,
-            u32_of(IFLA_TSO_MAX_SIZE, "IFLA_TSO_MAX_SIZE")?,
-            u32_of(IFLA_TSO_MAX_SEGS, "IFLA_TSO_MAX_SEGS")?,
-            u32_of(IFLA_GRO_MAX_SIZE, "IFLA_GRO_MAX_SIZE")?,
-        ],
-        msg_type: kind,
-        ifindex: info.index,
-        device_type: info.device_type,
-        flags: info.flags,
-        name: string_of(IFLA_IFNAME),
-        mtu: u32_of(IFLA_MTU, "IFLA_MTU")?,
-        xdp,
-        xdp_reported,
-        qdisc: string_of(IFLA_QDISC),
-        master: u32_of(IFLA_MASTER, "IFLA_MASTER")?,
-        operstate: u8_of(IFLA_OPERSTATE, "IFLA_OPERSTATE")?,
-        linkmode: u8_of(IFLA_LINKMODE, "IFLA_LINKMODE")?,
-        group: u32_of(IFLA_GROUP, "IFLA_GROUP")?,
-        txqlen: u32_of(IFLA_TXQLEN, "IFLA_TXQLEN")?,
-        address: bytes_of(IFLA_ADDRESS),
-        broadcast: bytes_of(IFLA_BROADCAST),
-        perm_address: bytes_of(IFLA_PERM_ADDRESS),
-        link: u32_of(IFLA_LINK, "IFLA_LINK")?,
-        link_netnsid: i32_of(IFLA_LINK_NETNSID, "IFLA_LINK_NETNSID")?,
-        new_netnsid: i32_of(IFLA_NEW_NETNSID, "IFLA_NEW_NETNSID")?,
-        new_ifindex: i32_of(IFLA_NEW_IFINDEX, "IFLA_NEW_IFINDEX")?,
-        proto_down: u8_of(IFLA_PROTO_DOWN, "IFLA_PROTO_DOWN")?,
-        alias: string_of(IFLA_IFALIAS),
-        altnames,
-    })
-}
 
 /// What a listing needs to know beyond the link messages themselves.
 pub trait LinkResolve {
@@ -411,7 +168,7 @@ pub trait LinkResolve {
 /// `up` filter.
 #[cfg(test)]
 pub fn render_links(
-    links: &[LinkEntry],
+    links: &[LinkInfo],
     only_up: bool,
     json: bool,
     pretty: bool,
@@ -423,7 +180,7 @@ pub fn render_links(
 /// `ip link show`'s listing of these links, with `ip -d`'s details when `details` and `ip -s`'s counters
 /// (`-s -s`: with the error counters) when `stats` is 1 (2).
 pub fn render_links_detailed(
-    links: &[LinkEntry],
+    links: &[LinkInfo],
     only_up: bool,
     json: bool,
     pretty: bool,
@@ -447,10 +204,10 @@ pub fn render_links_detailed(
 fn print_link(
     out: &mut Printer,
     (details, stats): (bool, u8),
-    link: &LinkEntry,
+    link: &LinkInfo,
     resolve: &mut dyn LinkResolve,
 ) {
-    if link.msg_type == RTM_DELLINK {
+    if link.deleted {
         out.json_only("deleted", Value::Bool(true));
         out.text("Deleted ");
     }
@@ -545,8 +302,14 @@ fn print_link(
     print_xdp_programs(out, details, link, resolve);
     if stats > 0 {
         out.text("\n");
-        if let Some((counters, full)) = &link.stats64 {
-            print_stats(out, counters, *full, stats > 1, link.carrier_changes);
+        if let Some(stats64) = &link.stats64 {
+            print_stats(
+                out,
+                &stats64.counters,
+                stats64.complete,
+                stats > 1,
+                link.carrier_changes,
+            );
         }
     }
     // The kernel sends IFLA_PROP_LIST only when there is an alternative name.
@@ -566,7 +329,7 @@ fn print_link(
 fn print_name_and_link(
     out: &mut Printer,
     name: &str,
-    link: &LinkEntry,
+    link: &LinkInfo,
     resolve: &mut dyn LinkResolve,
 ) -> bool {
     let mut shown = name.to_string();
@@ -886,13 +649,12 @@ fn print_stats(
 }
 
 /// What `ip -d` adds after the addresses (`print_linkinfo`'s `show_details` part).
-fn print_details(out: &mut Printer, link: &LinkEntry) {
-    let [promiscuity, allmulti, min_mtu, max_mtu] = link.details;
+fn print_details(out: &mut Printer, link: &LinkInfo) {
     for (value, key, text) in [
-        (promiscuity, "promiscuity", " promiscuity "),
-        (allmulti, "allmulti", " allmulti "),
-        (min_mtu, "min_mtu", "minmtu "),
-        (max_mtu, "max_mtu", "maxmtu "),
+        (link.promiscuity, "promiscuity", " promiscuity "),
+        (link.allmulti, "allmulti", " allmulti "),
+        (link.min_mtu, "min_mtu", "minmtu "),
+        (link.max_mtu, "max_mtu", "maxmtu "),
     ] {
         if let Some(value) = value {
             out.field(
@@ -904,7 +666,7 @@ fn print_details(out: &mut Printer, link: &LinkEntry) {
     }
     if link.has_linkinfo {
         out.open_object(Some("linkinfo"));
-        if let Some(kind) = &link.info_kind {
+        if let Some(kind) = &link.kind {
             out.text("\n");
             out.field("info_kind", Value::Str(kind), &format!("    {kind} "));
         }
@@ -920,7 +682,16 @@ fn print_details(out: &mut Printer, link: &LinkEntry) {
             &format!("addrgenmode {name} "),
         );
     }
-    for (value, (key, word)) in link.queues.iter().zip(QUEUE_FIELDS) {
+    let queues = [
+        link.num_tx_queues,
+        link.num_rx_queues,
+        link.gso_max_size,
+        link.gso_max_segs,
+        link.tso_max_size,
+        link.tso_max_segs,
+        link.gro_max_size,
+    ];
+    for (value, (key, word)) in queues.iter().zip(QUEUE_FIELDS) {
         if let Some(value) = value {
             out.field(
                 key,
@@ -936,15 +707,15 @@ fn print_details(out: &mut Printer, link: &LinkEntry) {
 fn print_xdp_mode(
     out: &mut Printer,
     details: bool,
-    link: &LinkEntry,
+    link: &LinkInfo,
     resolve: &mut dyn LinkResolve,
 ) {
     let xdp = &link.xdp;
-    if !link.xdp_reported || xdp.attached == XdpAttached::None {
+    if xdp.attached == XdpAttached::None {
         return;
     }
     if out.is_json() {
-        let mode = attached_code(xdp.attached);
+        let mode = u8::from(xdp.attached);
         out.open_object(Some("xdp"));
         out.json_only("mode", Value::Uint(u64::from(mode)));
         if let Some(id) = xdp.prog_id.filter(|&id| id != 0) {
@@ -998,11 +769,11 @@ fn print_attached_json(
 fn print_xdp_programs(
     out: &mut Printer,
     details: bool,
-    link: &LinkEntry,
+    link: &LinkInfo,
     resolve: &mut dyn LinkResolve,
 ) {
     let xdp = &link.xdp;
-    if out.is_json() || !link.xdp_reported || xdp.attached == XdpAttached::None {
+    if out.is_json() || xdp.attached == XdpAttached::None {
         return;
     }
     let mut line = |id: Option<u32>, suffix: &str, out: &mut Printer| {
@@ -1060,20 +831,8 @@ fn print_prog(out: &mut Printer, details: bool, id: u32, resolve: &mut dyn LinkR
     out.close_object();
 }
 
-/// The `IFLA_XDP_ATTACHED` value of a mode.
-fn attached_code(attached: XdpAttached) -> u8 {
-    match attached {
-        XdpAttached::None => 0,
-        XdpAttached::Driver => 1,
-        XdpAttached::Generic => 2,
-        XdpAttached::Offload => 3,
-        XdpAttached::Multi => 4,
-        XdpAttached::Other(code) => code,
-    }
-}
-
 /// The second line: `    link/TYPE ADDR brd BRD [permaddr P]`.
-fn print_addresses(out: &mut Printer, link: &LinkEntry) {
+fn print_addresses(out: &mut Printer, link: &LinkInfo) {
     out.text("\n");
     let kind = link_type_name(link.device_type);
     out.field("link_type", Value::Str(&kind), &format!("    link/{kind} "));
@@ -1154,19 +913,20 @@ mod tests {
         format!("{}\n", &CAPTURE[start..end])
     }
 
-    fn message(name: &str) -> LinkEntry {
+    fn message(name: &str) -> LinkInfo {
         let hex = block(&format!("message {name}"));
         let hex = hex.trim();
         let bytes: Vec<u8> = (0..hex.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
             .collect();
-        decode_link(&bytes).expect("a link message")
+        let message = netlink_tc::message::Message::parse(&bytes).expect("a netlink message");
+        netlink_tc::link::decode_link(&message).expect("a link message")
     }
 
     /// What the capture's system answered.
     struct Captured {
-        d1: LinkEntry,
+        d1: LinkInfo,
     }
 
     impl LinkResolve for Captured {
@@ -1208,7 +968,6 @@ mod tests {
         assert_eq!(va.xdp.prog_id, Some(7586));
         assert_eq!(va.xdp.skb_prog_id, Some(7586));
         assert_eq!(va.link_netnsid, Some(0));
-        assert!(va.xdp_reported);
     }
 
     #[test]
