@@ -12,8 +12,8 @@
 //! char name[] = "bpf_prog";                 // immediate stores onto the stack
 //! long r = bpf_btf_find_by_name_kind(name, sizeof(name), BTF_KIND_STRUCT, 0);
 //! ctx[i] = r;
-//! if (r >= 0 && r >> 32)                    // found in a module's BTF: the kernel
-//!     bpf_sys_close(r >> 32);               // opened an fd for it; not wanted here
+//! if ((u64)r >> 32 - 1 < 0x7fffffff)        // found in a module's BTF: the kernel
+//!     bpf_sys_close((u64)r >> 32);          // opened an fd for it; not wanted here
 //! ```
 //! The helper answers the type id for vmlinux, `id | btf_fd << 32` for a module's
 //! BTF, or a negative errno. Only vmlinux answers are kept.
@@ -53,8 +53,7 @@ const MOV64_IMM: u8 = 0xb7; // BPF_ALU64 | BPF_K | BPF_MOV
 const MOV64_REG: u8 = 0xbf; // BPF_ALU64 | BPF_X | BPF_MOV
 const ADD64_IMM: u8 = 0x07; // BPF_ALU64 | BPF_K | BPF_ADD
 const RSH64_IMM: u8 = 0x77; // BPF_ALU64 | BPF_K | BPF_RSH
-const JEQ_IMM: u8 = 0x15; // BPF_JMP | BPF_K | BPF_JEQ
-const JSLT_IMM: u8 = 0xc5; // BPF_JMP | BPF_K | BPF_JSLT (signed)
+const JGE_IMM: u8 = 0x35; // BPF_JMP | BPF_K | BPF_JGE (unsigned)
 const CALL: u8 = 0x85; // BPF_JMP | BPF_CALL
 const EXIT: u8 = 0x95; // BPF_JMP | BPF_EXIT
 
@@ -95,11 +94,14 @@ fn instructions(wanted: &[(BtfKind, &str)]) -> Result<Vec<Insn>, ProgTableError>
             Insn::new(MOV64_IMM, 4, 0, 0, 0),
             Insn::new(CALL, 0, 0, 0, HELPER_BTF_FIND_BY_NAME_KIND),
             Insn::new(STX_DW, 6, 0, (slot * 8) as i16, 0),
-            // Negative: an errno, nothing to close. Else the fd in the top half.
-            Insn::new(JSLT_IMM, 0, 0, 4, 0),
+            // r1 = the top half: a module BTF's fd (1..2^31), 0 for a vmlinux id, or
+            // 2^31 and above for an errno. One unsigned compare tells an fd:
+            // r1 - 1 < 2^31 - 1. (One branch keeps the verifier's work small.)
             Insn::new(MOV64_REG, 1, 0, 0, 0),
             Insn::new(RSH64_IMM, 1, 0, 0, 32),
-            Insn::new(JEQ_IMM, 1, 0, 1, 0),
+            Insn::new(ADD64_IMM, 1, 0, 0, -1),
+            Insn::new(JGE_IMM, 1, 0, 2, i32::MAX),
+            Insn::new(ADD64_IMM, 1, 0, 0, 1),
             Insn::new(CALL, 0, 0, 0, HELPER_SYS_CLOSE),
         ]);
     }
@@ -219,6 +221,40 @@ mod tests {
             .map(|i| i.off)
             .collect();
         assert_eq!(slots, vec![0, 8]);
+    }
+
+    /// Runs the instructions after the answer is stored, for answer `r0`: the fd
+    /// closed, if any.
+    fn closed_fd(insns: &[Insn], r0: u64) -> Option<u64> {
+        let start = insns.iter().position(|i| i.code == STX_DW).unwrap() + 1;
+        let mut r1 = 0u64;
+        let mut pc = start;
+        loop {
+            let i = insns[pc];
+            pc += 1;
+            match i.code {
+                MOV64_REG => r1 = r0,
+                RSH64_IMM => r1 >>= i.imm,
+                ADD64_IMM => r1 = r1.wrapping_add(i.imm as i64 as u64),
+                JGE_IMM if r1 >= i.imm as i64 as u64 => pc += i.off as usize,
+                JGE_IMM => {}
+                CALL if i.imm == HELPER_SYS_CLOSE => return Some(r1),
+                _ => return None,
+            }
+        }
+    }
+
+    #[test]
+    fn closes_module_fds_only() {
+        let insns = instructions(&[(BtfKind::Struct, "s"), (BtfKind::Struct, "t")]).unwrap();
+        assert_eq!(closed_fd(&insns, 1966), None);
+        assert_eq!(closed_fd(&insns, u32::MAX as u64), None);
+        assert_eq!(closed_fd(&insns, (-2i64) as u64), None);
+        assert_eq!(closed_fd(&insns, (-4095i64) as u64), None);
+        assert_eq!(closed_fd(&insns, 77 | (5 << 32)), Some(5));
+        assert_eq!(closed_fd(&insns, 1 | (1 << 32)), Some(1));
+        let top = i32::MAX as u64;
+        assert_eq!(closed_fd(&insns, 1 | (top << 32)), Some(top));
     }
 
     #[test]
