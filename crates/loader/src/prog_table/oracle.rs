@@ -12,18 +12,29 @@
 //! char name[] = "bpf_prog";                 // immediate stores onto the stack
 //! long r = bpf_btf_find_by_name_kind(name, sizeof(name), BTF_KIND_STRUCT, 0);
 //! ctx[i] = r;
-//! if ((u64)r >> 32 - 1 < 0x7fffffff)        // found in a module's BTF: the kernel
+//! if (((u64)r >> 32) - 1 < 0x7fffffff)      // found in a module's BTF: the kernel
 //!     bpf_sys_close((u64)r >> 32);          // opened an fd for it; not wanted here
 //! ```
 //! The helper answers the type id for vmlinux, `id | btf_fd << 32` for a module's
 //! BTF, or a negative errno. Only vmlinux answers are kept.
 //!
-//! Kernel facts (5.14 on, checked in the kernel source): syscall programs must be
-//! loaded sleepable (`BPF_F_SLEEPABLE`) and need CAP_BPF; the helper wants a
-//! NUL-terminated name of constant size (NUL included) in initialised memory and
-//! flags 0; their context may be read and written anywhere below 64 KiB as long as
-//! the run's context is that long. Any failure (older kernel, no helper, no
-//! privilege) is an error, and the caller reads the BTF instead.
+//! Kernel facts (5.14 on; read in the kernel source): the verifier refuses a
+//! syscall program not loaded sleepable (`BPF_F_SLEEPABLE`), and loading one needs
+//! CAP_BPF. The helper (kernel/bpf/btf.c) takes the name as read-only memory with a
+//! constant size, refuses flags other than 0 and a size of 1 or less or whose last
+//! byte is not NUL, looks in vmlinux first and then in modules. A syscall program's
+//! context may be read and written at any offset below 65,535 that is a multiple of
+//! the access size (`syscall_prog_is_valid_access`); the test run
+//! (net/bpf/test_run.c, `bpf_prog_test_run_syscall`) refuses data in or out, a
+//! context out, repeat, flags and batch size, wants `ctx_size_in` at least the
+//! furthest context byte the program touches and at most 65,535, and copies the
+//! context back into `ctx_in` after the run. Any failure (older kernel, no helper,
+//! no privilege) is an error, and the caller reads the BTF instead.
+//!
+//! Cost: on 6.18 the helper searches linearly from type 1, ~6 ns per type before
+//! the one found, so a name costs in proportion to its id; the caller asks only for
+//! what it cannot know otherwise. Loading the program takes ~0.1 ms (one branch per
+//! name keeps the verifier's work small).
 
 use std::os::fd::AsFd;
 
