@@ -114,10 +114,12 @@ pub enum ProgTableError {
         /// What is wrong with it.
         reason: String,
     },
-    /// A bpf(2) step failed: loading the iterator program (the verifier log is in
-    /// the source), linking it or starting a pass.
+    /// A bpf(2) step failed: asking the kernel for BTF type ids (loading or running
+    /// that program), loading the iterator program (the verifier log is in the
+    /// source), linking it or starting a pass.
     #[error("the kernel refused the program iterator ({step})")]
     Kernel {
+        /// "btf ids load", "btf ids run", "btf ids" (names it cannot ask for),
         /// "load", "link" or "create".
         step: &'static str,
         /// What bpf(2) said.
