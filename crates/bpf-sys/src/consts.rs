@@ -284,6 +284,10 @@ pub mod map_type {
 /// XDP to a device whose MTU is larger than one page holds.
 pub const BPF_F_XDP_HAS_FRAGS: u32 = 1 << 5;
 
+/// Program load flag (`prog_flags`): the program may sleep. Tracing, LSM and iterator
+/// programs may ask for it; `BPF_PROG_TYPE_SYSCALL` programs must.
+pub const BPF_F_SLEEPABLE: u32 = 1 << 4;
+
 /// Attach flag: replace the program given by `replace_bpf_fd` (or by an fd for tcx).
 pub const BPF_F_REPLACE: u32 = 1 << 2;
 /// Attach flag (multi-program hooks such as tcx): place the program before the

@@ -62,7 +62,7 @@ pub use prog::{
 };
 pub use prog_type::ProgType;
 pub use sysinfo::{kernel_version_code, possible_cpus};
-pub use test_run::{TestRunAttr, TestRunOutput, prog_test_run};
+pub use test_run::{TestRunAttr, TestRunOutput, prog_run_syscall, prog_test_run};
 
 /// Result type of every function in this crate.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -107,3 +107,26 @@ pub fn prog_test_run(prog: BorrowedFd<'_>, req: &TestRunAttr<'_>) -> Result<Test
         ctx_truncated,
     })
 }
+
+/// Runs a `BPF_PROG_TYPE_SYSCALL` program once on the context `ctx` and returns its
+/// return value. The kernel copies `ctx` in, runs the program on its copy and copies
+/// it back into the same buffer (`ctx_in`; such programs have no `ctx_out`), so what
+/// the program wrote into its context is in `ctx` afterwards. `ctx` must be at least as
+/// long as the furthest context byte the program touches (the kernel refuses the run
+/// otherwise) and at most 65,535 bytes.
+pub fn prog_run_syscall(prog: BorrowedFd<'_>, ctx: &mut [u8]) -> Result<u32> {
+    let len = u32::try_from(ctx.len())
+        .ok()
+        .filter(|&n| n <= u32::from(u16::MAX))
+        .ok_or_else(|| {
+            Error::InvalidInput("a syscall program's context is at most 65,535 bytes".into())
+        })?;
+    let mut attr = attr::TestRun {
+        prog_fd: prog.as_raw_fd() as u32,
+        ctx_size_in: len,
+        ctx_in: addr_mut(ctx),
+        ..Default::default()
+    };
+    bpf(Cmd::ProgTestRun, &mut attr).map_err(|e| fail(Cmd::ProgTestRun, e))?;
+    Ok(attr.retval)
+}

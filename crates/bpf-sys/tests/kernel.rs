@@ -469,3 +469,44 @@ fn batch_lookup_refused_where_the_type_has_none() {
         .unwrap_err();
     assert!(batch_unsupported(&err), "{err}");
 }
+
+#[test]
+fn syscall_program_context_comes_back_in_place() {
+    if !privileged() {
+        return;
+    }
+    // ctx[1] (u64) = ctx[0] + 5; return 7. Syscall programs must be sleepable.
+    let insns = [
+        Insn::new(0x79, 2, 1, 0, 0), // r2 = *(u64 *)(r1 + 0)
+        Insn::new(0x07, 2, 0, 0, 5), // r2 += 5
+        Insn::new(0x7b, 1, 2, 8, 0), // *(u64 *)(r1 + 8) = r2
+        Insn::new(0xb7, 0, 0, 0, 7), // r0 = 7
+        Insn::new(0x95, 0, 0, 0, 0), // exit
+    ];
+    let prog = match prog_load(&ProgLoadAttr {
+        prog_type: prog_type::SYSCALL,
+        prog_flags: consts::BPF_F_SLEEPABLE,
+        insns: &insns,
+        license: "GPL",
+        name: "ctx_add",
+        ..Default::default()
+    }) {
+        Ok(prog) => prog,
+        Err(e) => {
+            require(false, &format!("no syscall programs here ({e})"));
+            return;
+        }
+    };
+    let mut ctx = [0u8; 16];
+    ctx[..8].copy_from_slice(&37u64.to_ne_bytes());
+    assert_eq!(prog_run_syscall(prog.fd.as_fd(), &mut ctx).unwrap(), 7);
+    assert_eq!(&ctx[..8], &37u64.to_ne_bytes(), "read-only slot unchanged");
+    assert_eq!(
+        &ctx[8..],
+        &42u64.to_ne_bytes(),
+        "the program's write came back"
+    );
+    // A context shorter than the furthest byte the program touches is refused.
+    assert!(prog_run_syscall(prog.fd.as_fd(), &mut ctx[..8]).is_err());
+    assert!(prog_run_syscall(prog.fd.as_fd(), &mut vec![0u8; 70_000]).is_err());
+}

@@ -24,18 +24,20 @@ pub const ENV: &str = "RTC_PROG_LOOKUP";
 /// Fewest distinct program ids for which a listing reads all programs through the
 /// iterator instead of one by one.
 ///
-/// The iterator costs a fixed amount (the kernel's BTF looked up, ~1.5 ms; the
-/// program loaded and linked) plus ~1 µs in the kernel for every program loaded on
-/// the machine, named by the listing or not; a program looked up on its own costs
-/// ~4.4 µs (three system calls). Measured with the static release build (2 vCPUs
-/// shared with other builds, kernel 6.18, ~2,800 programs loaded in all; hyperfine
-/// medians of `rtc filter show` of N drop-arp filters, each its own program, forced
-/// each way with RTC_PROG_LOOKUP; each / iter, ms): N=2: 2.6 / 6.2, N=300: 7.1 / 7.9,
-/// N=500: 8.0 / 12.5, N=1000: 12.1 / 12.8; on that machine the iterator only breaks
-/// even near 1,000. Where the listing's programs are most of the machine's (the
-/// benchmarks), break-even is near 1.5 ms / 3.4 µs ≈ 450 ids: `scripts/bench show-1k`
-/// in one session, tc/rtc 1.26 forced `each`, 1.50 by default. Below the threshold,
-/// the 2-filter listing included, nothing changes: no iterator, no BTF.
+/// The iterator costs a fixed amount (the kernel's BTF looked up: the type ids asked
+/// of the kernel by a syscall program and ~14,000 BTF records walked, ~0.6 ms; the
+/// iterator program loaded and linked) plus ~1 µs in the kernel for every program
+/// loaded on the machine, named by the listing or not, and ~4.6 µs per program
+/// listed; a program looked up on its own costs ~10 µs here (three system calls).
+/// Measured with the static release build (2 vCPUs shared with other builds, kernel
+/// 6.18; interleaved medians of 150-300 rounds of `rtc filter show` of N drop-arp
+/// filters, each its own program, forced each way with RTC_PROG_LOOKUP; each / iter,
+/// ms; P programs loaded in all): N=2, P=2,003: 0.87 / 3.24; N=300, P=2,303:
+/// 3.29 / 4.26; N=400, P=2,403: 4.93 / 5.48; N=500, P=3,003: 6.14 / 6.56; N=1000,
+/// P=2,003: 11.80 / 7.87. Break-even lies near 450-530 (it was 640-760 when the BTF
+/// was scanned for the names: iter 4.59 ms at N=2, 9.65 ms at N=1000, same
+/// session), so the threshold stays at 500. Below it, the 2-filter listing included,
+/// nothing changes: no iterator, no BTF, no syscall program (auto at N=2: 0.89 ms).
 pub const ITER_MIN_IDS: usize = 500;
 
 /// Most per-program answers kept at a time (memory stays flat in long listings).

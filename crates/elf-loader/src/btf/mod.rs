@@ -107,6 +107,33 @@ impl BtfKind {
         })
     }
 
+    /// The kind's `BTF_KIND_*` number (0 for [`BtfKind::Void`]), as the kernel's BTF
+    /// helpers and the type records' info word spell it.
+    pub fn number(self) -> u32 {
+        match self {
+            BtfKind::Void => 0,
+            BtfKind::Int => 1,
+            BtfKind::Ptr => 2,
+            BtfKind::Array => 3,
+            BtfKind::Struct => 4,
+            BtfKind::Union => 5,
+            BtfKind::Enum => 6,
+            BtfKind::Fwd => 7,
+            BtfKind::Typedef => 8,
+            BtfKind::Volatile => 9,
+            BtfKind::Const => 10,
+            BtfKind::Restrict => 11,
+            BtfKind::Func => 12,
+            BtfKind::FuncProto => 13,
+            BtfKind::Var => 14,
+            BtfKind::Datasec => 15,
+            BtfKind::Float => 16,
+            BtfKind::DeclTag => 17,
+            BtfKind::TypeTag => 18,
+            BtfKind::Enum64 => 19,
+        }
+    }
+
     /// True for kinds whose third word is another type's id rather than a size.
     pub(crate) fn refers_to_type(self) -> bool {
         matches!(
@@ -699,6 +726,15 @@ fn check_string(strings_len: usize, offset: u32) -> Result<(), String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn kind_numbers_round_trip() {
+        for raw in 1..=19 {
+            assert_eq!(BtfKind::from_raw(raw).map(BtfKind::number), Some(raw));
+        }
+        assert_eq!(BtfKind::from_raw(20), None);
+        assert_eq!(BtfKind::Void.number(), 0);
+    }
 
     /// Builds a little-endian BTF blob from type records (as u32 words) and strings.
     pub(crate) fn blob(types: &[u32], strings: &[u8]) -> Vec<u8> {

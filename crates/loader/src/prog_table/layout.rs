@@ -26,6 +26,33 @@ pub(crate) const NAMES: &[&str] = &[
 /// The kinds of the types in [`NAMES`].
 pub(crate) const KINDS: &[BtfKind] = &[BtfKind::Func, BtfKind::Struct];
 
+/// Byte offsets of the members of the iterator's context (`struct bpf_iter__bpf_prog`)
+/// and of `struct bpf_iter_meta` that the program reads: part of the iterator ABI
+/// (the verifier checks context reads against these structs, and programs built
+/// against any kernel's headers rely on them), so they are not looked up where the
+/// kernel is asked for type ids. The scanning look-ups still read them from the
+/// BTF, and a test checks that both agree.
+const ITER_ABI: &[(&str, &str, i16)] = &[
+    ("bpf_iter__bpf_prog", "meta", 0),
+    ("bpf_iter__bpf_prog", "prog", 8),
+    ("bpf_iter_meta", "seq", 0),
+];
+
+/// [`NAMES`] with their kinds: the function first, then structs.
+fn wanted() -> Vec<(BtfKind, &'static str)> {
+    NAMES
+        .iter()
+        .map(|&name| {
+            let kind = if name == ITER_FUNC {
+                BtfKind::Func
+            } else {
+                BtfKind::Struct
+            };
+            (kind, name)
+        })
+        .collect()
+}
+
 /// Byte offsets (as the instructions' 16-bit offsets) of every field read, and the
 /// attach target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,29 +100,60 @@ impl Layout {
     }
 
     /// Reads the layout from the bytes of the kernel's base BTF, looking at only the
-    /// types it needs ([`QuickTypes`]): faster than [`Layout::read`], which indexes
+    /// types it needs ([`QuickTypes::find`]): faster than [`Layout::read`], which indexes
     /// every type. Member sizes are not checked here; the verifier refuses any read
     /// past the end of a member, so a kernel whose fields shrank fails the load.
     pub(crate) fn read_quick(data: &[u8]) -> Result<Layout, ProgTableError> {
-        let wanted: Vec<(BtfKind, &str)> = NAMES
-            .iter()
-            .map(|&name| {
-                let kind = if name == ITER_FUNC {
-                    BtfKind::Func
-                } else {
-                    BtfKind::Struct
-                };
-                (kind, name)
-            })
-            .collect();
+        let wanted = wanted();
         let quick = QuickTypes::find(data, &wanted).map_err(ProgTableError::Btf)?;
-        let index_of = |name: &str| NAMES.iter().position(|n| *n == name);
         let attach = quick
             .get(0)
             .map(|(id, _)| id)
             .ok_or(missing_type(BtfKind::Func, ITER_FUNC))?;
+        Layout::from_quick(&quick, &wanted, attach, false)
+    }
+
+    /// [`Layout::read_quick`] with the type ids asked of the running kernel
+    /// ([`super::oracle`]): `data` (the running kernel's base BTF) is walked only up to
+    /// the last struct needed, and no name is looked for in its string table; the
+    /// function's id is the kernel's answer as is, and the iterator's own structs
+    /// are not looked up ([`ITER_ABI`]). Fails where the kernel cannot answer (then
+    /// [`Layout::read_quick`] can).
+    pub(crate) fn read_with_kernel_ids(data: &[u8]) -> Result<Layout, ProgTableError> {
+        let wanted: Vec<(BtfKind, &'static str)> = wanted()
+            .into_iter()
+            .filter(|(_, name)| !ITER_ABI.iter().any(|(ty, _, _)| ty == name))
+            .collect();
+        let mut ids = super::oracle::kernel_type_ids(&wanted)?;
+        let attach = ids
+            .first_mut()
+            .and_then(Option::take)
+            .ok_or(missing_type(BtfKind::Func, ITER_FUNC))?;
+        // The function's record is not needed: `ids[0]` is now `None`.
+        let quick = QuickTypes::at_ids(data, &wanted, &ids).map_err(ProgTableError::Btf)?;
+        Layout::from_quick(&quick, &wanted, attach, true)
+    }
+
+    /// The layout from the types of `quick` (`wanted`, by index) and the attach
+    /// target; with `abi`, members of [`ITER_ABI`] are taken from there.
+    fn from_quick(
+        quick: &QuickTypes<'_>,
+        wanted: &[(BtfKind, &str)],
+        attach: u32,
+        abi: bool,
+    ) -> Result<Layout, ProgTableError> {
         Layout::build(attach, |ty, member, _size| {
-            let index = index_of(ty).ok_or(missing_type(BtfKind::Struct, ty))?;
+            if abi {
+                if let Some(&(_, _, at)) =
+                    ITER_ABI.iter().find(|(t, m, _)| (*t, *m) == (ty, member))
+                {
+                    return Ok(at);
+                }
+            }
+            let index = wanted
+                .iter()
+                .position(|(_, name)| *name == ty)
+                .ok_or(missing_type(BtfKind::Struct, ty))?;
             quick.get(index).ok_or(missing_type(BtfKind::Struct, ty))?;
             let (bits, _) =
                 quick
@@ -239,6 +297,25 @@ mod tests {
                 rtc_tests::skip::<()>(&format!("this kernel's structs do not fit: {e}"));
             }
             (Ok(_), Err(e)) => panic!("the quick look-up failed: {e}"),
+        }
+    }
+
+    #[test]
+    fn kernel_ids_give_the_scanned_layout_on_this_kernel() {
+        let path = Path::new(elf_loader::btf::target::VMLINUX_BTF);
+        let Ok(data) = std::fs::read(path) else {
+            rtc_tests::skip::<()>("the kernel publishes no BTF");
+            return;
+        };
+        let Ok(scanned) = Layout::read_quick(&data) else {
+            rtc_tests::skip::<()>("this kernel's structs do not fit");
+            return;
+        };
+        match Layout::read_with_kernel_ids(&data) {
+            Ok(asked) => assert_eq!(asked, scanned),
+            Err(e) => {
+                rtc_tests::skip::<()>(&format!("the kernel cannot be asked: {e}"));
+            }
         }
     }
 }

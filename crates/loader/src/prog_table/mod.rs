@@ -3,11 +3,13 @@
 //! program (`BPF_PROG_GET_FD_BY_ID`, `BPF_OBJ_GET_INFO_BY_FD`, `close`).
 //!
 //! [`ProgTable::read`] looks up a handful of struct layouts in the running kernel's
-//! BTF, assembles a small iterator program for them, loads it
-//! (`BPF_PROG_TYPE_TRACING`, attach type `BPF_TRACE_ITER`), links it and reads the
-//! records it writes for every program. It costs a fixed ~1–2 ms (mostly reading the
-//! kernel's BTF) and then next to nothing per program, so it pays where many programs
-//! are looked up; for a few, `bpf_sys::prog_info` per program is cheaper.
+//! BTF (their type ids asked of the kernel itself through a tiny syscall program
+//! where it can run one, so that only the start of the BTF is read), assembles a
+//! small iterator program for them, loads it (`BPF_PROG_TYPE_TRACING`, attach type
+//! `BPF_TRACE_ITER`), links it and reads the records it writes for every program. It
+//! costs a fixed amount (the BTF look-up, two programs loaded) and then next to
+//! nothing per program, so it pays where many programs are looked up; for a few,
+//! `bpf_sys::prog_info` per program is cheaper.
 //!
 //! It needs kernel BTF and the privilege to load tracing programs (CAP_BPF and
 //! CAP_PERFMON, or CAP_SYS_ADMIN); without them, or on a kernel whose structs lack a
@@ -15,6 +17,7 @@
 //! to the per-program calls.
 
 mod layout;
+mod oracle;
 mod program;
 
 use std::io::Read;
@@ -111,10 +114,12 @@ pub enum ProgTableError {
         /// What is wrong with it.
         reason: String,
     },
-    /// A bpf(2) step failed: loading the iterator program (the verifier log is in
-    /// the source), linking it or starting a pass.
+    /// A bpf(2) step failed: asking the kernel for BTF type ids (loading or running
+    /// that program), loading the iterator program (the verifier log is in the
+    /// source), linking it or starting a pass.
     #[error("the kernel refused the program iterator ({step})")]
     Kernel {
+        /// "btf ids load", "btf ids run", "btf ids" (names it cannot ask for),
         /// "load", "link" or "create".
         step: &'static str,
         /// What bpf(2) said.
@@ -152,8 +157,12 @@ impl ProgTable {
     /// (the kernel still walks them all; the rest cost no record and no memory).
     pub fn read_from(first_id: u32) -> Result<ProgTable, ProgTableError> {
         let path = Path::new(elf_loader::btf::target::VMLINUX_BTF);
+        // The kernel's type ids first (a short walk of the BTF), else the names looked
+        // for in the BTF, else the BTF indexed whole.
+        let read =
+            |data: &[u8]| Layout::read_with_kernel_ids(data).or_else(|_| Layout::read_quick(data));
         let quick = match bpf_sys::MappedKernelFile::open(path) {
-            Ok(mapped) => Layout::read_quick(&mapped),
+            Ok(mapped) => read(&mapped),
             Err(_) => std::fs::read(path)
                 .map_err(|e| {
                     ProgTableError::Btf(elf_loader::BtfError::File {
@@ -161,7 +170,7 @@ impl ProgTable {
                         reason: e.to_string(),
                     })
                 })
-                .and_then(|bytes| Layout::read_quick(&bytes)),
+                .and_then(|bytes| read(&bytes)),
         };
         let layout = match quick {
             Ok(layout) => layout,

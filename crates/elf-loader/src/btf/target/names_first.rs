@@ -147,9 +147,96 @@ impl<'a> QuickTypes<'a> {
             offset = next;
             id = id.saturating_add(1);
         }
-        // Anonymous members' types that came before their struct: walk again, up to
-        // the last of them, as often as nesting needs.
+        quick.decode_earlier(data, order, &layout, pending)?;
+        Ok(quick)
+    }
+
+    /// The records of types whose ids are already known (asked of the kernel, say),
+    /// found without looking for any name: the walk over the type records goes only as
+    /// far as the highest id given, and on to the anonymous members' types of the
+    /// records it decodes. Each record must be of the wanted kind and have exactly
+    /// the wanted name (one string compare), else it is left out.
+    ///
+    /// `ids[i]` is the id of `wanted[i]` (`None`: not to look at, or unknown);
+    /// [`QuickTypes::get`] and [`QuickTypes::member`] then answer by index as after
+    /// [`QuickTypes::find`]. Any bytes give an answer or an error, never a panic.
+    pub fn at_ids(
+        data: &'a [u8],
+        wanted: &[(BtfKind, &str)],
+        ids: &[Option<u32>],
+    ) -> Result<QuickTypes<'a>, BtfError> {
+        let order = ByteOrder::host();
+        let layout = Layout::read(data, order, false)?;
+        let strings = data
+            .get(layout.strings_start..layout.strings_start + layout.strings_len)
+            .unwrap_or_default();
+        let mut quick = QuickTypes {
+            strings,
+            found: vec![None; wanted.len()],
+            types: BTreeMap::new(),
+        };
+        // Id -> the indexes of `wanted` said to be that id.
+        let mut targets: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        for (index, id) in ids.iter().enumerate().take(wanted.len()) {
+            if let Some(id) = id.filter(|&id| id != 0) {
+                targets.entry(id).or_default().push(index);
+            }
+        }
+        let decode = |id: u32, offset: usize| {
+            decode_type(data, order, strings.len(), id, offset, layout.types_end).map(|(t, _)| t)
+        };
+        let mut pending: BTreeMap<u32, ()> = BTreeMap::new();
+        let mut next_target = targets.first_key_value().map_or(u32::MAX, |(&i, _)| i);
+        let mut next_pending = u32::MAX;
+        let mut offset = layout.types_start;
+        let mut id = 1u32;
+        while offset < layout.types_end && (next_target != u32::MAX || next_pending != u32::MAX) {
+            let next = record_end(data, order, id, offset, layout.types_end)?;
+            if id == next_target || id == next_pending {
+                let ty = decode(id, offset)?;
+                let mut keep = pending.remove(&id).is_some();
+                for index in targets.remove(&id).unwrap_or_default() {
+                    let (Some(&(kind, name)), Some(slot)) =
+                        (wanted.get(index), quick.found.get_mut(index))
+                    else {
+                        continue;
+                    };
+                    if ty.kind == kind && string_in(strings, ty.name_off).ok() == Some(name) {
+                        *slot = Some(id);
+                        keep = true;
+                    }
+                }
+                if keep {
+                    note_anonymous(&ty, &mut pending);
+                    pending.retain(|i, _| !quick.types.contains_key(i) && *i != id);
+                    quick.types.insert(id, ty);
+                }
+                next_target = targets.first_key_value().map_or(u32::MAX, |(&i, _)| i);
+                next_pending = pending
+                    .range(id.saturating_add(1)..)
+                    .next()
+                    .map_or(u32::MAX, |(&i, _)| i);
+            }
+            offset = next;
+            id = id.saturating_add(1);
+        }
+        quick.decode_earlier(data, order, &layout, pending)?;
+        Ok(quick)
+    }
+
+    /// Decodes the `pending` anonymous members' types that came before their struct
+    /// (and theirs in turn): walks again, up to the last of them, as often as nesting
+    /// needs. Ids beyond the blob's last type are given up on.
+    fn decode_earlier(
+        &mut self,
+        data: &[u8],
+        order: ByteOrder,
+        layout: &Layout,
+        mut pending: BTreeMap<u32, ()>,
+    ) -> Result<(), BtfError> {
+        let strings_len = self.strings.len();
         for _ in 0..MAX_NESTING {
+            pending.retain(|i, _| !self.types.contains_key(i));
             let Some((&last, _)) = pending.last_key_value() else {
                 break;
             };
@@ -158,13 +245,14 @@ impl<'a> QuickTypes<'a> {
             while offset < layout.types_end && id <= last {
                 let next = record_end(data, order, id, offset, layout.types_end)?;
                 if pending.remove(&id).is_some() {
-                    let ty = decode(id, offset)?;
+                    let (ty, _) =
+                        decode_type(data, order, strings_len, id, offset, layout.types_end)?;
                     let mut more = BTreeMap::new();
                     note_anonymous(&ty, &mut more);
-                    quick.types.insert(id, ty);
+                    self.types.insert(id, ty);
                     pending.extend(
                         more.into_iter()
-                            .filter(|(i, _)| !quick.types.contains_key(i)),
+                            .filter(|(i, _)| !self.types.contains_key(i)),
                     );
                 }
                 offset = next;
@@ -173,7 +261,7 @@ impl<'a> QuickTypes<'a> {
             // Ids beyond the blob's last type never come: give up on them.
             pending.retain(|&i, _| i < id);
         }
-        Ok(quick)
+        Ok(())
     }
 
     /// The id and decoded record of the `index`th wanted type, if the blob has it.
@@ -540,6 +628,46 @@ mod tests {
     }
 
     #[test]
+    fn records_at_known_ids_are_the_found_ones() {
+        let data = sample();
+        let wanted = [
+            (BtfKind::Struct, "s"),
+            (BtfKind::Int, "int"),
+            (BtfKind::Union, "s"),
+        ];
+        let found = QuickTypes::find(&data, &wanted).unwrap();
+        let ids: Vec<Option<u32>> = (0..wanted.len())
+            .map(|i| found.get(i).map(|(id, _)| id))
+            .collect();
+        let at = QuickTypes::at_ids(&data, &wanted, &ids).unwrap();
+        for i in 0..wanted.len() + 1 {
+            assert_eq!(at.get(i), found.get(i), "{i}");
+        }
+        let (_, ty) = found.get(0).unwrap();
+        if let TypeDetail::Members(members) = &ty.detail {
+            for m in members {
+                let name = found.string(m.name_off).unwrap();
+                assert_eq!(at.member(0, name), found.member(0, name), "{name}");
+            }
+        }
+        // A wrong id (another kind, or beyond the last type) finds nothing.
+        let (struct_id, int_id) = (ids[0].unwrap(), ids[1].unwrap());
+        let wrong = [Some(int_id), Some(struct_id), Some(9999)];
+        let at = QuickTypes::at_ids(&data, &wanted, &wrong).unwrap();
+        assert!((0..3).all(|i| at.get(i).is_none()));
+        // No bytes make it panic.
+        for position in 0..data.len() {
+            for value in [0x00, 0xff, 0x80] {
+                let mut copy = data.clone();
+                copy[position] = value;
+                if let Ok(quick) = QuickTypes::at_ids(&copy, &wanted, &ids) {
+                    let _ = quick.member(0, "a");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn agrees_with_the_name_scan_on_this_kernel() {
         let path = Path::new(super::super::VMLINUX_BTF);
         let names = [
@@ -577,5 +705,23 @@ mod tests {
         assert!(quick.member(0, "tag").is_some());
         assert!(quick.member(0, "aux").is_some());
         assert!(quick.member(0, "jited").is_none());
+        // The same records read at their ids (walking only up to them).
+        let wanted = [
+            (BtfKind::Struct, "bpf_prog"),
+            (BtfKind::Struct, "bpf_prog_aux"),
+            (BtfKind::Func, "bpf_iter_bpf_prog"),
+        ];
+        let ids: Vec<Option<u32>> = wanted.iter().map(|(k, n)| slow.find(*k, n)).collect();
+        let at = QuickTypes::at_ids(&data, &wanted, &ids).unwrap();
+        let found = QuickTypes::find(&data, &wanted).unwrap();
+        for i in 0..wanted.len() {
+            assert_eq!(at.get(i), found.get(i));
+        }
+        for member in ["tag", "aux", "jited_len", "jited"] {
+            assert_eq!(at.member(0, member), found.member(0, member), "{member}");
+        }
+        for member in ["id", "name", "load_time", "user", "btf"] {
+            assert_eq!(at.member(1, member), found.member(1, member), "{member}");
+        }
     }
 }
