@@ -16,6 +16,7 @@
 //! field it reads, it fails with an error that says which, and the caller falls back
 //! to the per-program calls.
 
+mod asm;
 mod layout;
 mod oracle;
 mod program;

@@ -43,6 +43,9 @@ use bpf_sys::consts::{BPF_F_SLEEPABLE, prog_type};
 use elf_loader::btf::BtfKind;
 
 use super::ProgTableError;
+use super::asm::{
+    ADD64_IMM, CALL, EXIT, JGE_IMM, MOV64_IMM, MOV64_REG, R10, RSH64_IMM, ST_W, STX_DW,
+};
 
 /// The name the program is loaded under (seen in `bpftool prog` while it lives).
 pub const ORACLE_PROG_NAME: &str = "rtc_btf_ids";
@@ -56,20 +59,6 @@ const HELPER_SYS_CLOSE: i32 = 168;
 const MAX_NAME: usize = 255;
 /// Most names per program (each answer is 8 bytes of context).
 const MAX_NAMES: usize = 64;
-
-// Opcodes: class | size | mode, or class | source | operation.
-const ST_W: u8 = 0x62; // BPF_ST | BPF_W | BPF_MEM
-const STX_DW: u8 = 0x7b; // BPF_STX | BPF_DW | BPF_MEM
-const MOV64_IMM: u8 = 0xb7; // BPF_ALU64 | BPF_K | BPF_MOV
-const MOV64_REG: u8 = 0xbf; // BPF_ALU64 | BPF_X | BPF_MOV
-const ADD64_IMM: u8 = 0x07; // BPF_ALU64 | BPF_K | BPF_ADD
-const RSH64_IMM: u8 = 0x77; // BPF_ALU64 | BPF_K | BPF_RSH
-const JGE_IMM: u8 = 0x35; // BPF_JMP | BPF_K | BPF_JGE (unsigned)
-const CALL: u8 = 0x85; // BPF_JMP | BPF_CALL
-const EXIT: u8 = 0x95; // BPF_JMP | BPF_EXIT
-
-/// Frame pointer register.
-const R10: u8 = 10;
 
 /// The program's instructions: for each wanted type, its answer in context slot `i`
 /// (8 bytes at `8 * i`). Names must be 1..=[`MAX_NAME`] bytes without NUL.

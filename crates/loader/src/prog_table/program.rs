@@ -21,6 +21,10 @@
 
 use bpf_sys::Insn;
 
+use super::asm::{
+    ADD64_IMM, CALL, EXIT, JEQ_IMM, JLT_IMM, LDX_DW, LDX_W, MOV64_IMM, MOV64_REG, R10, STX_DW,
+    STX_W,
+};
 use super::layout::Layout;
 
 /// Bytes of one record: id (u32), jited_len (u32), tag (8 bytes), name (16 bytes),
@@ -37,22 +41,6 @@ pub(crate) const AT_BTF_ID: usize = 44;
 
 /// `BPF_FUNC_seq_write`.
 const HELPER_SEQ_WRITE: i32 = 127;
-
-// Opcodes: class | size | mode, or class | source | operation.
-const LDX_W: u8 = 0x61; // BPF_LDX | BPF_W | BPF_MEM
-const LDX_DW: u8 = 0x79; // BPF_LDX | BPF_DW | BPF_MEM
-const STX_W: u8 = 0x63; // BPF_STX | BPF_W | BPF_MEM
-const STX_DW: u8 = 0x7b; // BPF_STX | BPF_DW | BPF_MEM
-const MOV64_IMM: u8 = 0xb7; // BPF_ALU64 | BPF_K | BPF_MOV
-const MOV64_REG: u8 = 0xbf; // BPF_ALU64 | BPF_X | BPF_MOV
-const ADD64_IMM: u8 = 0x07; // BPF_ALU64 | BPF_K | BPF_ADD
-const JEQ_IMM: u8 = 0x15; // BPF_JMP | BPF_K | BPF_JEQ
-const JLT_IMM: u8 = 0xa5; // BPF_JMP | BPF_K | BPF_JLT (unsigned)
-const CALL: u8 = 0x85; // BPF_JMP | BPF_CALL
-const EXIT: u8 = 0x95; // BPF_JMP | BPF_EXIT
-
-/// Frame pointer register.
-const R10: u8 = 10;
 
 /// `dst = *(size *)(src + off)`.
 fn load(code: u8, dst: u8, src: u8, off: i16) -> Insn {
