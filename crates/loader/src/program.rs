@@ -138,7 +138,7 @@ impl Program {
     /// use rtc_loader::{Program, ProgType};
     /// # fn main() -> Result<(), rtc_loader::Error> {
     /// let program = Program::from_file("drop-arp.o", "ingress")?.load(ProgType::SCHED_CLS)?;
-    /// println!("loaded {} as id {}", program.name(), program.id());
+    /// assert_eq!(program.name(), "drop");
     /// # Ok(()) }
     /// ```
     pub fn from_file(path: impl AsRef<Path>, section: &str) -> Result<ProgramSource> {

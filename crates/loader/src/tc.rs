@@ -61,7 +61,7 @@ impl Program {
     /// # fn main() -> Result<(), rtc_loader::Error> {
     /// let program = Program::from_file("drop-arp.o", "ingress")?.load(ProgType::SCHED_CLS)?;
     /// let filter = program.attach_tc(&Device::named("eth0")?, Direction::Ingress)?;
-    /// println!("pref {} handle {:#x}", filter.pref(), filter.handle());
+    /// assert!(filter.pref() != 0, "the kernel chose the priority");
     /// filter.detach()?;
     /// # Ok(()) }
     /// ```

@@ -16,7 +16,7 @@
 //! let mut nl = Netlink::open()?;
 //! let bpf = BpfAttach::program(program.as_fd(), "drop-arp.o:[ingress]".into());
 //! let id = nl.filter_with_id(FilterOp::Add, &FilterSpec::bpf(ifindex, handle::INGRESS, bpf))?;
-//! println!("pref {} handle {:#x}", id.pref, id.handle);
+//! assert!(id.pref != 0 && id.handle != 0, "the kernel chose both");
 //! nl.filter(FilterOp::Delete, &id.spec())?;
 //! # Ok(()) }
 //! ```

@@ -23,7 +23,7 @@
 //!     &NoBpfObserver,
 //! )?;
 //! let chain = tcx::query(2, TcxDirection::Ingress)?;
-//! println!("revision {}: {:?}", chain.revision, chain.entries);
+//! assert!(chain.entries.iter().any(|entry| entry.prog_id == attached.prog_id()));
 //! attached.detach(&NoBpfObserver)?;
 //! # Ok(()) }
 //! ```
