@@ -63,11 +63,7 @@ impl LinkResolve for SystemLookup<'_> {
     fn prog(&mut self, id: u32) -> Option<ProgSummary> {
         self.progs
             .entry(id)
-            .or_insert_with(|| {
-                let fd = bpf_sys::prog_get_fd_by_id(id).ok()?;
-                let info = bpf_sys::prog_info(fd.as_fd()).ok()?;
-                Some(ProgSummary::from_info(&info))
-            })
+            .or_insert_with(|| super::prog_lookup::prog_summary(id))
             .clone()
     }
 

@@ -25,6 +25,7 @@ use netlink_tc::{
 
 use super::map_args::error;
 use super::net_args::{AttachArgs, DetachArgs, NetCommand, NetHook, Position, usage_text};
+use super::prog_lookup::prog_summary;
 use super::prog_ref::{ObjectProg, ProgRef, object_kind, open_one, open_pin};
 use super::sections::{kernel_has_netkit, meaning};
 use crate::device;
@@ -477,10 +478,7 @@ fn show(session: &mut Session, dev: Option<&str>) -> CliResult<()> {
                 continue;
             };
             for entry in &chain.entries {
-                let name = bpf_sys::prog_get_fd_by_id(entry.prog_id)
-                    .and_then(|fd| bpf_sys::prog_info(fd.as_fd()))
-                    .map(|info| info.name)
-                    .ok();
+                let name = prog_summary(entry.prog_id).map(|prog| prog.name);
                 let revision = details.then_some(chain.revision);
                 out.tcx(
                     device,
@@ -658,9 +656,8 @@ impl Listing {
         let name = xdp
             .prog_id
             .filter(|_| self.details && !multi)
-            .and_then(|id| bpf_sys::prog_get_fd_by_id(id).ok())
-            .and_then(|fd| bpf_sys::prog_info(fd.as_fd()).ok())
-            .map(|info| info.name);
+            .and_then(prog_summary)
+            .map(|prog| prog.name);
         if let Some(name) = name {
             match &mut self.json {
                 Some(w) => w.string_field("name", &name),

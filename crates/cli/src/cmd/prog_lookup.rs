@@ -151,7 +151,8 @@ fn table_or_each(first_id: u32) -> Source {
     }
 }
 
-/// What `filter show` prints about program `id`, read from the kernel on its own.
+/// What listings (`filter show`, `link show`, `net show`) print about program `id`,
+/// read from the kernel on its own.
 pub fn prog_summary(id: u32) -> Option<ProgSummary> {
     let fd = bpf_sys::prog_get_fd_by_id(id).ok()?;
     let info = bpf_sys::prog_info(fd.as_fd()).ok()?;
